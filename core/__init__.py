@@ -1,0 +1,1 @@
+"""Domain and adapters shared by every process: the ingress and the workers."""

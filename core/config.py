@@ -1,0 +1,188 @@
+"""Typed settings read once from the environment (12-factor).
+
+Every process builds one :class:`Settings` at start; a missing or malformed
+variable stops it with a message naming the variable, instead of failing later
+inside a request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from core.errors import ConfigError
+
+#: The webhook secret used in sandbox mode when none is set. Documented in the
+#: README: scripts driving the sandbox send it in X-Telegram-Bot-Api-Secret-Token.
+SANDBOX_WEBHOOK_SECRET = "sandbox-secret"
+SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
+SANDBOX_ADMIN_GROUP_ID = -1001000000001
+SANDBOX_ADMIN_USER_ID = 1000001
+SANDBOX_BOT_ID = 7000000001
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+_LOG_FORMATS = ("json", "console")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    telegram_api_id: int | None
+    telegram_api_hash: str | None
+    webhook_secret: str
+    webhook_url: str | None
+    admin_group_ids: tuple[int, ...]
+    admin_user_ids: tuple[int, ...]
+    database_url: str | None
+    stripe_api_key: str | None
+    stripe_webhook_secret: str
+    stripe_api_base: str | None
+    port: int
+    log_format: str
+    log_level: str
+    worker_concurrency: int
+    data_dir: str
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def sandbox(self) -> bool:
+        """Without a bot token the system talks to its own stand-in for Telegram."""
+        return self.bot_token is None
+
+    @property
+    def admin_group_id(self) -> int:
+        return self.admin_group_ids[0]
+
+    def __repr__(self) -> str:
+        # Settings end up in tracebacks; never show credentials there.
+        return f"Settings(sandbox={self.sandbox}, port={self.port}, admin_groups={self.admin_group_ids})"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None = None) -> int | None:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _int_list(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = _get(env, name)
+    if raw is None:
+        return ()
+    try:
+        return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of integers, got {raw!r}") from None
+
+
+def _require(value: object, name: str, why: str) -> None:
+    if value is None:
+        raise ConfigError(f"{name} is required {why}")
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build and validate settings; raise ConfigError naming the bad variable."""
+    bot_token = _get(env, "BOT_TOKEN")
+    sandbox = bot_token is None
+    why = "when BOT_TOKEN is set (real Telegram mode)"
+
+    if bot_token is not None and not _BOT_TOKEN.fullmatch(bot_token):
+        raise ConfigError("BOT_TOKEN is malformed: expected '<digits>:<secret>' as given by @BotFather")
+
+    api_id = _int(env, "TELEGRAM_API_ID")
+    api_hash = _get(env, "TELEGRAM_API_HASH")
+    if not sandbox:
+        _require(api_id, "TELEGRAM_API_ID", why)
+        _require(api_hash, "TELEGRAM_API_HASH", why)
+    if api_hash is not None and not re.fullmatch(r"[0-9a-f]{32}", api_hash):
+        raise ConfigError("TELEGRAM_API_HASH is malformed: expected 32 hexadecimal characters")
+
+    webhook_secret = _get(env, "TELEGRAM_WEBHOOK_SECRET")
+    if webhook_secret is None:
+        if not sandbox:
+            raise ConfigError(f"TELEGRAM_WEBHOOK_SECRET is required {why}")
+        webhook_secret = SANDBOX_WEBHOOK_SECRET
+    if not _SECRET_TOKEN.fullmatch(webhook_secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+    webhook_url = _get(env, "WEBHOOK_URL")
+    if webhook_url is not None and not webhook_url.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
+
+    admin_groups = _int_list(env, "ADMIN_GROUP_IDS") or _int_list(env, "ADMIN_GROUP_ID")
+    if not admin_groups:
+        if not sandbox:
+            raise ConfigError(f"ADMIN_GROUP_ID is required {why}")
+        admin_groups = (SANDBOX_ADMIN_GROUP_ID,)
+    for group in admin_groups:
+        if not str(group).startswith("-100"):
+            raise ConfigError(
+                f"ADMIN_GROUP_ID must be a supergroup id starting with -100, got {group}"
+            )
+
+    admin_users = _int_list(env, "ADMIN_USER_ID")
+    if not admin_users and sandbox:
+        admin_users = (SANDBOX_ADMIN_USER_ID,)
+
+    stripe_key = _get(env, "STRIPE_API_KEY")
+    if stripe_key is not None and not stripe_key.startswith(("sk_", "rk_")):
+        raise ConfigError("STRIPE_API_KEY must be a secret or restricted key (sk_... or rk_...)")
+    stripe_secret = _get(env, "STRIPE_WEBHOOK_SECRET")
+    if stripe_secret is None:
+        if stripe_key is not None and not sandbox:
+            raise ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_API_KEY is set")
+        stripe_secret = SANDBOX_STRIPE_WEBHOOK_SECRET
+
+    port = _int(env, "PORT", 8080)
+    assert port is not None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+
+    log_format = (_get(env, "LOG_FORMAT") or ("console" if sandbox else "json")).lower()
+    if log_format not in _LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(_LOG_FORMATS)}")
+    log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+
+    concurrency = _int(env, "WORKER_CONCURRENCY", 8)
+    assert concurrency is not None
+    if not 1 <= concurrency <= 200:
+        raise ConfigError("WORKER_CONCURRENCY must be between 1 and 200")
+
+    secrets = tuple(
+        s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
+    )
+    return Settings(
+        bot_token=bot_token,
+        telegram_api_id=api_id,
+        telegram_api_hash=api_hash,
+        webhook_secret=webhook_secret,
+        webhook_url=webhook_url,
+        admin_group_ids=admin_groups,
+        admin_user_ids=admin_users,
+        database_url=_get(env, "DATABASE_URL"),
+        stripe_api_key=stripe_key,
+        stripe_webhook_secret=stripe_secret,
+        stripe_api_base=_get(env, "STRIPE_API_BASE"),
+        port=port,
+        log_format=log_format,
+        log_level=log_level,
+        worker_concurrency=concurrency,
+        data_dir=_get(env, "DATA_DIR") or ".data",
+        secrets=secrets,
+    )

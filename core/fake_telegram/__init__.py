@@ -1,0 +1,25 @@
+"""An in-process Telegram for the sandbox and the tests.
+
+:class:`TelegramModel` is the state (chats, topics, messages, injected faults)
+kept in Postgres; :class:`FakeClient` is a real ``pyrogram.Client`` whose raw
+calls that state answers, so the production gateway runs unchanged against it.
+"""
+
+from __future__ import annotations
+
+from core.fake_telegram.client import FakeClient, UnsupportedCall, create_fake_client
+from core.fake_telegram.model import TelegramModel
+from core.fake_telegram.rows import Chat, ChatType, Message, QueryAnswer, Refused, Topic
+
+__all__ = [
+    "Chat",
+    "ChatType",
+    "FakeClient",
+    "Message",
+    "QueryAnswer",
+    "Refused",
+    "TelegramModel",
+    "Topic",
+    "UnsupportedCall",
+    "create_fake_client",
+]

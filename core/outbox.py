@@ -1,0 +1,69 @@
+"""Everything the bot sends: rows written with the effect that caused them.
+
+A row holds a method name and its parameters (Bot API vocabulary, or one of
+the relay methods) and moves pending -> sending -> sent | failed. The claim
+before a call and the recorded answer after it make delivery at-least-once
+with duplicate suppression; :mod:`core.delivery` performs the calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from core.queries import q
+
+#: A claim older than this belongs to a process that died mid-send.
+STALE_CLAIM_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    method: str
+    params: Mapping[str, Any]
+    attempts: int
+
+
+async def add(
+    conn: asyncpg.Connection,
+    chat_id: int,
+    method: str,
+    params: Mapping[str, Any],
+    *,
+    cause: str,
+    delay_seconds: float = 0.0,
+) -> int:
+    """Queue a call in the caller's transaction."""
+    row_id: int = await conn.fetchval(
+        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds
+    )
+    return row_id
+
+
+async def claim(conn: asyncpg.Connection, row_id: int) -> OutboxRow | None:
+    """Take a due row for sending; None if it was sent, is claimed elsewhere, or is not due."""
+    r = await conn.fetchrow(q("outbox_claim"), row_id, STALE_CLAIM_SECONDS)
+    if r is None:
+        return None
+    return OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"])
+
+
+async def mark_sent(conn: asyncpg.Connection, row_id: int, result: Mapping[str, Any]) -> None:
+    await conn.execute(q("outbox_sent"), row_id, dict(result))
+
+
+async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, error: str) -> None:
+    await conn.execute(q("outbox_retry_later"), row_id, seconds, error)
+
+
+async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None:
+    await conn.execute(q("outbox_failed"), row_id, error)
+
+
+async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:
+    return [r["id"] for r in await conn.fetch(q("outbox_due"), limit)]

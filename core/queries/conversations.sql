@@ -1,0 +1,34 @@
+-- name: conversation_ensure
+INSERT INTO conversations (user_id, admin_chat_id) VALUES ($1, $2)
+ON CONFLICT (user_id, admin_chat_id) DO UPDATE SET user_id = EXCLUDED.user_id
+RETURNING *;
+
+-- name: conversation_of_user
+SELECT * FROM conversations WHERE user_id = $1 ORDER BY id LIMIT 1;
+
+-- name: conversation_by_topic
+SELECT * FROM conversations WHERE admin_chat_id = $1 AND topic_id = $2;
+
+-- name: conversation_lock
+SELECT * FROM conversations WHERE id = $1 FOR UPDATE;
+
+-- name: conversation_set_topic
+UPDATE conversations SET topic_id = $2, status = 'waiting_operator', closed_at = NULL
+WHERE id = $1 RETURNING *;
+
+-- name: conversation_set_status
+UPDATE conversations
+SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE NULL END
+WHERE id = $1 RETURNING *;
+
+-- name: conversation_user_wrote
+-- A closed conversation stays closed until its topic is reopened on delivery.
+UPDATE conversations
+SET status = CASE WHEN status = 'closed' THEN 'closed' ELSE 'waiting_operator' END, unread_count = unread_count + $2, last_user_message_at = now()
+WHERE id = $1;
+
+-- name: conversation_operator_wrote
+UPDATE conversations
+SET status = 'waiting_user', unread_count = 0, last_operator_message_at = now(),
+    first_response_at = COALESCE(first_response_at, now())
+WHERE id = $1;

@@ -1,0 +1,10 @@
+-- name: mark_processed
+-- Returns true only for the first delivery of this update or event.
+INSERT INTO processed_updates (source, key) VALUES ($1, $2)
+ON CONFLICT DO NOTHING
+RETURNING true;
+
+-- name: prune_processed
+-- Telegram keeps undelivered updates 24 hours and Stripe retries for 3 days:
+-- markers older than the retention can no longer meet a redelivery.
+DELETE FROM processed_updates WHERE processed_at < now() - make_interval(days => $1);

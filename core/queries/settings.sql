@@ -1,0 +1,2 @@
+-- name: settings_all
+SELECT key, value FROM bot_settings;

@@ -1,0 +1,20 @@
+-- name: upsert_user
+-- (xmax = 0) is true only for a row this statement inserted.
+INSERT INTO users (telegram_id, username, first_name, last_name, language_code, last_seen_at)
+VALUES ($1, $2, $3, $4, $5, now())
+ON CONFLICT (telegram_id) DO UPDATE
+SET username = EXCLUDED.username,
+    first_name = EXCLUDED.first_name,
+    last_name = EXCLUDED.last_name,
+    language_code = COALESCE(EXCLUDED.language_code, users.language_code),
+    last_seen_at = now(),
+    -- Writing to the bot means the user no longer blocks it.
+    blocked_bot_at = NULL,
+    updated_at = now()
+RETURNING id, telegram_id, username, first_name, last_name, language_code, credits, tier,
+          is_banned, created_at, blocked_bot_at, ban_notified_at, pass_expires_at,
+          (xmax = 0) AS inserted;
+
+-- name: mark_blocked_bot
+UPDATE users SET blocked_bot_at = CASE WHEN $2 THEN now() ELSE NULL END, updated_at = now()
+WHERE telegram_id = $1;

@@ -1,0 +1,44 @@
+"""Run every process of the Procfile locally, as scripts/run does.
+
+Starts the embedded Postgres when DATABASE_URL is unset, applies the
+migrations with psql, then hands over to honcho with DATABASE_URL exported so
+all processes share one database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ["web", "messaging", "billing", "admin", "broadcast"]
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from core import embedded_postgres
+
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    server = None
+    if not env.get("DATABASE_URL"):
+        data_dir = Path(env.get("DATA_DIR", ROOT / ".data"))
+        server = embedded_postgres.start(data_dir / "pg")
+        env = server.env(env)
+        print(f"embedded Postgres running, data in {data_dir / 'pg'}", flush=True)
+    try:
+        subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh")], env=env, check=True)
+        honcho = Path(sys.executable).parent / "honcho"
+        command = [str(honcho), "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start", *PROCESSES]
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

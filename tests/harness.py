@@ -1,0 +1,132 @@
+"""The running system for acceptance tests: real ingress over HTTP, real workers.
+
+Only the network edge is faked: Telegram by the Pyrogram client answered by
+the in-process model, kept in the same Postgres.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiohttp.test_utils import TestServer
+
+from core.config import Settings, load_settings
+from core.fake_telegram.model import TelegramModel
+from core.jobs import Queue
+from webhooks.app import build_app as build_ingress
+from webhooks.deps import IngressDeps
+from webhooks.recorder import JobRecorder
+from workers import wiring
+from workers.runtime import Container
+
+
+def sandbox_settings(database_url: str) -> Settings:
+    return load_settings({"DATABASE_URL": database_url, "LOG_FORMAT": "console"})
+
+
+@dataclass
+class System:
+    settings: Settings
+    pool: asyncpg.Pool
+    model: TelegramModel
+    base_url: str
+    http: aiohttp.ClientSession
+    container: Container | None
+
+    async def post_update(
+        self, update: Mapping[str, Any] | bytes, *, secret: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        headers = {"Content-Type": "application/json"}
+        token = self.settings.webhook_secret if secret is None else secret
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
+        # A stream, as aiohttp wants for large bodies (the oversized-update test).
+        data = io.BytesIO(body)
+        async with self.http.post(f"{self.base_url}/webhooks/telegram", data=data, headers=headers) as r:
+            return r.status, await r.json()
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.http.get(f"{self.base_url}{path}") as r:
+            return r.status, await r.json()
+
+    async def drain(self, *, concurrency: int = 4) -> None:
+        """Run real workers on every queue until nothing is left to do now."""
+        assert self.container is not None, "this system runs without workers"
+        app = wiring.build_app(self.container, list(Queue), self.settings.database_url or "",
+                               with_maintenance=False)
+        async with app.open_async():
+            # A worker told not to wait stops when it finds nothing to fetch,
+            # which also happens while locks hold the remaining jobs back.
+            while await self.pool.fetchval(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
+                " AND (scheduled_at IS NULL OR scheduled_at <= now())"
+            ):
+                await app.run_worker_async(
+                    queues=[q.value for q in Queue],
+                    wait=False,
+                    concurrency=concurrency,
+                    install_signal_handlers=False,
+                    fetch_job_polling_interval=0.05,
+                )
+
+    async def drain_scheduled(self, *, within: float = 5.0) -> None:
+        """Drain, then wait for jobs scheduled in the next ``within`` seconds and drain again."""
+        await self.drain()
+        while True:
+            wait = await self.pool.fetchval(
+                "SELECT extract(epoch FROM min(scheduled_at) - now()) FROM procrastinate_jobs"
+                " WHERE status = 'todo' AND scheduled_at <= now() + make_interval(secs => $1)",
+                within,
+            )
+            if wait is None:
+                return
+            await asyncio.sleep(max(float(wait), 0) + 0.05)
+            await self.drain()
+
+    async def sent(self, chat_id: int) -> list[dict[str, Any]]:
+        status, messages = await self.get(f"/sandbox/messages?chat_id={chat_id}")
+        assert status == 200
+        assert isinstance(messages, list)
+        return messages
+
+    async def jobs(self) -> list[asyncpg.Record]:
+        return await self.pool.fetch("SELECT * FROM procrastinate_jobs ORDER BY id")
+
+
+@asynccontextmanager
+async def running_system(database_url: str, *, with_workers: bool = True) -> AsyncIterator[System]:
+    from core import database
+
+    settings = sandbox_settings(database_url)
+    pool = await database.create_pool(database_url, max_size=12)
+    model = TelegramModel(pool)
+    deps = IngressDeps(settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=model)
+    server = TestServer(build_ingress(deps), host="127.0.0.1")
+    await server.start_server()
+    container = None
+    if with_workers:
+        gateway, recorder = await wiring.build_gateway(settings, pool)
+        container = Container(settings=settings, pool=pool, gateway=gateway, sandbox=recorder)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield System(
+                settings=settings,
+                pool=pool,
+                model=model,
+                base_url=str(server.make_url("")).rstrip("/"),
+                http=http,
+                container=container,
+            )
+    finally:
+        await server.close()
+        await pool.close()
+

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import BadInput
+from core.jobs import Queue, Task
+from core.routing import route_stripe_event, route_update
+from tests import builders
+
+ADMIN = (builders.SANDBOX_ADMIN_GROUP_ID,)
+
+
+def test_private_message_goes_to_messaging_locked_per_user() -> None:
+    job = route_update(builders.private_text(builders.MARIA, "hi"), ADMIN)
+    assert job is not None
+    assert (job.queue, job.task, job.lock) == (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789")
+
+
+def test_operator_reply_in_topic_is_locked_per_topic() -> None:
+    job = route_update(builders.admin_group_text(builders.OPERATOR, "hello", thread_id=800), ADMIN)
+    assert job is not None
+    assert (job.queue, job.lock) == (Queue.MESSAGING, f"topic:{ADMIN[0]}:800")
+
+
+def test_general_topic_and_admin_callbacks_go_to_admin() -> None:
+    job = route_update(builders.admin_group_text(builders.OPERATOR, "/admin"), ADMIN)
+    assert job is not None
+    assert job.queue == Queue.ADMIN
+    callback = builders.callback(builders.OPERATOR, "x")
+    callback["callback_query"]["message"]["chat"] = {"id": ADMIN[0], "type": "supergroup"}
+    routed = route_update(callback, ADMIN)
+    assert routed is not None
+    assert routed.queue == Queue.ADMIN
+
+
+def test_payments_go_to_billing() -> None:
+    update = builders.private_text(builders.MARIA, "")
+    update["message"]["successful_payment"] = {"currency": "XTR", "total_amount": 250}
+    job = route_update(update, ADMIN)
+    assert job is not None
+    assert job.queue == Queue.BILLING
+    pre = route_update({"update_id": 1, "pre_checkout_query": {"id": "1", "from": {"id": 5}}}, ADMIN)
+    assert pre is not None
+    assert (pre.queue, pre.lock) == (Queue.BILLING, "user:5")
+
+
+def test_unhandled_types_and_foreign_groups_are_ignored() -> None:
+    assert route_update(builders.poll_update(), ADMIN) is None
+    stranger_group = builders.admin_group_text(builders.MARIA, "hi")
+    stranger_group["message"]["chat"]["id"] = -1009999
+    assert route_update(stranger_group, ADMIN) is None
+
+
+@pytest.mark.parametrize("update", [{}, {"update_id": "7"}, {"update_id": -3}, {"update_id": True}])
+def test_update_id_is_required(update: dict) -> None:
+    with pytest.raises(BadInput):
+        route_update(update, ADMIN)
+
+
+def test_every_shared_fixture_routes(shared_fixtures: list[dict]) -> None:
+    for update in shared_fixtures:
+        route_update(update, (-1001500000001,))
+
+
+def test_stripe_events_are_locked_per_user_or_customer() -> None:
+    by_user = route_stripe_event(
+        {"id": "evt_1", "type": "x", "data": {"object": {"metadata": {"telegram_id": "42"}}}}
+    )
+    assert by_user.lock == "user:42"
+    by_customer = route_stripe_event(
+        {"id": "evt_2", "type": "x", "data": {"object": {"customer": "cus_1"}}}
+    )
+    assert by_customer.lock == "stripe_customer:cus_1"
+    with pytest.raises(BadInput):
+        route_stripe_event({"type": "x"})
+
+
+@pytest.fixture
+def shared_fixtures() -> list[dict]:
+    folder = Path(__file__).resolve().parent.parent / "fixtures" / "telegram"
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]

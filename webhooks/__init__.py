@@ -1,0 +1,1 @@
+"""The ingress: verifies and durably records incoming updates and events, nothing else."""

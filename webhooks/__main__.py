@@ -1,0 +1,52 @@
+"""``python -m webhooks``: the ``web`` process (wiring for the ingress)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from aiohttp import web
+
+from core import database, embedded_postgres, process
+from core.config import Settings
+from webhooks.app import build_app
+from webhooks.deps import IngressDeps
+from webhooks.recorder import JobRecorder
+from webhooks.sandbox import SandboxView
+
+log = structlog.get_logger("webhooks")
+
+
+def sandbox_view(settings: Settings, pool: object) -> SandboxView | None:
+    if not settings.sandbox:
+        return None
+    from core.fake_telegram.model import TelegramModel
+
+    return TelegramModel(pool)  # type: ignore[arg-type]
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    url, embedded = embedded_postgres.resolve(settings.database_url, settings.data_dir)
+    pool = await database.create_pool(url, max_size=12)
+    deps = IngressDeps(
+        settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=sandbox_view(settings, pool)
+    )
+    runner = web.AppRunner(build_app(deps), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host="0.0.0.0", port=settings.port, backlog=2048)  # noqa: S104
+    await site.start()
+    log.info("listening", port=settings.port, sandbox=settings.sandbox, embedded_db=embedded is not None)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await pool.close()
+
+
+def main() -> None:
+    settings = process.settings_or_exit()
+    process.run(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""What the ingress needs, built once in the wiring module and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import asyncpg
+from aiohttp import web
+
+from core.config import Settings
+
+if TYPE_CHECKING:
+    from webhooks.recorder import JobRecorder
+    from webhooks.sandbox import SandboxView
+
+
+@dataclass(frozen=True)
+class IngressDeps:
+    settings: Settings
+    pool: asyncpg.Pool
+    recorder: JobRecorder
+    sandbox: SandboxView | None
+
+
+#: Telegram updates are far smaller; anything bigger is refused with 413 unread.
+MAX_BODY_BYTES = 1024 * 1024
+
+DEPS = web.AppKey("deps", IngressDeps)

@@ -1,0 +1,32 @@
+"""GET /health and GET /: reachability for load balancers and operators."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from core.database import UNAVAILABLE, connection
+from core.errors import DatabaseUnavailable
+from core.jobs import queue_depths
+from webhooks.deps import DEPS
+
+
+async def health(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    try:
+        async with connection(deps.pool, timeout=3) as conn:
+            depths = await queue_depths(conn)
+    except (DatabaseUnavailable, asyncpg.PostgresError, *UNAVAILABLE):
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return web.json_response(
+        {
+            "status": "ok",
+            "database": "ok",
+            "sandbox": deps.settings.sandbox,
+            "queues": {d.queue: {"todo": d.todo, "doing": d.doing, "failed": d.failed} for d in depths},
+        }
+    )
+
+
+async def root(request: web.Request) -> web.Response:
+    return web.json_response({"service": "paid-desk", "status": "ok"})

@@ -1,0 +1,52 @@
+"""POST /webhooks/stripe: verify the signature with the stripe library, queue on billing."""
+
+from __future__ import annotations
+
+import json
+
+import stripe
+import structlog
+from aiohttp import web
+
+from core.errors import BadInput, DatabaseUnavailable
+from core.routing import route_stripe_event
+from webhooks.deps import DEPS
+from webhooks.responses import ok, refuse
+
+log = structlog.get_logger(__name__)
+
+#: Stripe's own default: a signature older than this is a replay.
+TOLERANCE_SECONDS = 300
+
+
+async def receive_event(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    signature = request.headers.get("Stripe-Signature")
+    if not signature:
+        return refuse(400, "missing Stripe-Signature header")
+    try:
+        payload = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return refuse(413, "event too large")
+    try:
+        text = payload.decode("utf-8")
+        stripe.Webhook.construct_event(
+            text, signature, deps.settings.stripe_webhook_secret, tolerance=TOLERANCE_SECONDS
+        )
+        event = json.loads(text)
+    except stripe.SignatureVerificationError:
+        return refuse(400, "invalid or expired Stripe signature")
+    except (ValueError, UnicodeDecodeError):
+        return refuse(400, "body is not valid JSON")
+    if not isinstance(event, dict):
+        return refuse(400, "an event must be a JSON object")
+    try:
+        job = route_stripe_event(event)
+    except BadInput as exc:
+        return refuse(400, str(exc))
+    try:
+        await deps.recorder.record(job)
+    except DatabaseUnavailable:
+        log.warning("event not recorded: database unavailable", event_id=event["id"])
+        return refuse(503, "database unavailable, retry later")
+    return ok()

@@ -1,0 +1,47 @@
+"""POST /webhooks/telegram: verify, route, record durably, answer."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import structlog
+from aiohttp import web
+
+from core.errors import BadInput, DatabaseUnavailable
+from core.routing import route_update
+from webhooks.deps import DEPS, MAX_BODY_BYTES
+from webhooks.responses import ok, refuse
+
+log = structlog.get_logger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def receive_update(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    token = request.headers.get(SECRET_HEADER, "")
+    if not secrets.compare_digest(token.encode(), deps.settings.webhook_secret.encode()):
+        return refuse(401, f"missing or wrong {SECRET_HEADER}")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return refuse(413, f"update larger than {MAX_BODY_BYTES} bytes")
+    try:
+        update = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return refuse(400, "body is not valid JSON")
+    if not isinstance(update, dict):
+        return refuse(400, "an update must be a JSON object")
+    try:
+        job = route_update(update, deps.settings.admin_group_ids)
+    except BadInput as exc:
+        return refuse(400, str(exc))
+    if job is None:
+        return ok(ignored=True)
+    try:
+        await deps.recorder.record(job)
+    except DatabaseUnavailable:
+        log.warning("update not recorded: database unavailable", update_id=update["update_id"])
+        return refuse(503, "database unavailable, retry later")
+    return ok()

@@ -1,0 +1,1 @@
+"""Worker processes, one per queue: messaging, billing, admin, broadcast."""

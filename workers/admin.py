@@ -1,0 +1,37 @@
+"""The ``admin`` queue: the control center driven from the admin group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from procrastinate import App, JobContext
+
+from core.effects import Effects
+from core.jobs import Queue, Task
+from core.processed import Source
+from workers.runtime import BACKOFF, Container, apply_once
+
+log = structlog.get_logger(__name__)
+
+
+async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+    async def effects(tx: Effects) -> None:
+        callback = update.get("callback_query")
+        if isinstance(callback, Mapping):
+            await tx.send(
+                "answerCallbackQuery", callback["from"]["id"], callback_query_id=callback["id"]
+            )
+
+    await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
+
+
+def register(app: App, c: Container) -> None:
+    @app.task(name=Task.ADMIN_UPDATE.value, queue=Queue.ADMIN.value, pass_context=True,
+              retry=BACKOFF)
+    async def admin_update(context: JobContext, update: dict[str, Any]) -> None:
+        with structlog.contextvars.bound_contextvars(
+            job_id=context.job.id, update_id=update.get("update_id")
+        ):
+            await handle_update(c, update)

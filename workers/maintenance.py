@@ -1,0 +1,43 @@
+"""Periodic upkeep, run by the admin workers (a low-traffic queue).
+
+procrastinate does not retry jobs of a worker that died, and finished jobs
+pile up unless deleted; the outbox needs a sweeper for deliveries that failed
+transiently or whose process died between commit and send.
+"""
+
+from __future__ import annotations
+
+import structlog
+from procrastinate import App, JobContext
+
+from core import delivery, processed
+from core.jobs import Queue
+from workers.runtime import Container
+
+log = structlog.get_logger(__name__)
+
+#: Longer than Stripe's 3 days of retries and Telegram's 24 hours.
+PROCESSED_RETENTION_DAYS = 7
+FINISHED_JOB_RETENTION_HOURS = 72
+
+
+def register(app: App, c: Container) -> None:
+    @app.periodic(cron="* * * * *", periodic_id="retry_stalled")
+    @app.task(name="maintenance.retry_stalled", queue=Queue.ADMIN.value, pass_context=True)
+    async def retry_stalled(context: JobContext, timestamp: int) -> None:
+        for job in await context.app.job_manager.get_stalled_jobs():
+            log.warning("retrying a stalled job", job_id=job.id, task=job.task_name)
+            await context.app.job_manager.retry_job(job)
+
+    @app.periodic(cron="* * * * * */15", periodic_id="sweep_outbox")
+    @app.task(name="maintenance.sweep_outbox", queue=Queue.ADMIN.value)
+    async def sweep_outbox(timestamp: int) -> None:
+        sent = await delivery.deliver_due(c.pool, c.gateway)
+        if sent:
+            log.info("outbox swept", sent=sent)
+
+    @app.periodic(cron="17 * * * *", periodic_id="prune")
+    @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)
+    async def prune(context: JobContext, timestamp: int) -> None:
+        await processed.prune(c.pool, days=PROCESSED_RETENTION_DAYS)
+        await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)

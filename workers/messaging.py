@@ -1,0 +1,110 @@
+"""The ``messaging`` queue: users' messages and commands, the relay to and
+from topics, and scheduled deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from procrastinate import App, JobContext
+
+from core import bot_settings, delivery, edits, ledger, operator_replies, relay, texts, users
+from core.effects import Effects
+from core.jobs import Queue, Task
+from core.processed import Source
+from core.updates import command_of, message_of, sender_of
+from core.users import User
+from workers.runtime import BACKOFF, Container, apply_once
+
+log = structlog.get_logger(__name__)
+
+
+async def _start(tx: Effects, cfg: bot_settings.BotSettings, user: User, new: bool, payload: str) -> None:
+    credits = user.credits
+    if new and cfg.signup_credits > 0:
+        change = await ledger.apply(tx.conn, user.id, cfg.signup_credits, reason="signup_bonus",
+                                    key=f"signup:{user.id}")
+        credits = change.balance if change.balance is not None else credits
+    if payload:
+        referrer = payload[4:] if payload.startswith("ref_") else ""
+        await users.record_start_payload(tx.conn, user.id, payload[:200],
+                                         int(referrer) if referrer.isdigit() else None)
+    await tx.send("sendMessage", user.telegram_id, parse_mode=texts.PARSE_MODE,
+                  text=texts.welcome_with_balance(user.display_name, new=new, credits=credits,
+                                                  cost=cfg.message_cost))
+    if payload.startswith("paid_"):
+        await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending())
+
+
+async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any], update_id: int) -> None:
+    sender = sender_of(message)
+    if sender is None:
+        return
+    user, new = await users.upsert_from(tx.conn, sender)
+    structlog.contextvars.bind_contextvars(user_id=user.telegram_id)
+    cfg = await bot_settings.load(tx.conn)
+    command = command_of(message)
+    if command is not None and command.name == "start":
+        await _start(tx, cfg, user, new, command.payload)
+    elif command is not None and command.name == "help":
+        await tx.send("sendMessage", user.telegram_id, text=texts.help_text(), parse_mode=texts.PARSE_MODE)
+    else:
+        await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+
+
+async def _edited(c: Container, tx: Effects, message: Mapping[str, Any]) -> None:
+    chat = message.get("chat") or {}
+    if chat.get("id") in c.settings.admin_group_ids:
+        await edits.on_operator_edit(tx, message)
+        return
+    sender = sender_of(message)
+    if sender is not None and chat.get("type") == "private":
+        user, _ = await users.upsert_from(tx.conn, sender)
+        await edits.on_user_edit(tx, user, message)
+
+
+async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+    message = message_of(update)
+    if c.sandbox is not None and message is not None:
+        await c.sandbox.record_incoming(message)
+    update_id = int(update["update_id"])
+
+    async def effects(tx: Effects) -> None:
+        if isinstance(update.get("message"), Mapping):
+            msg = update["message"]
+            chat = msg.get("chat") or {}
+            if chat.get("id") in c.settings.admin_group_ids and msg.get("message_thread_id"):
+                cfg = await bot_settings.load(tx.conn)
+                await operator_replies.on_topic_message(tx, cfg, msg, update_id)
+            elif chat.get("type") == "private":
+                await _private_message(c, tx, msg, update_id)
+        elif isinstance(update.get("edited_message"), Mapping):
+            await _edited(c, tx, update["edited_message"])
+        elif isinstance(update.get("callback_query"), Mapping):
+            query = update["callback_query"]
+            await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
+        elif isinstance(update.get("my_chat_member"), Mapping):
+            member = update["my_chat_member"]
+            status = (member.get("new_chat_member") or {}).get("status")
+            sender = sender_of(member)
+            if sender is not None and status in ("kicked", "member"):
+                await users.set_blocked_bot(tx.conn, sender["id"], status == "kicked")
+
+    await apply_once(c, Source.TELEGRAM, str(update_id), effects)
+
+
+def register(app: App, c: Container) -> None:
+    @app.task(name=Task.MESSAGING_UPDATE.value, queue=Queue.MESSAGING.value, pass_context=True,
+              retry=BACKOFF)
+    async def messaging_update(context: JobContext, update: dict[str, Any]) -> None:
+        with structlog.contextvars.bound_contextvars(
+            job_id=context.job.id, update_id=update.get("update_id")
+        ):
+            await handle_update(c, update)
+
+    @app.task(name=Task.DELIVER_OUTBOX.value, queue=Queue.MESSAGING.value, pass_context=True,
+              retry=BACKOFF)
+    async def deliver_outbox(context: JobContext, outbox_ids: list[int]) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id):
+            await delivery.deliver(c.pool, c.gateway, outbox_ids)

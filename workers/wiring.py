@@ -1,0 +1,99 @@
+"""Builds a worker process: container, procrastinate app, tasks of its queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Iterable
+
+import asyncpg
+import structlog
+from procrastinate import App, PsycopgConnector
+
+from core.config import Settings
+from core.gateway import TelegramGateway
+from core.jobs import Queue
+from workers import admin, billing, broadcast, maintenance, messaging
+from workers.runtime import Container, IncomingRecorder
+
+log = structlog.get_logger("workers")
+
+POLL_SECONDS = 0.1
+
+REGISTER: dict[Queue, Callable[[App, Container], None]] = {
+    Queue.MESSAGING: messaging.register,
+    Queue.BILLING: billing.register,
+    Queue.ADMIN: admin.register,
+    Queue.BROADCAST: broadcast.register,
+}
+
+
+async def build_gateway(
+    settings: Settings, pool: asyncpg.Pool
+) -> tuple[TelegramGateway, IncomingRecorder | None]:
+    """The fake Telegram in sandbox mode, a logged-in Pyrogram bot otherwise."""
+    from core.pyrogram_gateway import PyrogramGateway
+
+    if settings.sandbox:
+        from core.fake_telegram.client import create_fake_client
+        from core.fake_telegram.model import TelegramModel
+
+        model = TelegramModel(pool)
+        for group in settings.admin_group_ids:
+            # The sandbox's admin groups exist from the start, as forums.
+            await model.ensure_chat(group, type="supergroup", title="Support desk (sandbox)",
+                                    is_forum=True)
+        return PyrogramGateway(await create_fake_client(model)), model
+
+    from core.pyrogram_gateway import build_bot_client
+
+    # load_settings guarantees these outside sandbox mode.
+    assert settings.bot_token is not None
+    assert settings.telegram_api_id is not None
+    assert settings.telegram_api_hash is not None
+    client = build_bot_client(settings.telegram_api_id, settings.telegram_api_hash, settings.bot_token)
+    await client.start()
+    return PyrogramGateway(client), None
+
+
+def build_app(
+    c: Container, queues: Iterable[Queue], conninfo: str, *, with_maintenance: bool = True
+) -> App:
+    app = App(connector=PsycopgConnector(conninfo=conninfo))
+    queues = list(queues)
+    for queue in queues:
+        REGISTER[queue](app, c)
+    if with_maintenance and Queue.ADMIN in queues:
+        maintenance.register(app, c)
+    return app
+
+
+async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
+    from core import database
+
+    pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
+    gateway, sandbox = await build_gateway(settings, pool)
+    c = Container(settings=settings, pool=pool, gateway=gateway, sandbox=sandbox)
+    app = build_app(c, [queue], url)
+    async with app.open_async():
+        worker = asyncio.create_task(
+            app.run_worker_async(
+                queues=[queue.value],
+                concurrency=settings.worker_concurrency,
+                name=f"{queue.value}-{os.getpid()}",
+                delete_jobs="successful",
+                install_signal_handlers=False,
+                # procrastinate wakes on NOTIFY, but not when a finished job
+                # frees the lock a queued job was waiting on: poll briskly.
+                fetch_job_polling_interval=POLL_SECONDS,
+            )
+        )
+        log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+        stopped.cancel()
+    await pool.close()
