@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.errors import ConfigError
+from core.limits import SendLimits
 
 #: The webhook secret used in sandbox mode when none is set. Documented in the
 #: README: scripts driving the sandbox send it in X-Telegram-Bot-Api-Secret-Token.
@@ -45,6 +46,7 @@ class Settings:
     log_level: str
     worker_concurrency: int
     data_dir: str
+    send_limits: SendLimits = field(default_factory=SendLimits)
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -87,6 +89,29 @@ def _int_list(env: Mapping[str, str], name: str) -> tuple[int, ...]:
         return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
     except ValueError:
         raise ConfigError(f"{name} must be a comma-separated list of integers, got {raw!r}") from None
+
+
+def _rate(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not 0 < value <= 100_000:
+        raise ConfigError(f"{name} must be above 0")
+    return value
+
+
+def _send_limits(env: Mapping[str, str]) -> SendLimits:
+    d = SendLimits()
+    return SendLimits(
+        global_per_second=_rate(env, "TELEGRAM_GLOBAL_PER_SECOND", d.global_per_second),
+        paid_per_second=_rate(env, "TELEGRAM_PAID_PER_SECOND", d.paid_per_second),
+        chat_per_second=_rate(env, "TELEGRAM_CHAT_PER_SECOND", d.chat_per_second),
+        group_per_minute=_rate(env, "TELEGRAM_GROUP_PER_MINUTE", d.group_per_minute),
+    )
 
 
 def _require(value: object, name: str, why: str) -> None:
@@ -184,5 +209,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         worker_concurrency=concurrency,
         data_dir=_get(env, "DATA_DIR") or ".data",
+        send_limits=_send_limits(env),
         secrets=secrets,
     )

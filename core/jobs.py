@@ -35,6 +35,7 @@ class Task(StrEnum):
     BILLING_STRIPE_EVENT = "billing.stripe_event"
     ADMIN_UPDATE = "admin.update"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
+    DELIVER_GROUP = "messaging.deliver_group"
 
 
 @dataclass(frozen=True)

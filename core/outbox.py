@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from core.limits import Lane
 from core.queries import q
 
 #: A claim older than this belongs to a process that died mid-send.
@@ -27,6 +28,7 @@ class OutboxRow:
     method: str
     params: Mapping[str, Any]
     attempts: int
+    lane: Lane = Lane.NORMAL
 
 
 async def add(
@@ -37,10 +39,12 @@ async def add(
     *,
     cause: str,
     delay_seconds: float = 0.0,
+    priority: int = 0,
+    lane: Lane = Lane.NORMAL,
 ) -> int:
     """Queue a call in the caller's transaction."""
     row_id: int = await conn.fetchval(
-        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds
+        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds, priority, lane.value
     )
     return row_id
 
@@ -50,7 +54,7 @@ async def claim(conn: asyncpg.Connection, row_id: int) -> OutboxRow | None:
     r = await conn.fetchrow(q("outbox_claim"), row_id, STALE_CLAIM_SECONDS)
     if r is None:
         return None
-    return OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"])
+    return OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"]))
 
 
 async def mark_sent(conn: asyncpg.Connection, row_id: int, result: Mapping[str, Any]) -> None:
@@ -63,6 +67,19 @@ async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, err
 
 async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None:
     await conn.execute(q("outbox_failed"), row_id, error)
+
+
+async def postpone(conn: asyncpg.Connection, row_id: int, seconds: float) -> None:
+    await conn.execute(q("outbox_postpone"), row_id, seconds)
+
+
+async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
+    row_id: int | None = await conn.fetchval(q("outbox_next_for_group"), chat_id)
+    return row_id
+
+
+async def recipient_blocked(conn: asyncpg.Connection, telegram_id: int) -> bool:
+    return bool(await conn.fetchval(q("recipient_blocked"), telegram_id))
 
 
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:

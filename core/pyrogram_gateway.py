@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
+import asyncpg
 from pyrogram import Client, enums, types
 from pyrogram import errors as pe
 
@@ -24,6 +25,7 @@ from pyrogram.raw.types.update_new_message import UpdateNewMessage
 
 from core.errors import TelegramRejected
 from core.gateway import LabeledPrice, ReplyMarkup, Sent
+from core.pyrogram_storage import postgres_client
 from core.telegram_errors import TRANSLATED, translate
 
 #: How every bot client is configured, real or fake, so tests see what production does.
@@ -57,10 +59,14 @@ _BUTTON_STYLES: Final = {
 }
 
 
-def build_bot_client(api_id: int, api_hash: str, bot_token: str, *, name: str = "paid-desk") -> Client:
-    """The Pyrogram client for real Telegram. The session is in memory for now, so
-    every start logs in again; keeping it in Postgres is a later change."""
-    return Client(name, api_id=api_id, api_hash=api_hash, bot_token=bot_token, **BOT_CLIENT_OPTIONS)
+def build_bot_client(
+    pool: asyncpg.Pool, api_id: int, api_hash: str, bot_token: str, *, name: str = "paid-desk"
+) -> Client:
+    """The Pyrogram client for real Telegram, its session kept in Postgres so every
+    process and restart reuses one authorization (repeated logins draw flood waits)."""
+    return postgres_client(
+        pool, name, api_id=api_id, api_hash=api_hash, bot_token=bot_token, **BOT_CLIENT_OPTIONS
+    )
 
 
 @contextmanager

@@ -15,12 +15,17 @@ import asyncpg
 import structlog
 
 from core import ledger, messages, texts, users
+from core.courier import Courier
 from core.database import connection
 from core.errors import PermanentError, RecipientUnavailable, TelegramError, TopicGone
-from core.gateway import TelegramGateway
+from core.limits import Lane
 from core.topics import ensure_topic
 
 log = structlog.get_logger(__name__)
+
+
+#: The confirmation to the user is worth a short wait for the chat's slot, not more.
+CONFIRMATION_MAX_WAIT = 1.0
 
 
 async def _refund(pool: asyncpg.Pool, row_ids: Sequence[int]) -> None:
@@ -32,9 +37,8 @@ async def _refund(pool: asyncpg.Pool, row_ids: Sequence[int]) -> None:
                                    reason="relay_failed_refund", key=f"refund:message:{failed.id}")
 
 
-async def relay_to_topic(
-    pool: asyncpg.Pool, gateway: TelegramGateway, p: Mapping[str, Any]
-) -> dict[str, Any]:
+async def relay_to_topic(courier: Courier, p: Mapping[str, Any]) -> dict[str, Any]:
+    pool, gateway = courier.pool, courier.gateway
     row_ids: list[int] = list(p["message_row_ids"])
     try:
         conv = await ensure_topic(pool, gateway, p["conversation_id"])
@@ -57,6 +61,9 @@ async def relay_to_topic(
             conn, row_ids[: len(sent)], conv.admin_chat_id, [s.message_id for s in sent]
         )
         balance = await ledger.balance_of(conn, p["user_chat_id"])
+    if await courier.limiter.take_within(p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT):
+        log.info("confirmation skipped: the user's chat is at its limit")
+        return {"message_ids": [s.message_id for s in sent], "topic_id": conv.topic_id}
     try:
         confirm = texts.held_released if p.get("were_held") else texts.delivered
         await gateway.send_message(
@@ -68,9 +75,8 @@ async def relay_to_topic(
     return {"message_ids": [s.message_id for s in sent], "topic_id": conv.topic_id}
 
 
-async def relay_to_user(
-    pool: asyncpg.Pool, gateway: TelegramGateway, p: Mapping[str, Any]
-) -> dict[str, Any]:
+async def relay_to_user(courier: Courier, p: Mapping[str, Any]) -> dict[str, Any]:
+    pool, gateway = courier.pool, courier.gateway
     row_ids: list[int] = list(p["message_row_ids"])
     try:
         sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], p["admin_message_ids"])
@@ -89,8 +95,7 @@ async def relay_to_user(
     return {"message_ids": [s.message_id for s in sent]}
 
 
-METHODS: dict[str, Callable[[asyncpg.Pool, TelegramGateway, Mapping[str, Any]],
-                            Awaitable[dict[str, Any]]]] = {
+METHODS: dict[str, Callable[[Courier, Mapping[str, Any]], Awaitable[dict[str, Any]]]] = {
     "relayToTopic": relay_to_topic,
     "relayToUser": relay_to_user,
 }

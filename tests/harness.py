@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from core.config import Settings, load_settings
 from core.fake_telegram.model import TelegramModel
 from core.jobs import Queue
+from core.limits import Limiter
 from webhooks.app import build_app as build_ingress
 from webhooks.deps import IngressDeps
 from webhooks.recorder import JobRecorder
@@ -115,7 +116,8 @@ async def running_system(database_url: str, *, with_workers: bool = True) -> Asy
     container = None
     if with_workers:
         gateway, recorder = await wiring.build_gateway(settings, pool)
-        container = Container(settings=settings, pool=pool, gateway=gateway, sandbox=recorder)
+        container = Container(settings=settings, pool=pool, gateway=gateway,
+                              limiter=Limiter(pool, settings.send_limits), sandbox=recorder)
     try:
         async with aiohttp.ClientSession() as http:
             yield System(

@@ -32,7 +32,7 @@ def register(app: App, c: Container) -> None:
     @app.periodic(cron="* * * * * */15", periodic_id="sweep_outbox")
     @app.task(name="maintenance.sweep_outbox", queue=Queue.ADMIN.value)
     async def sweep_outbox(timestamp: int) -> None:
-        sent = await delivery.deliver_due(c.pool, c.gateway)
+        sent = await delivery.deliver_due(c.courier)
         if sent:
             log.info("outbox swept", sent=sent)
 
@@ -40,4 +40,5 @@ def register(app: App, c: Container) -> None:
     @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)
     async def prune(context: JobContext, timestamp: int) -> None:
         await processed.prune(c.pool, days=PROCESSED_RETENTION_DAYS)
+        await c.limiter.prune()
         await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)

@@ -107,4 +107,10 @@ def register(app: App, c: Container) -> None:
               retry=BACKOFF)
     async def deliver_outbox(context: JobContext, outbox_ids: list[int]) -> None:
         with structlog.contextvars.bound_contextvars(job_id=context.job.id):
-            await delivery.deliver(c.pool, c.gateway, outbox_ids)
+            await delivery.deliver(c.courier, outbox_ids)
+
+    @app.task(name=Task.DELIVER_GROUP.value, queue=Queue.MESSAGING.value, pass_context=True,
+              retry=BACKOFF)
+    async def deliver_group(context: JobContext, chat_id: int) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, chat_id=chat_id):
+            await delivery.deliver_group(c.courier, chat_id)

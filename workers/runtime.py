@@ -13,10 +13,12 @@ from procrastinate.jobs import Job
 
 from core import delivery
 from core.config import Settings
+from core.courier import Courier
 from core.database import UNAVAILABLE
 from core.effects import Effects
 from core.errors import DatabaseUnavailable, RetryableError
 from core.gateway import TelegramGateway
+from core.limits import Limiter
 from core.processed import Source, first_delivery
 
 log = structlog.get_logger(__name__)
@@ -35,7 +37,12 @@ class Container:
     settings: Settings
     pool: asyncpg.Pool
     gateway: TelegramGateway
+    limiter: Limiter
     sandbox: IncomingRecorder | None = None
+
+    @property
+    def courier(self) -> Courier:
+        return Courier(self.pool, self.gateway, self.limiter)
 
 
 class Backoff(BaseRetryStrategy):
@@ -75,5 +82,5 @@ async def apply_once(
         raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
     except UNAVAILABLE as exc:
         raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
-    await delivery.deliver(c.pool, c.gateway, tx.outbox_ids)
+    await delivery.deliver(c.courier, tx.outbox_ids)
     return True

@@ -14,6 +14,7 @@ from procrastinate import App, PsycopgConnector
 from core.config import Settings
 from core.gateway import TelegramGateway
 from core.jobs import Queue
+from core.limits import Limiter
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder
 
@@ -52,7 +53,9 @@ async def build_gateway(
     assert settings.bot_token is not None
     assert settings.telegram_api_id is not None
     assert settings.telegram_api_hash is not None
-    client = build_bot_client(settings.telegram_api_id, settings.telegram_api_hash, settings.bot_token)
+    client = build_bot_client(
+        pool, settings.telegram_api_id, settings.telegram_api_hash, settings.bot_token
+    )
     await client.start()
     return PyrogramGateway(client), None
 
@@ -74,7 +77,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
 
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
     gateway, sandbox = await build_gateway(settings, pool)
-    c = Container(settings=settings, pool=pool, gateway=gateway, sandbox=sandbox)
+    c = Container(settings=settings, pool=pool, gateway=gateway,
+                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox)
     app = build_app(c, [queue], url)
     async with app.open_async():
         worker = asyncio.create_task(

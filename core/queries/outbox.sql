@@ -1,6 +1,6 @@
 -- name: outbox_add
-INSERT INTO outbox (chat_id, method, params, cause, not_before)
-VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+INSERT INTO outbox (chat_id, method, params, cause, not_before, priority, lane)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
 RETURNING id;
 
 -- name: outbox_claim
@@ -11,7 +11,7 @@ SET status = 'sending', claimed_at = now(), attempts = attempts + 1
 WHERE id = $1
   AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
   AND not_before <= now()
-RETURNING id, chat_id, method, params, attempts;
+RETURNING id, chat_id, method, params, attempts, lane;
 
 -- name: outbox_sent
 UPDATE outbox SET status = 'sent', sent_at = now(), result = $2, last_error = NULL
@@ -30,3 +30,28 @@ SELECT id FROM outbox
 WHERE status IN ('pending', 'sending') AND not_before <= now()
 ORDER BY id
 LIMIT $1;
+
+-- name: outbox_postpone
+-- Waiting for a send slot is not a failed attempt.
+UPDATE outbox SET status = 'pending', attempts = greatest(attempts - 1, 0),
+                  not_before = now() + make_interval(secs => $2)
+WHERE id = $1;
+
+-- name: outbox_next_for_group
+-- When a group's budget is short, higher tiers go first; one conversation's
+-- rows share a priority, so they keep their order.
+SELECT id FROM outbox
+WHERE chat_id = $1 AND status = 'pending' AND not_before <= now()
+ORDER BY priority DESC, id
+LIMIT 1;
+
+-- name: outbox_next_due_for_group
+SELECT min(not_before) FROM outbox WHERE chat_id = $1 AND status = 'pending';
+
+-- name: recipient_blocked
+SELECT blocked_bot_at IS NOT NULL FROM users WHERE telegram_id = $1;
+
+-- name: outbox_counts
+SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
+       count(*) FILTER (WHERE status = 'failed') AS failed
+FROM outbox;

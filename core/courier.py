@@ -1,0 +1,17 @@
+"""What delivering needs: the database, Telegram, and the shared send budgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from core.gateway import TelegramGateway
+from core.limits import Limiter
+
+
+@dataclass(frozen=True)
+class Courier:
+    pool: asyncpg.Pool
+    gateway: TelegramGateway
+    limiter: Limiter

@@ -1,0 +1,88 @@
+"""Telegram's sending limits as shared token buckets in Postgres.
+
+Every process that sends for the bot takes a slot here first, so several
+worker dynos together stay within about 1 message/s per chat, 20 per minute
+per group and 30/s overall (paid broadcasts have their own overall budget).
+A bucket of rate r and burst b lets through at most b + r·t in any t seconds;
+the defaults keep every window within Telegram's figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import StrEnum
+
+import asyncpg
+
+from core.database import connection
+from core.queries import q
+
+
+class Lane(StrEnum):
+    NORMAL = "normal"
+    PAID = "paid"  # allow_paid_broadcast: Telegram's paid allowance, up to 1000/s
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    global_per_second: float = 30.0
+    global_burst: float = 1.0
+    paid_per_second: float = 1000.0
+    paid_burst: float = 1.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 20.0
+    group_burst: float = 3.0
+
+    def buckets(self, chat_id: int, lane: Lane) -> tuple[list[str], list[float], list[float]]:
+        """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
+        if lane is Lane.PAID:
+            keys = ["global_paid"]
+            rates, bursts = [self.paid_per_second], [self.paid_burst]
+        else:
+            keys = ["global"]
+            rates, bursts = [self.global_per_second], [self.global_burst]
+        if chat_id < 0:
+            # b + r·60 = per minute: the burst is paid for out of the minute's allowance.
+            keys.append(f"group:{chat_id}")
+            rates.append(max(self.group_per_minute - self.group_burst, 1.0) / 60.0)
+            bursts.append(self.group_burst)
+        else:
+            keys.append(f"chat:{chat_id}")
+            rates.append(self.chat_per_second)
+            bursts.append(self.chat_burst)
+        return keys, rates, bursts
+
+
+class Limiter:
+    def __init__(self, pool: asyncpg.Pool, limits: SendLimits | None = None) -> None:
+        self._pool = pool
+        self.limits = limits or SendLimits()
+
+    async def take(self, chat_id: int, lane: Lane = Lane.NORMAL) -> float:
+        """Take a slot: 0 when taken, else the seconds to wait (nothing taken)."""
+        keys, rates, bursts = self.limits.buckets(chat_id, lane)
+        async with connection(self._pool) as conn:
+            wait: float = await conn.fetchval(q("take_send_slot"), keys, rates, bursts)
+        return wait
+
+    async def take_within(self, chat_id: int, lane: Lane, max_wait: float) -> float:
+        """Take a slot, sleeping for it when the wait is short; else return the wait."""
+        wait = await self.take(chat_id, lane)
+        while 0 < wait <= max_wait:
+            await asyncio.sleep(wait)
+            wait = await self.take(chat_id, lane)
+        return wait
+
+    async def flood_wait(self, chat_id: int, lane: Lane, seconds: float) -> None:
+        """Telegram said wait: block the chat's key and slow the shared budget."""
+        keys, rates, bursts = self.limits.buckets(chat_id, lane)
+        async with connection(self._pool) as conn, conn.transaction():
+            await conn.execute(q("block_send_key"), keys[1], rates[1], bursts[1], float(seconds))
+            # A second's worth of the shared budget, so the other chats ease off too.
+            await conn.execute(q("drain_global_tokens"), keys[0], rates[0])
+
+    async def prune(self) -> None:
+        async with connection(self._pool) as conn:
+            await conn.execute(q("prune_send_budgets"))
