@@ -21,6 +21,9 @@ SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
 SANDBOX_ADMIN_GROUP_ID = -1001000000001
 SANDBOX_ADMIN_USER_ID = 1000001
 SANDBOX_BOT_ID = 7000000001
+#: In sandbox mode the stripe library talks to the fake Stripe mounted in the web process.
+SANDBOX_STRIPE_API_KEY = "sk_test_sandbox"
+FAKE_STRIPE_PATH = "/fake-stripe"
 
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
@@ -47,12 +50,19 @@ class Settings:
     worker_concurrency: int
     data_dir: str
     send_limits: SendLimits = field(default_factory=SendLimits)
+    #: Where users' browsers reach the web process (Checkout return pages).
+    public_url: str = "http://127.0.0.1:8080"
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def sandbox(self) -> bool:
         """Without a bot token the system talks to its own stand-in for Telegram."""
         return self.bot_token is None
+
+    @property
+    def fake_stripe(self) -> bool:
+        """Sandbox payments: the fake Stripe mounted in the web process stands in for Stripe."""
+        return self.sandbox and self.stripe_api_key == SANDBOX_STRIPE_API_KEY
 
     @property
     def admin_group_id(self) -> int:
@@ -176,6 +186,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     assert port is not None
     if not 0 < port < 65536:
         raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+    stripe_base = _get(env, "STRIPE_API_BASE")
+    if stripe_key is None and sandbox:
+        stripe_key = SANDBOX_STRIPE_API_KEY
+        stripe_base = stripe_base or f"http://127.0.0.1:{port}{FAKE_STRIPE_PATH}"
 
     log_format = (_get(env, "LOG_FORMAT") or ("console" if sandbox else "json")).lower()
     if log_format not in _LOG_FORMATS:
@@ -192,6 +206,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     secrets = tuple(
         s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
     )
+    public_url = _get(env, "PUBLIC_URL") or webhook_url or f"http://127.0.0.1:{port}"
     return Settings(
         bot_token=bot_token,
         telegram_api_id=api_id,
@@ -203,12 +218,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_url=_get(env, "DATABASE_URL"),
         stripe_api_key=stripe_key,
         stripe_webhook_secret=stripe_secret,
-        stripe_api_base=_get(env, "STRIPE_API_BASE"),
+        stripe_api_base=stripe_base,
         port=port,
         log_format=log_format,
         log_level=log_level,
         worker_concurrency=concurrency,
         data_dir=_get(env, "DATA_DIR") or ".data",
         send_limits=_send_limits(env),
+        public_url=public_url.rstrip("/"),
         secrets=secrets,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 
 from core.config import Settings, load_settings
+from core.fake_stripe import FAKE_STRIPE, FakeStripe
 from core.fake_telegram.model import TelegramModel
 from core.jobs import Queue
 from core.limits import Limiter
+from webhooks import __main__ as webhooks_main
 from webhooks.app import build_app as build_ingress
 from webhooks.deps import IngressDeps
 from webhooks.recorder import JobRecorder
@@ -29,8 +32,14 @@ from workers import wiring
 from workers.runtime import Container
 
 
-def sandbox_settings(database_url: str) -> Settings:
-    return load_settings({"DATABASE_URL": database_url, "LOG_FORMAT": "console"})
+def sandbox_settings(database_url: str, port: int = 8080) -> Settings:
+    return load_settings({"DATABASE_URL": database_url, "LOG_FORMAT": "console", "PORT": str(port)})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -41,6 +50,7 @@ class System:
     base_url: str
     http: aiohttp.ClientSession
     container: Container | None
+    fake_stripe: FakeStripe | None = None
 
     async def post_update(
         self, update: Mapping[str, Any] | bytes, *, secret: str | None = None
@@ -107,17 +117,20 @@ class System:
 async def running_system(database_url: str, *, with_workers: bool = True) -> AsyncIterator[System]:
     from core import database
 
-    settings = sandbox_settings(database_url)
+    port = free_port()
+    settings = sandbox_settings(database_url, port)
     pool = await database.create_pool(database_url, max_size=12)
     model = TelegramModel(pool)
     deps = IngressDeps(settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=model)
-    server = TestServer(build_ingress(deps), host="127.0.0.1")
+    fake_stripe = webhooks_main.fake_stripe(settings, pool)
+    server = TestServer(build_ingress(deps, fake_stripe=fake_stripe), host="127.0.0.1", port=port)
     await server.start_server()
     container = None
     if with_workers:
         gateway, recorder = await wiring.build_gateway(settings, pool)
         container = Container(settings=settings, pool=pool, gateway=gateway,
-                              limiter=Limiter(pool, settings.send_limits), sandbox=recorder)
+                              limiter=Limiter(pool, settings.send_limits), sandbox=recorder,
+                              stripe=wiring.build_stripe(settings))
     try:
         async with aiohttp.ClientSession() as http:
             yield System(
@@ -127,8 +140,11 @@ async def running_system(database_url: str, *, with_workers: bool = True) -> Asy
                 base_url=str(server.make_url("")).rstrip("/"),
                 http=http,
                 container=container,
+                fake_stripe=fake_stripe[FAKE_STRIPE] if fake_stripe is not None else None,
             )
     finally:
+        if container is not None and container.stripe is not None:
+            await container.stripe.close()
         await server.close()
         await pool.close()
 

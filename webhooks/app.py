@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from core.config import FAKE_STRIPE_PATH
 from webhooks.deps import DEPS, MAX_BODY_BYTES, IngressDeps
 from webhooks.health import health, root
 from webhooks.sandbox import sent_messages
@@ -11,7 +12,7 @@ from webhooks.stripe_events import receive_event
 from webhooks.telegram import receive_update
 
 
-def build_app(deps: IngressDeps) -> web.Application:
+def build_app(deps: IngressDeps, *, fake_stripe: web.Application | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[DEPS] = deps
     app.router.add_post("/webhooks/telegram", receive_update)
@@ -19,6 +20,8 @@ def build_app(deps: IngressDeps) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_get("/", root)
     app.router.add_get("/sandbox/messages", sent_messages)
+    if fake_stripe is not None:
+        app.add_subapp(FAKE_STRIPE_PATH, fake_stripe)
 
     async def close_recorder(_: web.Application) -> None:
         await deps.recorder.close()

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from procrastinate import App, JobContext
 
-from core import bot_settings, delivery, edits, ledger, operator_replies, relay, texts, users
+from core import bot_settings, delivery, edits, ledger, operator_replies, purchases, relay, texts, users
 from core.effects import Effects
 from core.jobs import Queue, Task
 from core.processed import Source
@@ -49,8 +49,21 @@ async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any]
         await _start(tx, cfg, user, new, command.payload)
     elif command is not None and command.name == "help":
         await tx.send("sendMessage", user.telegram_id, text=texts.help_text(), parse_mode=texts.PARSE_MODE)
+    elif command is not None and await purchases.on_command(tx, c.settings, cfg, user, command):
+        pass
     else:
         await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+
+
+async def _callback(c: Container, tx: Effects, query: Mapping[str, Any]) -> None:
+    sender = sender_of(query)
+    if sender is not None:
+        user, _ = await users.upsert_from(tx.conn, sender)
+        cfg = await bot_settings.load(tx.conn)
+        if await purchases.on_callback(tx, c.settings, cfg, user, query):
+            return
+    # Every button press gets an answer, or the user's client keeps spinning.
+    await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
 
 
 async def _edited(c: Container, tx: Effects, message: Mapping[str, Any]) -> None:
@@ -82,8 +95,7 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
         elif isinstance(update.get("edited_message"), Mapping):
             await _edited(c, tx, update["edited_message"])
         elif isinstance(update.get("callback_query"), Mapping):
-            query = update["callback_query"]
-            await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
+            await _callback(c, tx, update["callback_query"])
         elif isinstance(update.get("my_chat_member"), Mapping):
             member = update["my_chat_member"]
             status = (member.get("new_chat_member") or {}).get("status")

@@ -20,6 +20,7 @@ from core.errors import DatabaseUnavailable, RetryableError
 from core.gateway import TelegramGateway
 from core.limits import Limiter
 from core.processed import Source, first_delivery
+from core.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +40,8 @@ class Container:
     gateway: TelegramGateway
     limiter: Limiter
     sandbox: IncomingRecorder | None = None
+    #: Present where Stripe is configured (the fake one in sandbox mode).
+    stripe: StripeGateway | None = None
 
     @property
     def courier(self) -> Courier:

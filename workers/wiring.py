@@ -15,6 +15,7 @@ from core.config import Settings
 from core.gateway import TelegramGateway
 from core.jobs import Queue
 from core.limits import Limiter
+from core.stripe_gateway import StripeGateway
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder
 
@@ -60,6 +61,12 @@ async def build_gateway(
     return PyrogramGateway(client), None
 
 
+def build_stripe(settings: Settings) -> StripeGateway | None:
+    if settings.stripe_api_key is None:
+        return None
+    return StripeGateway(settings.stripe_api_key, api_base=settings.stripe_api_base)
+
+
 def build_app(
     c: Container, queues: Iterable[Queue], conninfo: str, *, with_maintenance: bool = True
 ) -> App:
@@ -77,8 +84,9 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
 
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
     gateway, sandbox = await build_gateway(settings, pool)
+    stripe = build_stripe(settings)
     c = Container(settings=settings, pool=pool, gateway=gateway,
-                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox)
+                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe)
     app = build_app(c, [queue], url)
     async with app.open_async():
         worker = asyncio.create_task(
@@ -100,4 +108,6 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
         with contextlib.suppress(asyncio.CancelledError):
             await worker
         stopped.cancel()
+    if stripe is not None:
+        await stripe.close()
     await pool.close()
