@@ -9,7 +9,18 @@ from typing import Any
 import structlog
 from procrastinate import App, JobContext
 
-from core import bot_settings, delivery, edits, ledger, operator_replies, purchases, relay, texts, users
+from core import (
+    bot_settings,
+    delivery,
+    edits,
+    experience,
+    ledger,
+    operator_replies,
+    purchases,
+    relay,
+    texts,
+    users,
+)
 from core.effects import Effects
 from core.jobs import Queue, Task
 from core.processed import Source
@@ -45,13 +56,17 @@ async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any]
     structlog.contextvars.bind_contextvars(user_id=user.telegram_id)
     cfg = await bot_settings.load(tx.conn)
     command = command_of(message)
-    if command is not None and command.name == "start":
+    if command is None:
+        await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+    elif command.name == "start":
         await _start(tx, cfg, user, new, command.payload)
-    elif command is not None and command.name == "help":
+    elif command.name == "help":
         await tx.send("sendMessage", user.telegram_id, text=texts.help_text(), parse_mode=texts.PARSE_MODE)
-    elif command is not None and await purchases.on_command(tx, c.settings, cfg, user, command):
-        pass
-    else:
+    elif not (
+        await purchases.on_command(tx, c.settings, cfg, user, command)
+        or await experience.on_command(tx, c.settings, cfg, user, command)
+    ):
+        # An unknown command is still a message the user wants to send.
         await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
 
 
@@ -61,6 +76,8 @@ async def _callback(c: Container, tx: Effects, query: Mapping[str, Any]) -> None
         user, _ = await users.upsert_from(tx.conn, sender)
         cfg = await bot_settings.load(tx.conn)
         if await purchases.on_callback(tx, c.settings, cfg, user, query):
+            return
+        if await experience.on_callback(tx, c.settings, cfg, user, query):
             return
     # Every button press gets an answer, or the user's client keeps spinning.
     await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
