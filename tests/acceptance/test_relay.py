@@ -117,7 +117,7 @@ async def test_out_of_credits_holds_the_message_and_offers_to_buy(system: System
     await _write(system, builders.private_text(MARIA, "/start"),
                  *[builders.private_text(MARIA, f"m{i}") for i in range(4)])
     assert (await _user(system))["credits"] == 0
-    notice = (await system.sent(MARIA.id))[-1]
+    [notice] = [m for m in await system.sent(MARIA.id) if (m["text"] or "").startswith("Not enough")]
     assert "Not enough credits: you have 0 credits, a message costs 1 credit" in notice["text"]
     buttons = [b["callback_data"] for row in notice["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["buy:pack10", "buy:pack25", "buy:pack50", "buy:pack100"]
