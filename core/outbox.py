@@ -84,3 +84,10 @@ async def recipient_blocked(conn: asyncpg.Connection, telegram_id: int) -> bool:
 
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:
     return [r["id"] for r in await conn.fetch(q("outbox_due"), limit)]
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    """Rows waiting to be sent, and rows that failed for good."""
+    row = await conn.fetchrow(q("outbox_counts"))
+    assert row is not None
+    return {"pending": row["pending"], "failed": row["failed"]}

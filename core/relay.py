@@ -50,8 +50,10 @@ async def _queue_relay(
     if appended is not None:
         return
     delay = ALBUM_WAIT_SECONDS if any(h.media_group_id for h in held) else 0.0
+    # When the admin group's budget is short, higher tiers are relayed first.
+    priority = int(await tx.conn.fetchval(q("tier_priority"), user.tier))
     await tx.send(
-        "relayToTopic", conv.admin_chat_id, delay=delay, conversation_id=conv.id,
+        "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
         user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
     )
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from core.database import UNAVAILABLE, connection
 from core.errors import DatabaseUnavailable
 from core.jobs import queue_depths
+from core.outbox import counts as outbox_counts
 from webhooks.deps import DEPS
 
 
@@ -16,6 +17,7 @@ async def health(request: web.Request) -> web.Response:
     try:
         async with connection(deps.pool, timeout=3) as conn:
             depths = await queue_depths(conn)
+            undelivered = await outbox_counts(conn)
     except (DatabaseUnavailable, asyncpg.PostgresError, *UNAVAILABLE):
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response(
@@ -24,6 +26,8 @@ async def health(request: web.Request) -> web.Response:
             "database": "ok",
             "sandbox": deps.settings.sandbox,
             "queues": {d.queue: {"todo": d.todo, "doing": d.doing, "failed": d.failed} for d in depths},
+            # Sends waiting for their slot, and sends that failed for good (with reasons in outbox).
+            "outbox": undelivered,
         }
     )
 

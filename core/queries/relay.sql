@@ -39,3 +39,6 @@ SELECT code, name, credits, stripe_amount, stripe_currency, stars_amount, badge
 FROM products
 WHERE active AND NOT hidden AND kind = 'credits'
 ORDER BY sort;
+
+-- name: tier_priority
+SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0);
