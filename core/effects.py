@@ -25,6 +25,8 @@ class Effects:
     ) -> int:
         """Queue a call; with a delay it is left for a delivery job scheduled then."""
         params.setdefault("chat_id", chat_id)
+        if lane is Lane.PAID:
+            params["allow_paid_broadcast"] = True
         row_id = await outbox.add(self.conn, chat_id, method, params, cause=self.cause,
                                   delay_seconds=delay, priority=priority, lane=lane)
         if delay > 0:

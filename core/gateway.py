@@ -40,6 +40,7 @@ class TelegramGateway(Protocol):
         reply_markup: ReplyMarkup | None = None,
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
+        paid_broadcast: bool = False,
     ) -> Sent: ...
 
     async def copy_messages(

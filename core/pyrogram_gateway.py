@@ -174,6 +174,7 @@ class PyrogramGateway:
         reply_markup: ReplyMarkup | None = None,
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
+        paid_broadcast: bool = False,
     ) -> Sent:
         keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
@@ -181,6 +182,8 @@ class PyrogramGateway:
             message = await self._client.send_message(
                 chat_id, text, parse_mode=mode, message_thread_id=thread_id,
                 reply_parameters=reply, reply_markup=keyboard,
+                # Telegram's paid allowance (up to 1000/s), charged in Stars per message.
+                allow_paid_broadcast=paid_broadcast or None,
             )
         return self._sent(chat_id, message)
 
