@@ -34,23 +34,27 @@ class SendLimits:
     chat_burst: float = 3.0
     group_per_minute: float = 20.0
     group_burst: float = 3.0
+    #: A slot is taken a moment before Telegram counts the message, and the
+    #: moments differ from send to send; every bucket refills this much slower
+    #: than Telegram's figure so that jitter never adds up to a flood wait.
+    overall_margin: float = 0.98
 
     def buckets(self, chat_id: int, lane: Lane) -> tuple[list[str], list[float], list[float]]:
         """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
         if lane is Lane.PAID:
             keys = ["global_paid"]
-            rates, bursts = [self.paid_per_second], [self.paid_burst]
+            rates, bursts = [self.paid_per_second * self.overall_margin], [self.paid_burst]
         else:
             keys = ["global"]
-            rates, bursts = [self.global_per_second], [self.global_burst]
+            rates, bursts = [self.global_per_second * self.overall_margin], [self.global_burst]
         if chat_id < 0:
             # b + r·60 = per minute: the burst is paid for out of the minute's allowance.
             keys.append(f"group:{chat_id}")
-            rates.append(max(self.group_per_minute - self.group_burst, 1.0) / 60.0)
+            rates.append(max(self.group_per_minute - self.group_burst, 1.0) / 60.0 * self.overall_margin)
             bursts.append(self.group_burst)
         else:
             keys.append(f"chat:{chat_id}")
-            rates.append(self.chat_per_second)
+            rates.append(self.chat_per_second * self.overall_margin)
             bursts.append(self.chat_burst)
         return keys, rates, bursts
 
