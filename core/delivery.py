@@ -57,6 +57,21 @@ async def _postpone(courier: Courier, row: outbox.OutboxRow, wait: float) -> Non
         await schedule(conn, row.chat_id, [row.id], wait)
 
 
+async def _messages_in(courier: Courier, row: outbox.OutboxRow) -> int:
+    """How many messages the call creates: Telegram counts each against the limits."""
+    p = row.params
+    if row.method == "relayToTopic":
+        async with connection(courier.pool) as conn:
+            fresh_topic = await outbox.conversation_needs_topic(conn, p["conversation_id"])
+        # A new topic opens with the customer summary.
+        return len(p["message_ids"]) + int(fresh_topic)
+    if row.method == "relayToUser":
+        return len(p["admin_message_ids"])
+    if row.method in ("copyMessages", "forwardMessages"):
+        return len(p["message_ids"])
+    return 1
+
+
 async def _perform(courier: Courier, row: outbox.OutboxRow) -> dict[str, Any]:
     relay = relay_delivery.METHODS.get(row.method)
     if relay is not None:
@@ -84,8 +99,9 @@ async def _deliver_one(courier: Courier, row_id: int, waiting: dict[int, float])
         async with connection(courier.pool) as conn:
             await outbox.mark_failed(conn, row.id, "RecipientUnavailable: the user blocked the bot")
         return Outcome.FAILED
+    count = await _messages_in(courier, row)
     wait = waiting.get(row.chat_id) or await courier.limiter.take_within(
-        row.chat_id, row.lane, SHORT_WAIT_SECONDS
+        row.chat_id, row.lane, SHORT_WAIT_SECONDS, count
     )
     if wait > 0:
         waiting[row.chat_id] = wait

@@ -64,19 +64,20 @@ class Limiter:
         self._pool = pool
         self.limits = limits or SendLimits()
 
-    async def take(self, chat_id: int, lane: Lane = Lane.NORMAL) -> float:
-        """Take a slot: 0 when taken, else the seconds to wait (nothing taken)."""
+    async def take(self, chat_id: int, lane: Lane = Lane.NORMAL, count: int = 1) -> float:
+        """Take ``count`` slots (one per message a call creates): 0 when taken,
+        else the seconds to wait (nothing taken)."""
         keys, rates, bursts = self.limits.buckets(chat_id, lane)
         async with connection(self._pool) as conn:
-            wait: float = await conn.fetchval(q("take_send_slot"), keys, rates, bursts)
+            wait: float = await conn.fetchval(q("take_send_slot"), keys, rates, bursts, count)
         return wait
 
-    async def take_within(self, chat_id: int, lane: Lane, max_wait: float) -> float:
-        """Take a slot, sleeping for it when the wait is short; else return the wait."""
-        wait = await self.take(chat_id, lane)
+    async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:
+        """Take slots, sleeping for them when the wait is short; else return the wait."""
+        wait = await self.take(chat_id, lane, count)
         while 0 < wait <= max_wait:
             await asyncio.sleep(wait)
-            wait = await self.take(chat_id, lane)
+            wait = await self.take(chat_id, lane, count)
         return wait
 
     async def flood_wait(self, chat_id: int, lane: Lane, seconds: float) -> None:

@@ -78,6 +78,10 @@ async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
     return row_id
 
 
+async def conversation_needs_topic(conn: asyncpg.Connection, conversation_id: int) -> bool:
+    return bool(await conn.fetchval(q("conversation_needs_topic"), conversation_id))
+
+
 async def recipient_blocked(conn: asyncpg.Connection, telegram_id: int) -> bool:
     return bool(await conn.fetchval(q("recipient_blocked"), telegram_id))
 

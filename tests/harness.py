@@ -31,9 +31,19 @@ from webhooks.recorder import JobRecorder
 from workers import wiring
 from workers.runtime import Container
 
+#: Functional tests run with limits far above Telegram's, on both sides; tests
+#: about the limits use Telegram's own (``real_limits=True``).
+GENEROUS_LIMITS = {
+    "TELEGRAM_GLOBAL_PER_SECOND": "10000",
+    "TELEGRAM_PAID_PER_SECOND": "10000",
+    "TELEGRAM_CHAT_PER_SECOND": "1000",
+    "TELEGRAM_GROUP_PER_MINUTE": "60000",
+}
 
-def sandbox_settings(database_url: str, port: int = 8080) -> Settings:
-    return load_settings({"DATABASE_URL": database_url, "LOG_FORMAT": "console", "PORT": str(port)})
+
+def sandbox_settings(database_url: str, port: int = 8080, *, real_limits: bool = False) -> Settings:
+    env = {"DATABASE_URL": database_url, "LOG_FORMAT": "console", "PORT": str(port)}
+    return load_settings(env if real_limits else {**env, **GENEROUS_LIMITS})
 
 
 def free_port() -> int:
@@ -114,13 +124,15 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(database_url: str, *, with_workers: bool = True) -> AsyncIterator[System]:
+async def running_system(
+    database_url: str, *, with_workers: bool = True, real_limits: bool = False
+) -> AsyncIterator[System]:
     from core import database
 
     port = free_port()
-    settings = sandbox_settings(database_url, port)
+    settings = sandbox_settings(database_url, port, real_limits=real_limits)
     pool = await database.create_pool(database_url, max_size=12)
-    model = TelegramModel(pool)
+    model = TelegramModel(pool, limits=wiring.sandbox_limits(settings.send_limits))
     deps = IngressDeps(settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=model)
     fake_stripe = webhooks_main.fake_stripe(settings, pool)
     server = TestServer(build_ingress(deps, fake_stripe=fake_stripe), host="127.0.0.1", port=port)

@@ -11,6 +11,7 @@ import structlog
 from procrastinate import App, JobContext
 
 from core import delivery, processed
+from core.fake_telegram.model import TelegramModel
 from core.jobs import Queue
 from workers.runtime import Container
 
@@ -41,4 +42,6 @@ def register(app: App, c: Container) -> None:
     async def prune(context: JobContext, timestamp: int) -> None:
         await processed.prune(c.pool, days=PROCESSED_RETENTION_DAYS)
         await c.limiter.prune()
+        if isinstance(c.sandbox, TelegramModel):
+            await c.sandbox.prune_sends()
         await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)

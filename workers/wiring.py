@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import asyncpg
 import structlog
@@ -14,7 +15,7 @@ from procrastinate import App, PsycopgConnector
 from core.config import Settings
 from core.gateway import TelegramGateway
 from core.jobs import Queue
-from core.limits import Limiter
+from core.limits import Limiter, SendLimits
 from core.stripe_gateway import StripeGateway
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder
@@ -31,6 +32,20 @@ REGISTER: dict[Queue, Callable[[App, Container], None]] = {
 }
 
 
+def sandbox_limits(limits: SendLimits) -> Any:
+    """The sandbox's Telegram holds the bot to the limits it is configured with
+    (Telegram's own by default)."""
+    from core.fake_telegram import Limits
+
+    return Limits(
+        per_chat_per_second=limits.chat_per_second,
+        per_chat_burst=max(int(limits.chat_burst), 1),
+        per_group_per_minute=max(int(limits.group_per_minute), 1),
+        global_per_second=max(int(limits.global_per_second), 1),
+        paid_global_per_second=max(int(limits.paid_per_second), 1),
+    )
+
+
 async def build_gateway(
     settings: Settings, pool: asyncpg.Pool
 ) -> tuple[TelegramGateway, IncomingRecorder | None]:
@@ -41,7 +56,7 @@ async def build_gateway(
         from core.fake_telegram.client import create_fake_client
         from core.fake_telegram.model import TelegramModel
 
-        model = TelegramModel(pool)
+        model = TelegramModel(pool, limits=sandbox_limits(settings.send_limits))
         for group in settings.admin_group_ids:
             # The sandbox's admin groups exist from the start, as forums.
             await model.ensure_chat(group, type="supergroup", title="Support desk (sandbox)",

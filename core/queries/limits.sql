@@ -1,5 +1,5 @@
 -- name: take_send_slot
-SELECT take_send_slot($1::text[], $2::float8[], $3::float8[]);
+SELECT take_send_slot($1::text[], $2::float8[], $3::float8[], $4::int);
 
 -- name: block_send_key
 -- A flood wait: nothing on this key before then, and the shared budget pays too.

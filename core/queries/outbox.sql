@@ -55,3 +55,6 @@ SELECT blocked_bot_at IS NOT NULL FROM users WHERE telegram_id = $1;
 SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
        count(*) FILTER (WHERE status = 'failed') AS failed
 FROM outbox;
+
+-- name: conversation_needs_topic
+SELECT topic_id IS NULL OR status = 'closed' FROM conversations WHERE id = $1;

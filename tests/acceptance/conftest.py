@@ -23,3 +23,11 @@ async def system(database_url: str) -> AsyncIterator[System]:
     async with running_system(database_url) as running:
         yield running
         await assert_ledger_invariant(running.pool)
+
+
+@pytest.fixture
+async def system_with_telegram_limits(database_url: str) -> AsyncIterator[System]:
+    """The system held to Telegram's real limits, on both sides."""
+    async with running_system(database_url, real_limits=True) as running:
+        yield running
+        await assert_ledger_invariant(running.pool)
