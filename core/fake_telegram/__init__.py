@@ -1,13 +1,15 @@
 """An in-process Telegram for the sandbox and the tests.
 
 :class:`TelegramModel` is the state (chats, topics, messages, injected faults)
-kept in Postgres; :class:`FakeClient` is a real ``pyrogram.Client`` whose raw
+kept in Postgres, holding the bot to Telegram's sending limits (:class:`Limits`);
+:class:`FakeClient` is a real ``pyrogram.Client`` whose raw
 calls that state answers, so the production gateway runs unchanged against it.
 """
 
 from __future__ import annotations
 
 from core.fake_telegram.client import FakeClient, UnsupportedCall, create_fake_client
+from core.fake_telegram.limits import FloodWaitRecord, Limits
 from core.fake_telegram.model import TelegramModel
 from core.fake_telegram.rows import Chat, ChatType, Message, QueryAnswer, Refused, Topic
 
@@ -15,6 +17,8 @@ __all__ = [
     "Chat",
     "ChatType",
     "FakeClient",
+    "FloodWaitRecord",
+    "Limits",
     "Message",
     "QueryAnswer",
     "Refused",

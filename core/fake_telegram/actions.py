@@ -6,12 +6,16 @@ what Telegram refuses, with Telegram's error id (:class:`Refused`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
 from core.database import connection
+from core.fake_telegram import limits as sending
+from core.fake_telegram.limits import Limits
 from core.fake_telegram.rows import (
     MAX_CAPTION,
     MAX_FORWARD,
@@ -43,11 +47,16 @@ def check_content(content: Content) -> None:
         raise Refused("MEDIA_CAPTION_TOO_LONG")
 
 
+class _OverLimit(Exception):
+    """Rolls a send over the limits back (then raised as FLOOD_WAIT)."""
+
+
 class BotActions:
     """The bot's side of the model; :class:`core.fake_telegram.model.TelegramModel` adds the world's."""
 
     _pool: asyncpg.Pool
     bot_id: int
+    limits: Limits
 
     async def take_fault(self, chat_id: int | None, method: str) -> Refused | None:
         record = await self._pool.fetchrow(q("sandbox_take_fault"), chat_id, method)
@@ -72,9 +81,11 @@ class BotActions:
         *,
         reply_to: int | None = None,
         top_msg_id: int | None = None,
+        paid: bool = False,
     ) -> Message:
+        """Send one message; ``paid`` is a paid broadcast (``allow_paid_floodskip``)."""
         check_content(content)
-        async with connection(self._pool) as conn, conn.transaction():
+        async with self._sending(chat_id, 1, paid=paid) as conn:
             chat = await self._writable(conn, chat_id)
             thread = await self._thread(conn, chat, reply_to, top_msg_id)
             first = await conn.fetchval(q("sandbox_take_message_ids"), chat_id, 1)
@@ -90,12 +101,14 @@ class BotActions:
         *,
         top_msg_id: int | None = None,
         copy: bool,
+        paid: bool = False,
     ) -> list[tuple[int, Message]]:
         """Forward (or, with ``copy``, send as the bot's own) messages in one go.
 
         Returns (source message id, new message) pairs in the order asked.
         Missing and service messages are skipped, as Telegram skips them; an
-        album stays an album under a new group id.
+        album stays an album under a new group id. Each new message counts
+        against the sending limits.
         """
         if not message_ids:
             raise Refused("MESSAGE_IDS_EMPTY")
@@ -107,7 +120,7 @@ class BotActions:
         ]
         if not sources:
             raise Refused("MESSAGE_ID_INVALID")
-        async with connection(self._pool) as conn, conn.transaction():
+        async with self._sending(to_chat_id, len(sources), paid=paid) as conn:
             chat = await self._writable(conn, to_chat_id)
             thread = await self._thread(conn, chat, None, top_msg_id)
             first = await conn.fetchval(q("sandbox_take_message_ids"), to_chat_id, len(sources))
@@ -226,6 +239,36 @@ class BotActions:
             raise Refused("QUERY_ID_INVALID")
 
     # --- rules shared by the sends ---
+
+    @asynccontextmanager
+    async def _sending(
+        self, chat_id: int, count: int, *, paid: bool
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that creates ``count`` messages in the chat, within the limits.
+
+        A place in the lane first, on its own; the chat's limits last, when the
+        send has passed every other rule. Over a limit, FLOOD_WAIT is raised
+        (and recorded) and nothing of the send remains.
+        """
+        async with connection(self._pool) as conn:
+            ticket = await sending.take_lane(conn, self.limits, chat_id, count, paid=paid)
+            try:
+                wait = 0
+                try:
+                    async with conn.transaction():
+                        yield conn
+                        wait = await sending.take_chat(conn, self.limits, chat_id, count, paid=paid)
+                        if wait:
+                            raise _OverLimit
+                except _OverLimit:
+                    await sending.record_flood_wait(conn, chat_id, count, paid=paid, seconds=wait)
+                    raise Refused("FLOOD_WAIT", wait) from None
+            except BaseException:
+                if ticket is not None:
+                    # Not given back, the place only makes the lane stricter for a second.
+                    with contextlib.suppress(Exception):
+                        await sending.give_back(conn, ticket)
+                raise
 
     async def _writable(self, conn: asyncpg.Connection, chat_id: int) -> Chat:
         # The row lock orders concurrent sends to one chat, as Telegram numbers them.

@@ -68,7 +68,9 @@ async def send_message(call: Call, q: Any) -> Any:
         kind="text", text=q.message, entities=entities.to_bot_api(q.entities),
         reply_markup=markup.to_bot_api(q.reply_markup),
     )
-    m = await call.model.send(chat_id, content, reply_to=reply_to, top_msg_id=top)
+    m = await call.model.send(
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+    )
     if chat_id > 0:
         # What Telegram answers a private send with: the id, not the message.
         return raw.types.UpdateShortSentMessage(
@@ -92,7 +94,9 @@ async def send_media(call: Call, q: Any) -> Any:
         kind=kind, text=q.message or None, entities=entities.to_bot_api(q.entities),
         reply_markup=markup.to_bot_api(q.reply_markup), extra=extra,
     )
-    m = await call.model.send(chat_id, content, reply_to=reply_to, top_msg_id=top)
+    m = await call.model.send(
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+    )
     if kind in ("photo", "document"):
         call.uploads.pop(q.media.file.id, None)  # sent: its parts are no longer needed
     return await _answer_sent(call, [m], [q.random_id])
@@ -116,7 +120,7 @@ async def forward_messages(call: Call, q: Any) -> Any:
     bot_id = call.model.bot_id
     pairs = await call.model.forward(
         convert.chat_id_of(q.from_peer, bot_id), q.id, convert.chat_id_of(q.to_peer, bot_id),
-        top_msg_id=q.top_msg_id, copy=bool(q.drop_author),
+        top_msg_id=q.top_msg_id, copy=bool(q.drop_author), paid=bool(q.allow_paid_floodskip),
     )
     # Telegram pairs each new message with the random id sent for its source.
     random_by_source = dict(zip(q.id, q.random_id, strict=True))

@@ -10,6 +10,7 @@ client's business.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -18,6 +19,7 @@ from core.config import SANDBOX_BOT_ID
 from core.database import connection
 from core.fake_telegram.actions import BotActions
 from core.fake_telegram.incoming import UnmodelledChat, read_message
+from core.fake_telegram.limits import GROUP_WINDOW, FloodWaitRecord, Limits
 from core.fake_telegram.rows import (
     DEFAULT_ICON_COLOR,
     Chat,
@@ -32,11 +34,19 @@ from core.queries import q
 
 
 class TelegramModel(BotActions):
-    """The shared state of the fake Telegram, over an asyncpg pool."""
+    """The shared state of the fake Telegram, over an asyncpg pool.
 
-    def __init__(self, pool: asyncpg.Pool, *, bot_id: int = SANDBOX_BOT_ID) -> None:
+    ``limits`` are the sending limits this model holds the bot to (Telegram's
+    by default, see :mod:`core.fake_telegram.limits`); the state they are
+    counted in is shared by every model on the database.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, bot_id: int = SANDBOX_BOT_ID, limits: Limits | None = None
+    ) -> None:
         self._pool = pool
         self.bot_id = bot_id
+        self.limits = Limits() if limits is None else limits
 
     # --- the world: users, operators and the sandbox page ---
 
@@ -182,3 +192,40 @@ class TelegramModel(BotActions):
         """The bot's answers to callback and pre-checkout queries, oldest first."""
         records = await self._pool.fetch(q("sandbox_list_query_answers"))
         return [from_record(QueryAnswer, r) for r in records]
+
+    # --- the sending limits, as tests measure them ---
+
+    async def flood_waits(self, chat_id: int | None = None) -> list[FloodWaitRecord]:
+        """The calls refused with FLOOD_WAIT by the limits, oldest first (not injected faults)."""
+        records = await self._pool.fetch(q("sandbox_list_flood_waits"), chat_id)
+        return [from_record(FloodWaitRecord, r) for r in records]
+
+    async def sent_times(
+        self, chat_id: int | None = None, *, paid: bool | None = None
+    ) -> list[datetime]:
+        """When each message the limits let through went out, oldest first.
+
+        Each time is the one its limit was judged at, so rates computed from
+        them are the ones enforced: for one chat, when the chat's bucket and
+        window counted it; for all chats, when the overall lane did (a few
+        milliseconds earlier). A call that created several messages gives its
+        time once per message. Sends of a model with ``Limits(enabled=False)``
+        are not counted.
+        """
+        if chat_id is None:
+            records = await self._pool.fetch(q("sandbox_list_lane_sent_times"), paid)
+        else:
+            records = await self._pool.fetch(q("sandbox_list_chat_sent_times"), chat_id, paid)
+        return [r["at"] for r in records]
+
+    async def prune_sends(self, older_than: timedelta = timedelta(minutes=10)) -> None:
+        """Forget sends and flood waits older than ``older_than`` (never inside a window).
+
+        The limits need only the last minute; a sandbox that runs for days calls
+        this now and then so the bookkeeping does not grow with every send.
+        """
+        seconds = max(older_than.total_seconds(), GROUP_WINDOW)
+        async with connection(self._pool) as conn:
+            for query in ("sandbox_prune_chat_sends", "sandbox_prune_lane_sends",
+                          "sandbox_prune_flood_waits"):
+                await conn.execute(q(query), seconds)

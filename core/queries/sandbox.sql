@@ -132,3 +132,43 @@ RETURNING query_id;
 
 -- name: sandbox_list_query_answers
 SELECT * FROM sandbox_query_answers ORDER BY created_at, query_id;
+
+-- name: sandbox_take_lane
+-- A place in the overall lane (flood_wait 0, ticket), or a recorded refusal (see 0007).
+SELECT * FROM sandbox_take_lane($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: sandbox_take_chat_send
+-- In the send's transaction: 0 when counted, else the seconds the chat's limits ask.
+SELECT sandbox_take_chat_send($1, $2, $3, $4, $5, $6, $7);
+
+-- name: sandbox_give_back_lane
+-- The send the ticket was for did not happen: its numbers count as long gone.
+DELETE FROM sandbox_lane_sends WHERE lane = $1 AND lane_seq = $2;
+
+-- name: sandbox_record_flood_wait
+INSERT INTO sandbox_flood_waits (chat_id, messages, paid, seconds) VALUES ($1, $2, $3, $4);
+
+-- name: sandbox_list_flood_waits
+SELECT * FROM sandbox_flood_waits WHERE $1::bigint IS NULL OR chat_id = $1 ORDER BY id;
+
+-- name: sandbox_list_chat_sent_times
+-- One timestamp per message the chat's limits let through, oldest first.
+SELECT s.at FROM sandbox_chat_sends s, generate_series(1, s.messages)
+WHERE s.chat_id = $1 AND ($2::boolean IS NULL OR s.paid = $2)
+ORDER BY s.chat_seq;
+
+-- name: sandbox_list_lane_sent_times
+-- One timestamp per message the overall lanes let through (and kept), oldest first.
+SELECT s.at FROM sandbox_lane_sends s, generate_series(1, s.messages)
+WHERE $1::boolean IS NULL OR (s.lane = 'paid') = $1
+ORDER BY s.at, s.lane, s.lane_seq;
+
+-- name: sandbox_prune_chat_sends
+-- Rows older than every window decide nothing any more.
+DELETE FROM sandbox_chat_sends WHERE at < clock_timestamp() - make_interval(secs => $1);
+
+-- name: sandbox_prune_lane_sends
+DELETE FROM sandbox_lane_sends WHERE at < clock_timestamp() - make_interval(secs => $1);
+
+-- name: sandbox_prune_flood_waits
+DELETE FROM sandbox_flood_waits WHERE at < clock_timestamp() - make_interval(secs => $1);

@@ -13,7 +13,7 @@ from pyrogram import raw, types
 
 from core.config import SANDBOX_ADMIN_GROUP_ID
 from core.errors import FloodWait, RecipientUnavailable, TelegramRejected, TelegramUnavailable, TopicGone
-from core.fake_telegram import FakeClient, TelegramModel, UnsupportedCall, create_fake_client
+from core.fake_telegram import FakeClient, Limits, TelegramModel, UnsupportedCall, create_fake_client
 from core.gateway import LabeledPrice, Sent
 from core.pyrogram_gateway import PyrogramGateway
 
@@ -21,11 +21,15 @@ USER = 123456789
 OTHER_USER = 987654321
 GROUP = SANDBOX_ADMIN_GROUP_ID
 PUBLIC_KEYS = {"chat_id", "message_id", "thread_id", "text", "reply_markup", "kind", "from_bot", "date"}
+#: These tests are about what Telegram stores and refuses, not how fast it lets the bot send
+#: (tests/integration/test_fake_telegram_limits.py); the limiter still runs, just never refuses.
+GENEROUS = Limits(per_chat_per_second=1000, per_chat_burst=1000, per_group_per_minute=10_000,
+                  global_per_second=10_000)
 
 
 @pytest.fixture
 async def model(db_pool: asyncpg.Pool) -> TelegramModel:
-    model = TelegramModel(db_pool)
+    model = TelegramModel(db_pool, limits=GENEROUS)
     await model.ensure_chat(USER, first_name="Maria", last_name="Silva", username="maria_s")
     await model.ensure_chat(OTHER_USER, first_name="Ivo")
     await model.ensure_chat(GROUP, title="Support desk", is_forum=True)
