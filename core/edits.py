@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core import conversations, messages, texts
+from core import conversations, language, messages, texts
 from core.effects import Effects
 from core.queries import q
 from core.updates import text_of
@@ -41,5 +41,6 @@ async def on_operator_edit(tx: Effects, message: Mapping[str, Any]) -> None:
     if row["kind"] == "text" and text:
         await tx.send("editMessageText", row["telegram_id"], message_id=row["user_message_id"], text=text)
         return
-    await tx.send("sendMessage", row["telegram_id"], text=texts.operator_edited(text),
+    lang = await language.of_telegram_id(tx.conn, row["telegram_id"])
+    await tx.send("sendMessage", row["telegram_id"], text=texts.operator_edited(text, lang=lang),
                   parse_mode=texts.PARSE_MODE, reply_to_message_id=row["user_message_id"])

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from core import conversations, ledger, messages, texts, users
+from core import conversations, language, ledger, low_credit, messages, texts, users
 from core.bot_settings import BotSettings
 from core.effects import Effects
 from core.queries import q
@@ -82,6 +82,8 @@ async def release_held(
     if released:
         await conversations.user_wrote(tx.conn, conv.id, len(released))
         await _queue_relay(tx, conv, user, released, were_held=after_grant)
+        if credits < balance.credits:
+            await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits)
     return Released(len(released), len(held) - len(released), credits, balance.pass_active)
 
 
@@ -96,14 +98,16 @@ async def on_user_message(
     chat_id = user.telegram_id
     if user.is_banned:
         if await users.mark_ban_notified(tx.conn, user.id):
-            await tx.send("sendMessage", chat_id, text=texts.banned())
+            lang = await language.of_telegram_id(tx.conn, chat_id)
+            await tx.send("sendMessage", chat_id, text=texts.banned(lang=lang), parse_mode=texts.PARSE_MODE)
         return
     kind = message_kind(message)
     if kind is None:
         return
     if kind in ("poll", "story"):
-        await tx.send("sendMessage", chat_id, text=texts.unsupported_message(),
-                      reply_to_message_id=message["message_id"])
+        lang = await language.of_telegram_id(tx.conn, chat_id)
+        await tx.send("sendMessage", chat_id, text=texts.unsupported_message(lang=lang),
+                      parse_mode=texts.PARSE_MODE, reply_to_message_id=message["message_id"])
         return
     conv = await conversations.ensure(
         tx.conn, user.id, conversations.admin_group_for(user.telegram_id, admin_groups)
@@ -118,8 +122,10 @@ async def on_user_message(
     released = await release_held(tx, cfg, user, conv)
     if released.still_held == 1 and released.count == 0:
         # The first message held: say why, once, rather than after every message.
+        lang = await language.of_telegram_id(tx.conn, chat_id)
         await tx.send(
-            "sendMessage", chat_id, text=texts.not_enough_credits(released.balance, cfg.message_cost),
+            "sendMessage", chat_id, parse_mode=texts.PARSE_MODE,
+            text=texts.not_enough_credits(released.balance, cfg.message_cost, lang=lang),
             reply_markup=await _buy_buttons(tx.conn),
         )
 

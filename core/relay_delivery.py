@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from core import ledger, messages, texts, users
+from core import language, ledger, messages, texts, users
 from core.courier import Courier
 from core.database import connection
 from core.errors import PermanentError, RecipientUnavailable, TelegramError, TopicGone
@@ -61,13 +61,16 @@ async def relay_to_topic(courier: Courier, p: Mapping[str, Any]) -> dict[str, An
             conn, row_ids[: len(sent)], conv.admin_chat_id, [s.message_id for s in sent]
         )
         balance = await ledger.balance_of(conn, p["user_chat_id"])
+        lang = await language.of_telegram_id(conn, p["user_chat_id"])
     if await courier.limiter.take_within(p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT):
         log.info("confirmation skipped: the user's chat is at its limit")
         return {"message_ids": [s.message_id for s in sent], "topic_id": conv.topic_id}
     try:
         confirm = texts.held_released if p.get("were_held") else texts.delivered
         await gateway.send_message(
-            p["user_chat_id"], confirm(len(sent), balance.credits, pass_active=balance.pass_active)
+            p["user_chat_id"],
+            confirm(len(sent), balance.credits, pass_active=balance.pass_active, lang=lang),
+            parse_mode=texts.PARSE_MODE,
         )
     except TelegramError as exc:
         # The relay itself succeeded; a lost confirmation must not resend it.

@@ -14,6 +14,7 @@ from core import (
     delivery,
     edits,
     experience,
+    language,
     ledger,
     operator_replies,
     purchases,
@@ -41,11 +42,11 @@ async def _start(tx: Effects, cfg: bot_settings.BotSettings, user: User, new: bo
         referrer = payload[4:] if payload.startswith("ref_") else ""
         await users.record_start_payload(tx.conn, user.id, payload[:200],
                                          int(referrer) if referrer.isdigit() else None)
-    await tx.send("sendMessage", user.telegram_id, parse_mode=texts.PARSE_MODE,
-                  text=texts.welcome_with_balance(user.display_name, new=new, credits=credits,
-                                                  cost=cfg.message_cost))
+    await experience.welcome(tx, cfg, user, new=new, credits=credits)
     if payload.startswith("paid_"):
-        await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending())
+        lang = await language.of_telegram_id(tx.conn, user.telegram_id)
+        await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending(lang=lang),
+                      parse_mode=texts.PARSE_MODE)
 
 
 async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any], update_id: int) -> None:
@@ -60,8 +61,6 @@ async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any]
         await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
     elif command.name == "start":
         await _start(tx, cfg, user, new, command.payload)
-    elif command.name == "help":
-        await tx.send("sendMessage", user.telegram_id, text=texts.help_text(), parse_mode=texts.PARSE_MODE)
     elif not (
         await purchases.on_command(tx, c.settings, cfg, user, command)
         or await experience.on_command(tx, c.settings, cfg, user, command)

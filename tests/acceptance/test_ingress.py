@@ -28,7 +28,7 @@ async def test_start_is_recorded_then_answered(system: System) -> None:
     sent = await system.sent(builders.MARIA.id)
     assert len(sent) == 1
     assert sent[0]["kind"] == "text"
-    assert sent[0]["text"].startswith("Welcome, Maria Silva!")
+    assert sent[0]["text"].startswith("Boas-vindas, Maria Silva!")  # her Telegram language: pt-br
     assert set(sent[0]) >= {"chat_id", "message_id", "thread_id", "text", "reply_markup", "kind"}
     user = await system.pool.fetchrow("SELECT * FROM users WHERE telegram_id = $1", builders.MARIA.id)
     assert user["username"] == "maria_s"

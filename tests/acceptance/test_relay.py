@@ -43,15 +43,15 @@ async def test_start_creates_user_with_signup_bonus_and_no_topic(system: System)
     rows = await system.pool.fetch("SELECT reason, delta FROM credit_ledger")
     assert [(r["reason"], r["delta"]) for r in rows] == [("signup_bonus", 3)]
     [welcome] = await system.sent(MARIA.id)
-    assert welcome["text"].startswith("Welcome, Maria Silva!")
-    assert "Balance: 3 credits" in welcome["text"]
+    assert welcome["text"].startswith("Boas-vindas, Maria Silva!")
+    assert "Saldo: 3 créditos" in welcome["text"]
     assert await system.model.topics(ADMIN) == []
 
 
 async def test_returning_user_is_welcomed_back_without_a_second_bonus(system: System) -> None:
     await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "/start"))
     sent = await system.sent(MARIA.id)
-    assert "Welcome back" in sent[1]["text"]
+    assert "Que bom ver você de novo" in sent[1]["text"]
     assert (await _user(system))["credits"] == 3
     assert await system.pool.fetchval("SELECT count(*) FROM credit_ledger") == 1
 
@@ -62,7 +62,7 @@ async def test_deep_link_payload_is_recorded_not_charged(system: System) -> None
     assert (user["start_payload"], user["referred_by"], user["credits"]) == ("ref_555", 555, 3)
     assert await system.pool.fetchval("SELECT count(*) FROM messages") == 0
     await _write(system, builders.private_text(MARIA, "/start paid_cs_test_1"))
-    assert "Thanks for your payment" in (await system.sent(MARIA.id))[-1]["text"]
+    assert "Obrigado pelo pagamento" in (await system.sent(MARIA.id))[-1]["text"]
 
 
 async def test_paid_message_is_charged_and_copied_into_a_new_topic(system: System) -> None:
@@ -78,7 +78,7 @@ async def test_paid_message_is_charged_and_copied_into_a_new_topic(system: Syste
     assert "pt-br" in in_topic[0]["text"]
     assert (in_topic[1]["kind"], in_topic[1]["text"]) == ("text", "hello there")
     assert all(m["thread_id"] == topic.topic_id for m in in_topic)
-    assert (await system.sent(MARIA.id))[-1]["text"] == "✓ Message delivered · 2 credits left"
+    assert (await system.sent(MARIA.id))[-1]["text"] == "✓ Mensagem entregue · restam 2 créditos"
 
     conv = await system.pool.fetchrow("SELECT * FROM conversations")
     assert (conv["status"], conv["unread_count"], conv["topic_id"]) == (
@@ -117,8 +117,10 @@ async def test_out_of_credits_holds_the_message_and_offers_to_buy(system: System
     await _write(system, builders.private_text(MARIA, "/start"),
                  *[builders.private_text(MARIA, f"m{i}") for i in range(4)])
     assert (await _user(system))["credits"] == 0
-    [notice] = [m for m in await system.sent(MARIA.id) if (m["text"] or "").startswith("Not enough")]
-    assert "Not enough credits: you have 0 credits, a message costs 1 credit" in notice["text"]
+    sent = await system.sent(MARIA.id)
+    [notice] = [m for m in sent if (m["text"] or "").startswith("Créditos insuficientes")]
+    assert ("Créditos insuficientes: você tem 0 créditos e cada mensagem custa 1 crédito"
+            in notice["text"])
     buttons = [b["callback_data"] for row in notice["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["buy:pack10", "buy:pack25", "buy:pack50", "buy:pack100"]
     statuses = [r["status"] for r in await system.pool.fetch("SELECT status FROM messages ORDER BY id")]
@@ -127,7 +129,7 @@ async def test_out_of_credits_holds_the_message_and_offers_to_buy(system: System
 
     # A second held message is held silently: one notice, not one per message.
     await _write(system, builders.private_text(MARIA, "m4"))
-    assert len([m for m in await system.sent(MARIA.id) if "Not enough" in (m["text"] or "")]) == 1
+    assert len([m for m in await system.sent(MARIA.id) if "Créditos insuficientes" in (m["text"] or "")]) == 1
 
 
 async def test_held_messages_go_through_in_order_after_a_grant(system: System) -> None:
@@ -146,7 +148,7 @@ async def test_held_messages_go_through_in_order_after_a_grant(system: System) -
 
     assert [m["text"] for m in (await _topic_messages(system))[1:]] == ["m0", "m1", "m2", "m3", "m4"]
     confirmation = (await system.sent(MARIA.id))[-1]["text"]
-    assert confirmation == "✓ Your 2 saved messages went through · 0 credits left"
+    assert confirmation == "✓ Suas 2 mensagens guardadas foram enviadas · restam 0 créditos"
     assert (await _user(system))["credits"] == 0
     statuses = [r["status"] for r in await system.pool.fetch("SELECT status FROM messages ORDER BY id")]
     assert statuses == ["relayed"] * 5 + ["held"]
@@ -227,7 +229,7 @@ async def test_banned_user_is_told_once_and_nothing_is_charged(system: System) -
     await _write(system, builders.private_text(MARIA, "/start"))
     await system.pool.execute("UPDATE users SET is_banned = true")
     await _write(system, builders.private_text(MARIA, "a"), builders.private_text(MARIA, "b"))
-    notices = [m for m in await system.sent(MARIA.id) if "no longer send" in (m["text"] or "")]
+    notices = [m for m in await system.sent(MARIA.id) if "não pode mais enviar" in (m["text"] or "")]
     assert len(notices) == 1
     assert (await _user(system))["credits"] == 3
     assert await system.pool.fetchval("SELECT count(*) FROM messages") == 0
