@@ -24,7 +24,9 @@ USER_COMMANDS = (
     "start", "menu", "balance", "buy", "history", "billing", "language", "tutorial", "help",
     "terms", "paysupport",
 )
-ADMIN_COMMANDS = ("stats", "find", "gift", "ban", "unban", "broadcast", "settings")
+#: The admin control center registers its commands here when it lands; until
+#: then admins see the user commands, and no command is listed that does nothing.
+ADMIN_COMMANDS: tuple[str, ...] = ()
 
 #: The method the outbox row names; the gateway maps it to ``bots.SetBotCommands``.
 METHOD = "setMyCommands"
@@ -57,11 +59,11 @@ def commands(names: Sequence[str], lang: str) -> tuple[tuple[str, str], ...]:
 def command_lists(
     admin_user_ids: Sequence[int], admin_group_ids: Sequence[int]
 ) -> list[CommandList]:
-    scopes: list[tuple[dict[str, Any], Sequence[str]]] = [
-        ({"type": "all_private_chats"}, USER_COMMANDS),
-        *(({"type": "chat", "chat_id": uid}, USER_COMMANDS + ADMIN_COMMANDS) for uid in admin_user_ids),
-        *(({"type": "chat", "chat_id": gid}, ADMIN_COMMANDS) for gid in admin_group_ids),
-    ]
+    scopes: list[tuple[dict[str, Any], Sequence[str]]] = [({"type": "all_private_chats"}, USER_COMMANDS)]
+    if ADMIN_COMMANDS:
+        scopes += [({"type": "chat", "chat_id": uid}, USER_COMMANDS + ADMIN_COMMANDS)
+                   for uid in admin_user_ids]
+        scopes += [({"type": "chat", "chat_id": gid}, ADMIN_COMMANDS) for gid in admin_group_ids]
     lists: list[CommandList] = []
     for scope, names in scopes:
         for lang in i18n.catalogs().languages:

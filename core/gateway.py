@@ -103,6 +103,12 @@ class TelegramGateway(Protocol):
         self, pre_checkout_query_id: str, *, ok: bool, error_message: str | None = None
     ) -> None: ...
 
+    async def set_my_commands(
+        self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""
+    ) -> None:
+        """The bot's command list for a Bot API ``BotCommandScope`` and language."""
+        ...
+
     async def send_document(
         self,
         chat_id: int,

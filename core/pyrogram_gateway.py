@@ -77,6 +77,23 @@ def _translated() -> Iterator[None]:
         raise translate(exc) from exc  # type: ignore[arg-type]
 
 
+def _command_scope(scope: Mapping[str, Any]) -> Any:
+    kind = scope.get("type", "default")
+    if kind == "default":
+        return types.BotCommandScopeDefault()  # type: ignore[no-untyped-call]
+    if kind == "all_private_chats":
+        return types.BotCommandScopeAllPrivateChats()  # type: ignore[no-untyped-call]
+    if kind == "all_group_chats":
+        return types.BotCommandScopeAllGroupChats()  # type: ignore[no-untyped-call]
+    if kind == "all_chat_administrators":
+        return types.BotCommandScopeAllChatAdministrators()  # type: ignore[no-untyped-call]
+    if kind == "chat":
+        return types.BotCommandScopeChat(scope["chat_id"])
+    if kind == "chat_administrators":
+        return types.BotCommandScopeChatAdministrators(scope["chat_id"])
+    raise TelegramRejected(f"unknown command scope {kind!r}")
+
+
 def _parse_mode(parse_mode: str | None) -> Any:
     if parse_mode is None:
         return enums.ParseMode.DISABLED
@@ -306,6 +323,13 @@ class PyrogramGateway:
             await self._client.answer_pre_checkout_query(
                 pre_checkout_query_id, ok=ok, error_message=error_message
             )
+
+    async def set_my_commands(
+        self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""
+    ) -> None:
+        listed = [types.BotCommand(name, description) for name, description in commands]
+        with _translated():
+            await self._client.set_bot_commands(listed, _command_scope(scope), language_code)
 
     async def send_document(
         self,

@@ -97,7 +97,15 @@ async def _reopen_forum_topic(g: TelegramGateway, p: Mapping[str, Any]) -> None:
     await g.reopen_forum_topic(p["chat_id"], p["message_thread_id"])
 
 
+async def _set_my_commands(g: TelegramGateway, p: Mapping[str, Any]) -> None:
+    await g.set_my_commands(
+        [(c["command"], c["description"]) for c in p["commands"]],
+        scope=p["scope"], language_code=p.get("language_code", ""),
+    )
+
+
 METHODS: dict[str, Any] = {
+    "setMyCommands": _set_my_commands,
     "sendMessage": _send_message,
     "copyMessages": _copy_messages,
     "forwardMessages": _forward_messages,

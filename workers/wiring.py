@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -12,13 +13,16 @@ import asyncpg
 import structlog
 from procrastinate import App, PsycopgConnector
 
+from core import bot_commands
 from core.config import Settings
+from core.effects import Effects
 from core.gateway import TelegramGateway
 from core.jobs import Queue
 from core.limits import Limiter, SendLimits
+from core.processed import Source
 from core.stripe_gateway import StripeGateway
 from workers import admin, billing, broadcast, maintenance, messaging
-from workers.runtime import Container, IncomingRecorder
+from workers.runtime import Container, IncomingRecorder, apply_once
 
 log = structlog.get_logger("workers")
 
@@ -76,6 +80,17 @@ async def build_gateway(
     return PyrogramGateway(client), None
 
 
+async def register_commands(c: Container) -> None:
+    """Tell Telegram the bot's command lists, once per distinct set (idempotent across restarts)."""
+    lists = bot_commands.command_lists(c.settings.admin_user_ids, c.settings.admin_group_ids)
+    digest = hashlib.sha256(repr(lists).encode()).hexdigest()[:16]
+
+    async def effects(tx: Effects) -> None:
+        await bot_commands.register(tx, c.settings.admin_user_ids, c.settings.admin_group_ids)
+
+    await apply_once(c, Source.INTERNAL, f"commands:{digest}", effects)
+
+
 def build_stripe(settings: Settings) -> StripeGateway | None:
     if settings.stripe_api_key is None:
         return None
@@ -103,6 +118,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     c = Container(settings=settings, pool=pool, gateway=gateway,
                   limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe)
     app = build_app(c, [queue], url)
+    if queue is Queue.ADMIN:
+        await register_commands(c)
     async with app.open_async():
         worker = asyncio.create_task(
             app.run_worker_async(
