@@ -52,6 +52,8 @@ class Settings:
     send_limits: SendLimits = field(default_factory=SendLimits)
     #: Where users' browsers reach the web process (Checkout return pages).
     public_url: str = "http://127.0.0.1:8080"
+    #: The bot's @username, for t.me links back into the bot (Checkout success and cancel).
+    bot_username: str = "paid_desk_bot"
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -207,6 +209,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
     )
     public_url = _get(env, "PUBLIC_URL") or webhook_url or f"http://127.0.0.1:{port}"
+    bot_username = (_get(env, "BOT_USERNAME") or "paid_desk_bot").lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", bot_username):
+        raise ConfigError("BOT_USERNAME must be the bot's @username: 5-32 letters, digits or _")
     return Settings(
         bot_token=bot_token,
         telegram_api_id=api_id,
@@ -226,5 +231,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         data_dir=_get(env, "DATA_DIR") or ".data",
         send_limits=_send_limits(env),
         public_url=public_url.rstrip("/"),
+        bot_username=bot_username,
         secrets=secrets,
     )

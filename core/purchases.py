@@ -1,7 +1,10 @@
 """Buying from the chat: commands and buttons that lead to a payment.
 
 Called by the messaging worker inside the update's transaction; returns True
-when it handled the command or callback.
+when it handled the command or callback. Nothing here calls Stripe: a card
+payment, the billing portal and the CSV export are recorded and left to
+billing jobs deferred in the same transaction; a Stars invoice is an outbox
+call like any other message.
 """
 
 from __future__ import annotations
@@ -9,22 +12,207 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core import auto_recharge, billing_portal, bot_settings, catalog, checkout, history, stars, texts_billing
 from core.bot_settings import BotSettings
+from core.catalog import Product
 from core.config import Settings
 from core.effects import Effects
+from core.rails import Rail, Rails
+from core.rails import load as load_rails
 from core.updates import Command
 from core.users import User
+
+_HTML = texts_billing.PARSE_MODE
+
+
+async def _say(tx: Effects, user: User, text: str, **params: Any) -> None:
+    await tx.send("sendMessage", user.telegram_id, text=text, parse_mode=_HTML, **params)
+
+
+def _offered(product: Product, rails: Rails) -> list[Rail]:
+    return [r for r in rails.enabled if product.sold_on(r)]
+
+
+async def _pay(tx: Effects, user: User, product: Product | None, rail: Rail, rails: Rails) -> None:
+    if user.is_banned:
+        await _say(tx, user, texts_billing.cannot_buy())
+    elif product is None or not product.active:
+        await _say(tx, user, texts_billing.not_for_sale())
+    elif rail not in _offered(product, rails):
+        await _say(tx, user, texts_billing.no_rail())
+    elif rail is Rail.STRIPE:
+        await checkout.request(tx, user, product)
+    else:
+        await stars.send_invoice(tx, user, product)
+
+
+async def _buy(tx: Effects, user: User, product: Product | None, rails: Rails) -> None:
+    """A product chosen without a rail: straight to payment when one rail offers it, else ask."""
+    offered = _offered(product, rails) if product is not None and product.active else []
+    if product is None or not offered:
+        await _pay(tx, user, product, rails.primary or Rail.STRIPE, rails)
+    elif len(offered) == 1 or user.is_banned:
+        await _pay(tx, user, product, offered[0], rails)
+    else:
+        await _say(tx, user, texts_billing.choose_rail(product),
+                   reply_markup=texts_billing.choose_rail_keyboard(product, offered))
+
+
+async def _catalog(tx: Effects, cfg: BotSettings, user: User, rails: Rails) -> None:
+    products = [p for p in await catalog.for_sale(tx.conn) if _offered(p, rails)]
+    if not products:
+        await _say(tx, user, texts_billing.no_rail())
+        return
+    await _say(tx, user, texts_billing.catalog(products, rails.enabled, balance=user.credits,
+                                               cost=cfg.message_cost),
+               reply_markup=texts_billing.catalog_keyboard(products, rails.enabled))
+
+
+async def _history(tx: Effects, user: User, number: int, *, edit_message_id: int | None = None) -> None:
+    summary = await history.summary(tx.conn, user.id)
+    entries, more = await history.page(tx.conn, user.id, number)
+    text = texts_billing.history(summary, entries, number)
+    keyboard = texts_billing.history_keyboard(number, more)
+    if edit_message_id is None:
+        await _say(tx, user, text, reply_markup=keyboard)
+    else:
+        await tx.send("editMessageText", user.telegram_id, message_id=edit_message_id, text=text,
+                      parse_mode=_HTML, reply_markup=keyboard)
+
+
+async def _export(tx: Effects, user: User) -> None:
+    await history.request_export(tx, user.id, user.telegram_id)
+    await _say(tx, user, texts_billing.history_export_started())
+
+
+async def _auto_recharge_menu(tx: Effects, user: User) -> None:
+    current = await auto_recharge.setting(tx.conn, user.id)
+    packs = [p for p in await catalog.for_sale(tx.conn) if auto_recharge.rechargeable(p)]
+    status = texts_billing.auto_recharge_status(current.enabled, current.threshold, current.product)
+    await _say(tx, user, status, reply_markup=texts_billing.auto_recharge_keyboard(packs, current.enabled))
+
+
+async def _auto_recharge_on(tx: Effects, user: User, code: str, threshold: int, rails: Rails) -> None:
+    product = await catalog.by_code(tx.conn, code)
+    current = await auto_recharge.setting(tx.conn, user.id)
+    if product is None or not auto_recharge.rechargeable(product) or not rails.stripe:
+        await _say(tx, user, texts_billing.not_for_sale())
+    elif not current.has_card_customer:
+        await _say(tx, user, texts_billing.auto_recharge_needs_card())
+    else:
+        await auto_recharge.turn_on(tx.conn, user.id, product, threshold)
+        await _say(tx, user, texts_billing.auto_recharge_status(True, threshold, product))
+
+
+async def _auto_recharge_command(tx: Effects, user: User, payload: str, rails: Rails) -> None:
+    args = payload.lower().split()
+    if args == ["off"]:
+        await auto_recharge.turn_off(tx.conn, user.id)
+        await _say(tx, user, texts_billing.auto_recharge_status(False, None, None))
+    elif len(args) == 2 and args[1].isdigit() and 0 < int(args[1]) <= auto_recharge.MAX_THRESHOLD:
+        await _auto_recharge_on(tx, user, args[0], int(args[1]), rails)
+    else:
+        await _auto_recharge_menu(tx, user)
+
+
+#: The main menu's payment buttons (see ``core.menus``).
+_MENU = ("menu:buy", "menu:history", "menu:billing")
+
+
+async def _billing(tx: Effects, user: User, rails: Rails) -> None:
+    if rails.stripe and not user.is_banned:
+        await billing_portal.request(tx, user)
+    else:
+        await _say(tx, user, texts_billing.billing_unavailable())
+
+
+async def _menu(tx: Effects, user: User, data: str, rails: Rails) -> None:
+    if data == "menu:buy":
+        await _catalog(tx, await bot_settings.load(tx.conn), user, rails)
+    elif data == "menu:history":
+        await _history(tx, user, 0)
+    else:
+        await _billing(tx, user, rails)
 
 
 async def on_command(
     tx: Effects, settings: Settings, cfg: BotSettings, user: User, command: Command
 ) -> bool:
-    del tx, settings, cfg, user, command
-    return False
+    name = command.name
+    if name not in ("buy", "billing", "history", "autorecharge", "terms", "paysupport", *catalog.QUICK_BUY):
+        return False
+    rails = await load_rails(tx.conn, settings)
+    if name == "buy":
+        await _catalog(tx, cfg, user, rails)
+    elif name in catalog.QUICK_BUY:
+        product = await catalog.by_code(tx.conn, catalog.QUICK_BUY[name])
+        rail = rails.primary
+        if rail is not None and product is not None and not product.sold_on(rail):
+            rail = next(iter(_offered(product, rails)), rail)
+        await _pay(tx, user, product, rail or Rail.STRIPE, rails)
+    elif name == "billing":
+        await _billing(tx, user, rails)
+    elif name == "history":
+        await (_export(tx, user) if command.payload.lower() == "csv" else _history(tx, user, 0))
+    elif name == "autorecharge":
+        await _auto_recharge_command(tx, user, command.payload, rails)
+    elif name == "terms":
+        await _say(tx, user, texts_billing.terms(rails.terms_text))
+    else:
+        await _say(tx, user, texts_billing.paysupport(rails.paysupport_text))
+    return True
+
+
+async def _on_data(
+    tx: Effects, settings: Settings, user: User, data: str, message_id: int | None,
+) -> str | None:
+    """Act on a button; the text to answer the button with, or None when it is not ours."""
+    kind, _, rest = data.partition(":")
+    if kind not in ("buy", "pay", "hist", "ar") and data not in _MENU:
+        return None
+    rails = await load_rails(tx.conn, settings)
+    if data in _MENU:
+        await _menu(tx, user, data, rails)
+    elif kind == "buy":
+        await _buy(tx, user, await catalog.by_code(tx.conn, rest), rails)
+    elif kind == "pay":
+        rail, _, code = rest.partition(":")
+        chosen = Rail(rail) if rail in Rail._value2member_map_ else None
+        if chosen is None:
+            return ""
+        await _pay(tx, user, await catalog.by_code(tx.conn, code), chosen, rails)
+    elif kind == "hist":
+        if rest == "csv":
+            await history.request_export(tx, user.id, user.telegram_id)
+            return texts_billing.history_export_started()
+        if rest.isdigit():
+            await _history(tx, user, int(rest), edit_message_id=message_id)
+    elif rest == "off":
+        await auto_recharge.turn_off(tx.conn, user.id)
+        await _say(tx, user, texts_billing.auto_recharge_status(False, None, None))
+    elif rest.startswith("p:"):
+        product = await catalog.by_code(tx.conn, rest[2:])
+        if product is not None and auto_recharge.rechargeable(product):
+            await _say(tx, user, texts_billing.auto_recharge_threshold(product),
+                       reply_markup=texts_billing.auto_recharge_threshold_keyboard(
+                           product, auto_recharge.THRESHOLDS))
+    elif rest.startswith("on:"):
+        code, _, threshold = rest[3:].partition(":")
+        if threshold.isdigit() and 0 < int(threshold) <= auto_recharge.MAX_THRESHOLD:
+            await _auto_recharge_on(tx, user, code, int(threshold), rails)
+    return ""
 
 
 async def on_callback(
     tx: Effects, settings: Settings, cfg: BotSettings, user: User, query: Mapping[str, Any]
 ) -> bool:
-    del tx, settings, cfg, user, query
-    return False
+    data = query.get("data")
+    if not isinstance(data, str):
+        return False
+    message = query.get("message")
+    message_id = message.get("message_id") if isinstance(message, Mapping) else None
+    answer = await _on_data(tx, settings, user, data, message_id if isinstance(message_id, int) else None)
+    if answer is None:
+        return False
+    await tx.send("answerCallbackQuery", user.telegram_id, callback_query_id=query["id"], text=answer or None)
+    return True

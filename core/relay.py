@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from core import conversations, language, ledger, low_credit, messages, texts, users
+from core import auto_recharge, conversations, language, ledger, low_credit, messages, texts, users
 from core.bot_settings import BotSettings
 from core.effects import Effects
 from core.queries import q
@@ -84,6 +84,7 @@ async def release_held(
         await _queue_relay(tx, conv, user, released, were_held=after_grant)
         if credits < balance.credits:
             await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits)
+            await auto_recharge.after_debit(tx, user.id, credits)
     return Released(len(released), len(held) - len(released), credits, balance.pass_active)
 
 

@@ -1,4 +1,11 @@
-"""The ``billing`` queue: Stripe events and Telegram Stars payments."""
+"""The ``billing`` queue: Stripe events, Telegram Stars payments, and the jobs that call Stripe.
+
+Events and payment updates are applied exactly once (``apply_once``) without
+any network call inside their transaction. The jobs that call Stripe read
+what they need first, call Stripe with an idempotency key derived from the
+request that caused them, then record the outcome and its messages in one
+transaction, once per request.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +15,166 @@ from typing import Any
 import structlog
 from procrastinate import App, JobContext
 
-from core import texts
+from core import (
+    auto_recharge,
+    billing_portal,
+    checkout,
+    history,
+    recharges,
+    stars,
+    stripe_events,
+    texts_billing,
+)
+from core.database import connection
 from core.effects import Effects
+from core.errors import PermanentError, RecipientUnavailable, RetryableError
 from core.jobs import Queue, Task
+from core.limits import Lane
 from core.processed import Source
+from core.rails import bot_link
+from core.stripe_gateway import IntentStatus, NoSavedCard, PaymentDeclined
 from workers.runtime import BACKOFF, Container, apply_once
 
 log = structlog.get_logger(__name__)
+
+#: How long an export waits for the user's chat to have a free slot before retrying later.
+EXPORT_MAX_WAIT = 5.0
 
 
 async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
     async def effects(tx: Effects) -> None:
         query = update.get("pre_checkout_query")
+        message = update.get("message")
         if isinstance(query, Mapping):
-            # No invoice is offered until a payment rail is configured; refuse
-            # clearly rather than let Telegram time the payment out.
-            await tx.send(
-                "answerPreCheckoutQuery", query["from"]["id"],
-                pre_checkout_query_id=query["id"], ok=False,
-                error_message=texts.payments_unavailable(),
-            )
-            return
-        log.warning("billing update without a handler", keys=sorted(update))
+            await stars.on_pre_checkout(tx, query)
+        elif isinstance(message, Mapping) and isinstance(message.get("successful_payment"), Mapping):
+            structlog.contextvars.bind_contextvars(user_id=(message.get("from") or {}).get("id"))
+            await stars.on_successful_payment(tx, message, admin_chat_id=c.settings.admin_group_id)
+        else:
+            log.warning("billing update without a handler", keys=sorted(update))
 
     await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 
 
 async def handle_stripe_event(c: Container, event: Mapping[str, Any]) -> None:
     async def effects(tx: Effects) -> None:
-        log.info("stripe event recorded", type=event.get("type"))
+        handled = await stripe_events.apply(tx, event, admin_chat_id=c.settings.admin_group_id)
+        log.info("stripe event", type=event.get("type"), outcome=handled.outcome.value, note=handled.note,
+                 transaction_id=handled.transaction_id)
 
     await apply_once(c, Source.STRIPE, str(event["id"]), effects)
+
+
+async def run_checkout(c: Container, transaction_id: int) -> None:
+    plan = await checkout.prepare(c.pool, transaction_id)
+    if plan is None:
+        return
+    key = f"checkout:{transaction_id}"
+    if c.stripe is None:
+        await apply_once(c, Source.INTERNAL, key, lambda tx: checkout.record_failure(tx, plan, "Stripe off"))
+        return
+    try:
+        customer = await checkout.ensure_customer(c.pool, c.stripe, user_id=plan.user_id,
+                                                  telegram_id=plan.telegram_id, name=plan.name,
+                                                  existing=plan.customer_id)
+        link = await checkout.create(c.stripe, c.settings, plan, customer)
+    except PermanentError as exc:
+        log.error("checkout not created", transaction_id=transaction_id, error=str(exc))
+        reason = str(exc)
+        await apply_once(c, Source.INTERNAL, key, lambda tx: checkout.record_failure(tx, plan, reason))
+        return
+    await apply_once(c, Source.INTERNAL, key, lambda tx: checkout.record_link(tx, plan, link))
+
+
+async def run_portal(c: Container, user_id: int, cause: str) -> None:
+    plan = await billing_portal.prepare(c.pool, user_id)
+    if plan is None:
+        return
+    key = f"portal:{cause}"
+    try:
+        if c.stripe is None:
+            raise NoSavedCard("Stripe is not configured")
+        customer = await checkout.ensure_customer(c.pool, c.stripe, user_id=plan.user_id,
+                                                  telegram_id=plan.telegram_id, name=plan.name,
+                                                  existing=plan.customer_id)
+        url = await c.stripe.create_portal_session(customer, bot_link(c.settings))
+    except PermanentError as exc:
+        log.error("billing portal not created", user_id=plan.telegram_id, error=str(exc))
+        await apply_once(c, Source.INTERNAL, key, lambda tx: billing_portal.record_failure(tx, plan))
+        return
+    await apply_once(c, Source.INTERNAL, key, lambda tx: billing_portal.record_link(tx, plan, url))
+
+
+async def run_auto_recharge(c: Container, transaction_id: int) -> None:
+    charge = await auto_recharge.prepare(c.pool, transaction_id)
+    if charge is None:
+        return
+    t, key = charge.transaction, f"auto_recharge:{transaction_id}"
+
+    async def fail(reason: str, intent: str | None = None) -> None:
+        await apply_once(c, Source.INTERNAL, key,
+                         lambda tx: recharges.failed(tx, t, reason, payment_intent=intent))
+
+    if not charge.enabled:
+        await apply_once(c, Source.INTERNAL, key, lambda tx: recharges.canceled(tx, t))
+        return
+    if c.stripe is None or charge.customer_id is None:
+        await fail("there is no saved card to charge.")
+        return
+    try:
+        payment = await c.stripe.charge_off_session(
+            customer_id=charge.customer_id, amount=t.amount, currency=t.currency,
+            metadata={"telegram_id": str(charge.telegram_id), "transaction_id": str(t.id),
+                      "purpose": "auto_recharge"},
+            idempotency_key=charge.idempotency_key,
+        )
+    except PaymentDeclined as exc:
+        await fail(str(exc), exc.payment_intent_id)
+        return
+    except NoSavedCard:
+        await fail("there is no saved card to charge.")
+        return
+    except PermanentError as exc:
+        log.error("auto-recharge refused by Stripe", transaction_id=t.id, error=str(exc))
+        await fail("the payment could not be made.")
+        return
+    if payment.status is IntentStatus.SUCCEEDED:
+        admin = c.settings.admin_group_id
+        await apply_once(c, Source.INTERNAL, key, lambda tx: recharges.charged(
+            tx, t, payment_intent=payment.id, charge=payment.charge_id, admin_chat_id=admin))
+    elif payment.status is IntentStatus.PROCESSING:
+        log.info("auto-recharge processing; its payment_intent event settles it", transaction_id=t.id)
+    else:
+        await fail("the bank asked for a confirmation that cannot be given automatically.", payment.id)
+
+
+async def run_export(c: Container, user_id: int, cause: str) -> None:
+    """Send the history as a CSV document, once per request.
+
+    Sent through the gateway here rather than the outbox, which has no
+    ``sendDocument`` yet; the processed marker written after the send keeps a
+    retried job from sending it again.
+    """
+    async with connection(c.pool) as conn:
+        export = await history.export(conn, user_id, cause)
+    if export is None:
+        return
+    telegram_id, document = export
+    wait = await c.limiter.take_within(telegram_id, Lane.NORMAL, EXPORT_MAX_WAIT)
+    if wait > 0:
+        error = RetryableError("the user's chat is at its sending limit")
+        error.retry_after = wait
+        raise error
+    try:
+        await c.gateway.send_document(telegram_id, document, file_name="history.csv",
+                                      caption=texts_billing.history_export_caption())
+    except RecipientUnavailable as exc:
+        log.info("history export not sent: the user cannot be written to", error=str(exc))
+
+    async def done(tx: Effects) -> None:
+        pass
+
+    await apply_once(c, Source.INTERNAL, f"export:{cause}", done)
 
 
 def register(app: App, c: Container) -> None:
@@ -55,3 +191,25 @@ def register(app: App, c: Container) -> None:
     async def billing_stripe_event(context: JobContext, event: dict[str, Any]) -> None:
         with structlog.contextvars.bound_contextvars(job_id=context.job.id, event_id=event.get("id")):
             await handle_stripe_event(c, event)
+
+    @app.task(name=Task.BILLING_CHECKOUT.value, queue=Queue.BILLING.value, pass_context=True, retry=BACKOFF)
+    async def billing_checkout(context: JobContext, transaction_id: int) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, transaction_id=transaction_id):
+            await run_checkout(c, transaction_id)
+
+    @app.task(name=Task.BILLING_PORTAL.value, queue=Queue.BILLING.value, pass_context=True, retry=BACKOFF)
+    async def billing_portal_link(context: JobContext, user_id: int, cause: str) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, cause=cause):
+            await run_portal(c, user_id, cause)
+
+    @app.task(name=Task.BILLING_AUTO_RECHARGE.value, queue=Queue.BILLING.value, pass_context=True,
+              retry=BACKOFF)
+    async def billing_auto_recharge(context: JobContext, transaction_id: int) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, transaction_id=transaction_id):
+            await run_auto_recharge(c, transaction_id)
+
+    @app.task(name=Task.BILLING_EXPORT_HISTORY.value, queue=Queue.BILLING.value, pass_context=True,
+              retry=BACKOFF)
+    async def billing_export_history(context: JobContext, user_id: int, cause: str) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, cause=cause):
+            await run_export(c, user_id, cause)
