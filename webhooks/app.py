@@ -8,6 +8,7 @@ from core.config import FAKE_STRIPE_PATH
 from webhooks.deps import DEPS, MAX_BODY_BYTES, IngressDeps
 from webhooks.health import health, root
 from webhooks.sandbox import sent_messages
+from webhooks.sandbox_payments import pay_invoice
 from webhooks.stripe_events import receive_event
 from webhooks.telegram import receive_update
 
@@ -20,6 +21,7 @@ def build_app(deps: IngressDeps, *, fake_stripe: web.Application | None = None) 
     app.router.add_get("/health", health)
     app.router.add_get("/", root)
     app.router.add_get("/sandbox/messages", sent_messages)
+    app.router.add_post("/sandbox/pay-invoice", pay_invoice)
     if fake_stripe is not None:
         app.add_subapp(FAKE_STRIPE_PATH, fake_stripe)
 

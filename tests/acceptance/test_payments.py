@@ -7,6 +7,7 @@ and what the fake Telegram received.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -686,3 +687,46 @@ async def test_wired_relay_debit_triggers_auto_recharge(system: System) -> None:
     t = await system.pool.fetchrow("SELECT * FROM transactions WHERE kind = 'auto_recharge'")
     assert t["status"] == "succeeded"
     assert (await _user(system))["credits"] == 13
+
+
+async def test_sandbox_pays_a_stars_invoice_as_telegram_would(system: System) -> None:
+    await _started(system)
+    await _post(system, builders.callback(MARIA, "pay:stars:pack10"))
+    invoice = next(m for m in reversed(await system.sent(MARIA.id)) if m["kind"] == "invoice")
+
+    async def pay() -> tuple[int, dict[str, Any]]:
+        async with system.http.post(f"{system.base_url}/sandbox/pay-invoice",
+                                    json={"chat_id": MARIA.id, "message_id": invoice["message_id"]}) as r:
+            return r.status, await r.json()
+
+    paying = asyncio.create_task(pay())
+    while not paying.done():  # Telegram waits for the bot's answer: keep the workers going
+        await system.drain()
+        await asyncio.sleep(0.05)
+    status, body = paying.result()
+    assert (status, body["paid"]) == (200, True)
+    await system.drain()
+    assert (await _user(system))["credits"] == 13
+    key = f"stars:{body['telegram_payment_charge_id']}"
+    grants = await system.pool.fetchval(
+        "SELECT count(*) FROM credit_ledger WHERE idempotency_key = $1", key)
+    assert grants == 1
+
+    # Paying the same invoice again is refused by the bot's pre-checkout answer.
+    paying = asyncio.create_task(pay())
+    while not paying.done():
+        await system.drain()
+        await asyncio.sleep(0.05)
+    status, body = paying.result()
+    assert (status, body["paid"]) == (200, False)
+    assert body["error_message"]
+    assert (await _user(system))["credits"] == 13
+
+
+async def test_sandbox_pay_invoice_refuses_what_is_not_an_invoice(system: System) -> None:
+    await _started(system)
+    welcome = (await system.sent(MARIA.id))[0]
+    for body in ({"chat_id": MARIA.id, "message_id": welcome["message_id"]}, {"chat_id": "x"}, {}):
+        async with system.http.post(f"{system.base_url}/sandbox/pay-invoice", json=body) as r:
+            assert r.status in (400, 404)
+    assert (await _user(system))["credits"] == 3
