@@ -174,7 +174,7 @@ async def group(url: str, env: dict[str, str], users: int, messages: int, second
     finally:
         stop(procs)
     rows = await pool.fetch(
-        "SELECT u.telegram_id, extract(epoch FROM m.relayed_at) AS at FROM messages m"
+        "SELECT u.telegram_id, extract(epoch FROM m.relayed_at)::float8 AS at FROM messages m"
         " JOIN users u ON u.id = m.user_id WHERE m.status = 'relayed' ORDER BY m.relayed_at")
     calls = await pool.fetchval(
         "SELECT count(*) FROM outbox WHERE method = 'relayToTopic' AND status = 'sent'")

@@ -28,6 +28,12 @@ def main() -> int:
         server = embedded_postgres.start(data_dir / "pg")
         env = server.env(env)
         print(f"embedded Postgres running, data in {data_dir / 'pg'}", flush=True)
+    # honcho gives each process its own PORT (base + 100 per process); the
+    # workers must still find the web process, where the sandbox's fake Stripe lives.
+    port = env.setdefault("PORT", "8080")
+    env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
+    if not env.get("BOT_TOKEN") and not env.get("STRIPE_API_KEY"):
+        env.setdefault("STRIPE_API_BASE", f"http://127.0.0.1:{port}/fake-stripe")
     try:
         subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh")], env=env, check=True)
         honcho = Path(sys.executable).parent / "honcho"
