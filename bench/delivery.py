@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 
+from bench import relay_db  # noqa: E402
 from core import database, embedded_postgres, jobs  # noqa: E402
 from core.config import SANDBOX_ADMIN_GROUP_ID  # noqa: E402
 from core.fake_telegram.model import TelegramModel  # noqa: E402
@@ -43,21 +44,6 @@ from core.jobs import JobRequest, Queue, Task  # noqa: E402
 
 CHAT_BASE = 5_000_000_000
 CHUNK = 25
-
-
-def migrate(url: str, env: dict[str, str]) -> None:
-    subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh")], env=dict(env, DATABASE_URL=url),
-                   check=True, capture_output=True)
-
-
-async def fresh_database(base_url: str, name: str) -> str:
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return embedded_postgres.with_database(base_url, name)
 
 
 def start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
@@ -217,8 +203,8 @@ def main() -> None:
         for name in ("bulk", "paid", "group"):
             if name not in only:
                 continue
-            url = asyncio.run(fresh_database(base, f"bench_delivery_{name}"))
-            migrate(url, env)
+            url = asyncio.run(relay_db.create_database(base, f"bench_delivery_{name}"))
+            relay_db.migrate(env, url)
             worker_env = dict(env, DATABASE_URL=url)
             if name == "bulk":
                 results[name] = asyncio.run(bulk(url, worker_env, args.bulk, args.workers, "normal",

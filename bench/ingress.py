@@ -91,19 +91,6 @@ def run_wrk(port: int, script: Path, duration: int, connections: int) -> dict[st
     }
 
 
-async def create_database(url: str) -> str:
-    import asyncpg
-
-    from core.embedded_postgres import with_database
-
-    conn = await asyncpg.connect(url)
-    name = f"bench_ingress_{os.getpid()}"
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return with_database(url, name)
-
-
 async def count_jobs(url: str) -> int:
     import asyncpg
 
@@ -128,6 +115,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed on PATH (Debian: apt-get install wrk)")
 
+    from bench import relay_db
     from core import embedded_postgres
 
     env = dict(os.environ, LOG_LEVEL="WARNING")
@@ -140,9 +128,8 @@ def main() -> None:
         env = server.env(env)
         base_url = server.url
     try:
-        url = asyncio.run(create_database(base_url))
-        subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh")], env=dict(env, DATABASE_URL=url),
-                       check=True, capture_output=True)
+        url = asyncio.run(relay_db.create_database(base_url, f"bench_ingress_{os.getpid()}"))
+        relay_db.migrate(env, url)
         script = Path(tmp.name) / "updates.lua"
         script.write_text(LUA)
 

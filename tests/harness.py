@@ -75,6 +75,14 @@ class System:
         async with self.http.post(f"{self.base_url}/webhooks/telegram", data=data, headers=headers) as r:
             return r.status, await r.json()
 
+    async def write(self, *updates: Mapping[str, Any], scheduled: bool = True) -> None:
+        """Post updates as Telegram would (each must be accepted), then let the workers
+        run; with ``scheduled`` also what they schedule in the next seconds."""
+        for update in updates:
+            status, _ = await self.post_update(update)
+            assert status == 200
+        await (self.drain_scheduled() if scheduled else self.drain())
+
     async def get(self, path: str) -> tuple[int, Any]:
         async with self.http.get(f"{self.base_url}{path}") as r:
             return r.status, await r.json()

@@ -22,12 +22,6 @@ def system(system_with_telegram_limits: System) -> System:
     return system_with_telegram_limits
 
 
-async def _write(system: System, *updates: dict[str, Any]) -> None:
-    for update in updates:
-        assert (await system.post_update(update))[0] == 200
-    await system.drain()
-
-
 async def _outbox(system: System) -> list[Any]:
     return await system.pool.fetch("SELECT * FROM outbox ORDER BY id")
 
@@ -35,7 +29,7 @@ async def _outbox(system: System) -> list[Any]:
 async def test_flood_wait_reschedules_the_chat_and_loses_nothing(system: System) -> None:
     await system.model.inject_fault("FLOOD_WAIT", value=2, chat_id=MARIA.id,
                                     method="messages.SendMessage")
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), scheduled=False)
 
     [row] = await _outbox(system)
     assert (row["status"], row["attempts"]) == ("pending", 1)
@@ -53,7 +47,7 @@ async def test_flood_wait_reschedules_the_chat_and_loses_nothing(system: System)
 
 async def test_transient_errors_are_retried_with_backoff(system: System) -> None:
     await system.model.inject_fault("INTERNAL", chat_id=MARIA.id, method="messages.SendMessage")
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), scheduled=False)
     assert (await _outbox(system))[0]["status"] == "pending"
     await system.drain_scheduled(within=5)
     assert len(await system.sent(MARIA.id)) == 1
@@ -70,7 +64,7 @@ async def _notify(system: System, key: str, text: str) -> None:
 
 
 async def test_a_user_who_blocked_the_bot_is_not_sent_to_until_they_write(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), scheduled=False)
     await system.model.set_blocked(MARIA.id)
     await _notify(system, "n1", "first notice")
     rows = await _outbox(system)
@@ -87,22 +81,23 @@ async def test_a_user_who_blocked_the_bot_is_not_sent_to_until_they_write(system
     assert len(system.container.gateway._client.calls) == calls  # type: ignore[union-attr]
 
     # Writing to the bot means they unblocked it.
-    await _write(system, builders.private_text(MARIA, "/help"))
+    await system.write(builders.private_text(MARIA, "/help"), scheduled=False)
     assert (await _outbox(system))[-1]["status"] == "sent"
     assert not await system.pool.fetchval("SELECT blocked_bot_at IS NOT NULL FROM users")
     assert [m["text"] for m in await system.sent(MARIA.id)][-1].startswith("Como funciona")
 
 
 async def test_higher_tiers_go_first_when_the_group_budget_is_short(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(ANA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(ANA, "/start"),
+                       scheduled=False)
     await system.pool.execute("UPDATE users SET tier = 'vip' WHERE telegram_id = $1", ANA.id)
     # The admin group has used its allowance for now.
     await system.pool.execute(
         "INSERT INTO send_budgets (key, rate, burst, tokens) VALUES ($1, 1000, 3, -1000)",
         f"group:{ADMIN}")
 
-    await _write(system, builders.private_text(MARIA, "first, free"),
-                 builders.private_text(ANA, "second, vip"))
+    await system.write(builders.private_text(MARIA, "first, free"),
+                 builders.private_text(ANA, "second, vip"), scheduled=False)
     relays = [r for r in await _outbox(system) if r["method"] == "relayToTopic"]
     assert [r["status"] for r in relays] == ["pending", "pending"]
     assert {r["params"]["user_chat_id"]: r["priority"] for r in relays} == {MARIA.id: 0, ANA.id: 20}

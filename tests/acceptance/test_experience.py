@@ -18,13 +18,6 @@ ADA = Person(555000111, "Ada", "Lovelace", "ada_l", "en")
 _keys = itertools.count(1)
 
 
-async def _write(system: System, *updates: dict[str, Any]) -> None:
-    for update in updates:
-        status, _ = await system.post_update(update)
-        assert status == 200
-    await system.drain_scheduled()
-
-
 async def _user(system: System, person: Person = ADA) -> Any:
     return await system.pool.fetchrow("SELECT * FROM users WHERE telegram_id = $1", person.id)
 
@@ -67,24 +60,24 @@ async def _run(system: System, effects: Any) -> None:
 
 
 async def test_tour_resumes_where_it_was_left_and_grants_the_bonus_once(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"), builders.private_text(ADA, "/tutorial"))
+    await system.write(builders.private_text(ADA, "/start"), builders.private_text(ADA, "/tutorial"))
     step1 = await _last(system)
     assert step1["text"].startswith("Step 1/3 · Messages and credits")
     assert _data(step1) == ["tut:2", "tut:skip"]
 
-    await _write(system, tap(ADA, step1, "tut:2"))
+    await system.write(tap(ADA, step1, "tut:2"))
     edited = await _last(system)
     assert edited["message_id"] == step1["message_id"]  # the same message, edited
     assert edited["text"].startswith("Step 2/3 · Buying credits")
     assert (await _user(system))["tutorial_step"] == 2
 
     # Left and come back: /tutorial resumes at step 2, in a new message.
-    await _write(system, builders.private_text(ADA, "/tutorial"))
+    await system.write(builders.private_text(ADA, "/tutorial"))
     resumed = await _last(system)
     assert resumed["message_id"] != step1["message_id"]
     assert resumed["text"].startswith("Step 2/3")
 
-    await _write(system, tap(ADA, resumed, "tut:3"), tap(ADA, resumed, "tut:done"))
+    await system.write(tap(ADA, resumed, "tut:3"), tap(ADA, resumed, "tut:done"))
     done = await _last(system)
     assert done["text"] == "🎉 Tour finished! You got 2 bonus credits."
     assert "menu:balance" in _data(done)
@@ -93,7 +86,7 @@ async def test_tour_resumes_where_it_was_left_and_grants_the_bonus_once(system: 
 
     # Finishing again, from the older message, grants nothing and says why.
     again = tap(ADA, step1, "tut:done")
-    await _write(system, again)
+    await system.write(again)
     assert await _answer(system, again) == "You already received the tour bonus."
     bonus = await system.pool.fetch("SELECT delta, idempotency_key FROM credit_ledger"
                                     " WHERE reason = 'tutorial_bonus'")
@@ -102,10 +95,10 @@ async def test_tour_resumes_where_it_was_left_and_grants_the_bonus_once(system: 
 
 
 async def test_skipping_the_tour_shows_the_main_menu(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"), builders.private_text(ADA, "/tutorial"))
+    await system.write(builders.private_text(ADA, "/start"), builders.private_text(ADA, "/tutorial"))
     step1 = await _last(system)
     skip = tap(ADA, step1, "tut:skip")
-    await _write(system, skip)
+    await system.write(skip)
     menu = await _last(system)
     assert menu["message_id"] == step1["message_id"]
     assert menu["text"].startswith("Menu\nBalance: 3 credits · one message costs 1 credit.")
@@ -117,7 +110,7 @@ async def test_skipping_the_tour_shows_the_main_menu(system: System) -> None:
 
 
 async def test_welcome_offers_the_tour_until_it_is_finished(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"))
+    await system.write(builders.private_text(ADA, "/start"))
     user = await users.get(system.pool, (await _user(system))["id"])
     assert user is not None
 
@@ -130,17 +123,17 @@ async def test_welcome_offers_the_tour_until_it_is_finished(system: System) -> N
     assert "get 2 free credits at the end" in greeting["text"]
     assert _data(greeting) == ["tut:start", "menu:open"]
 
-    await _write(system, tap(ADA, greeting, "tut:start"))
+    await system.write(tap(ADA, greeting, "tut:start"))
     step1 = await _last(system)
     assert step1["message_id"] != greeting["message_id"]  # the welcome stays as it was
-    await _write(system, tap(ADA, step1, "tut:2"))
+    await system.write(tap(ADA, step1, "tut:2"))
     await _run(system, welcome)
     back = await _last(system)
     assert back["reply_markup"]["inline_keyboard"][0][0]["text"] == "▶️ Continue the tour (2/3)"
 
 
 async def test_balance_card_shows_usage_advice_and_is_edited_in_place(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"),
+    await system.write(builders.private_text(ADA, "/start"),
                  builders.private_text(ADA, "one"), builders.private_text(ADA, "two"),
                  builders.private_text(ADA, "/balance"))
     card = await _last(system)
@@ -154,11 +147,11 @@ async def test_balance_card_shows_usage_advice_and_is_edited_in_place(system: Sy
     count = len(await system.sent(ADA.id))
 
     refresh = tap(ADA, card, "bal:refresh")
-    await _write(system, refresh)
+    await system.write(refresh)
     assert await _answer(system, refresh) == "Balance updated"
-    await _write(system, tap(ADA, card, "menu:main"))
+    await system.write(tap(ADA, card, "menu:main"))
     assert (await _last(system))["text"].startswith("Menu\nBalance: 1 credit")
-    await _write(system, tap(ADA, card, "menu:balance"), tap(ADA, card, "menu:help"))
+    await system.write(tap(ADA, card, "menu:balance"), tap(ADA, card, "menu:help"))
     shown = await _last(system)
     assert shown["text"].startswith("How it works")
     assert len(await system.sent(ADA.id)) == count  # every tap edited the one card
@@ -166,14 +159,14 @@ async def test_balance_card_shows_usage_advice_and_is_edited_in_place(system: Sy
 
 
 async def test_buttons_from_stale_messages_are_answered_with_a_notice(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"), builders.private_text(ADA, "/menu"))
+    await system.write(builders.private_text(ADA, "/start"), builders.private_text(ADA, "/menu"))
     menu = await _last(system)
     count = len(await system.sent(ADA.id))
 
     unknown = tap(ADA, menu, "feature_removed_long_ago:7")
     no_data = tap(ADA, menu, "tut:9")
     gone_language = tap(ADA, menu, "lang:xx")
-    await _write(system, unknown, no_data, gone_language)
+    await system.write(unknown, no_data, gone_language)
     assert await _answer(system, unknown) == "This button is no longer active. Send /menu to continue."
     assert await _answer(system, no_data) == "This button is no longer active. Send /menu to continue."
     assert await _answer(system, gone_language) == (
@@ -183,14 +176,14 @@ async def test_buttons_from_stale_messages_are_answered_with_a_notice(system: Sy
 
     # A button on a message Telegram no longer shows us: the screen comes as a new message.
     old = tap(ADA, None, "menu:balance", accessible=False)
-    await _write(system, old)
+    await system.write(old)
     assert len(await system.sent(ADA.id)) == count + 1
     assert (await _last(system))["text"].startswith("Your balance")
     assert await _answer(system, old) is None
 
 
 async def test_low_credit_warning_is_sent_once_per_period(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"))
+    await system.write(builders.private_text(ADA, "/start"))
     user_id = (await _user(system))["id"]
     outcomes: list[bool] = []
 
@@ -227,7 +220,7 @@ async def test_low_credit_warning_is_sent_once_per_period(system: System) -> Non
 
 
 async def test_reset_is_refused_while_disabled(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"), builders.private_text(ADA, "hi"),
+    await system.write(builders.private_text(ADA, "/start"), builders.private_text(ADA, "hi"),
                  builders.private_text(ADA, "/reset"))
     assert (await _last(system))["text"] == "Resetting an account is turned off on this bot."
     assert (await _user(system))["credits"] == 2
@@ -237,15 +230,15 @@ async def test_reset_is_refused_while_disabled(system: System) -> None:
 
 async def test_reset_restores_the_signup_balance_without_deleting_history(system: System) -> None:
     await system.pool.execute("UPDATE bot_settings SET value = 'true' WHERE key = 'reset_enabled'")
-    await _write(system, builders.private_text(ADA, "/start"),
+    await system.write(builders.private_text(ADA, "/start"),
                  *[builders.private_text(ADA, f"m{i}") for i in range(5)],
                  builders.private_text(ADA, "/tutorial"))
-    await _write(system, tap(ADA, await _last(system), "tut:2"))
+    await system.write(tap(ADA, await _last(system), "tut:2"))
     assert (await _user(system))["credits"] == 0
     ledger_before = await system.pool.fetchval("SELECT count(*) FROM credit_ledger")
 
     reset = builders.private_text(ADA, "/reset")
-    await _write(system, reset, reset)  # delivered twice: reset once
+    await system.write(reset, reset)  # delivered twice: reset once
     said = await _last(system)
     assert said["text"].startswith("♻️ Your account was reset for testing: your balance is 3 credits")
     assert "2 saved messages were discarded." in said["text"]
@@ -264,14 +257,14 @@ async def test_reset_restores_the_signup_balance_without_deleting_history(system
             record["tutorial_step"]) == (0, 3, 2, 2)
 
     # At the signup balance already: recorded, no ledger row without a change.
-    await _write(system, builders.private_text(ADA, "/reset"))
+    await system.write(builders.private_text(ADA, "/reset"))
     assert await system.pool.fetchval("SELECT count(*) FROM account_resets") == 2
     assert await system.pool.fetchval("SELECT count(*) FROM credit_ledger") == ledger_before + 1
 
 
 async def test_hostile_names_never_break_a_message(system: System) -> None:
     hostile = Person(555000222, '<b>Zoë</b> & "Al" *_x_*', "Иван 李 مرحبا </i>", "zoe_x", "uk")
-    await _write(system, builders.private_text(hostile, "/start"), builders.private_text(hostile, "hello"),
+    await system.write(builders.private_text(hostile, "/start"), builders.private_text(hostile, "hello"),
                  builders.private_text(hostile, "/menu"), builders.private_text(hostile, "/balance"))
     sent = await system.sent(hostile.id)
     assert '<b>Zoë</b> & "Al" *_x_* Иван 李 مرحبا </i>!' in sent[0]["text"]
@@ -288,7 +281,7 @@ async def test_operator_welcome_text_per_language(system: System) -> None:
         "UPDATE bot_settings SET value = $1 WHERE key = 'welcome_text'",
         {"pt": "Olá {name}! Escreva à vontade <3"},
     )
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(ADA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(ADA, "/start"))
     for person in (MARIA, ADA):
         user = await users.get(system.pool, (await _user(system, person))["id"])
         assert user is not None
@@ -303,54 +296,54 @@ async def test_operator_welcome_text_per_language(system: System) -> None:
 
 
 async def test_language_follows_telegram_and_can_be_changed(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "/menu"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "/menu"))
     menu = await _last(system, MARIA)
     assert menu["text"].startswith("Menu\nSaldo: 3 créditos · cada mensagem custa 1 crédito.")
     assert menu["reply_markup"]["inline_keyboard"][0][0]["text"] == "💰 Saldo"
 
-    await _write(system, builders.private_text(MARIA, "/language"))
+    await system.write(builders.private_text(MARIA, "/language"))
     picker = await _last(system, MARIA)
     assert picker["text"] == "🌐 Escolha seu idioma:"
     labels = [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["English", "✓ Português", "Español", "Українська"]
 
-    await _write(system, tap(MARIA, picker, "lang:es"))
+    await system.write(tap(MARIA, picker, "lang:es"))
     chosen = await _last(system, MARIA)
     assert (chosen["message_id"], chosen["text"]) == (picker["message_id"], "✓ Ahora el bot habla español.")
     assert (await _user(system, MARIA))["language"] == "es"
 
-    await _write(system, builders.private_text(MARIA, "/balance"))
+    await system.write(builders.private_text(MARIA, "/balance"))
     assert (await _last(system, MARIA))["text"].startswith("Tu saldo")
-    await _write(system, builders.private_text(MARIA, "/menu"))
+    await system.write(builders.private_text(MARIA, "/menu"))
     assert (await _last(system, MARIA))["text"].startswith("Menú\nSaldo: 3 créditos")
     # Telegram's language no longer decides once the user chose.
     assert (await _user(system, MARIA))["language_code"] == "pt-br"
 
 
 async def test_menu_buttons_of_payments_point_to_their_command_when_unhandled(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"), builders.private_text(ADA, "/menu"))
+    await system.write(builders.private_text(ADA, "/start"), builders.private_text(ADA, "/menu"))
     menu = await _last(system)
     billing = tap(ADA, menu, "menu:billing")
-    await _write(system, billing)
+    await system.write(billing)
     answer = await _answer(system, billing)
     # Payments may answer this button itself; otherwise the answer names the command.
     assert answer is None or answer == "Send /billing for your receipts and saved card."
 
 
 async def test_start_welcomes_in_the_users_language_and_offers_the_tour(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
     [welcome] = await system.sent(MARIA.id)
     assert welcome["text"].startswith("Boas-vindas, Maria Silva!")
     assert "Faça o tour de 1 minuto e ganhe 2 créditos grátis no final." in welcome["text"]
     assert _data(welcome) == ["tut:start", "menu:open"]
-    await _write(system, tap(MARIA, welcome, "tut:start"), builders.private_text(MARIA, "/help"))
+    await system.write(tap(MARIA, welcome, "tut:start"), builders.private_text(MARIA, "/help"))
     sent = await system.sent(MARIA.id)
     assert sent[1]["text"].startswith("Passo 1/3 · Mensagens e créditos")
     assert sent[2]["text"].startswith("Como funciona")
 
 
 async def test_a_debit_below_the_threshold_warns_once(system: System) -> None:
-    await _write(system, builders.private_text(ADA, "/start"),
+    await system.write(builders.private_text(ADA, "/start"),
                  *[builders.private_text(ADA, f"m{i}") for i in range(3)])
     texts = [m["text"] for m in await system.sent(ADA.id)]
     warnings = [t for t in texts if t.startswith("⚠️")]

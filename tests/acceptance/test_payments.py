@@ -29,13 +29,6 @@ _charge_ids = itertools.count(1)
 
 # --- helpers ---
 
-async def _post(system: System, *updates: dict[str, Any]) -> None:
-    for update in updates:
-        status, _ = await system.post_update(update)
-        assert status == 200
-    await system.drain_scheduled()
-
-
 def _stripe(system: System) -> FakeStripe:
     assert system.fake_stripe is not None
     return system.fake_stripe
@@ -66,7 +59,7 @@ def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _checkout(system: System, command: str = "/buy25") -> tuple[str, Any]:
     """Ask for a card payment; (session id, transaction row) once the link was sent."""
-    await _post(system, builders.private_text(MARIA, command))
+    await system.write(builders.private_text(MARIA, command))
     t = await system.pool.fetchrow("SELECT * FROM transactions ORDER BY id DESC LIMIT 1")
     assert t["status"] == "pending"
     assert t["external_id"].startswith("cs_test_")
@@ -120,7 +113,7 @@ def _successful_payment(person: Person, payload: str, amount: int, charge_id: st
 
 
 async def _started(system: System) -> None:
-    await _post(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
 
 
 # --- Stripe: the purchase ---
@@ -128,7 +121,7 @@ async def _started(system: System) -> None:
 async def test_card_purchase_grants_confirms_and_releases_held_messages(system: System) -> None:
     await _setting(system, "message_cost", 2)
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "first"), builders.private_text(MARIA, "second"))
+    await system.write(builders.private_text(MARIA, "first"), builders.private_text(MARIA, "second"))
     assert (await _user(system))["credits"] == 1  # "second" is held
     session_id, t = await _checkout(system)
     assert "Pay for <b>25 credits</b>" not in (await system.sent(MARIA.id))[-1]["text"]  # HTML is rendered
@@ -157,7 +150,7 @@ async def test_card_purchase_grants_confirms_and_releases_held_messages(system: 
 
 async def test_catalog_marks_popular_and_best_value_and_offers_both_rails(system: System) -> None:
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "/buy"))
+    await system.write(builders.private_text(MARIA, "/buy"))
     catalog = (await system.sent(MARIA.id))[-1]
     assert "• 25 credits — $9.99 · ⭐ 500 · 🔥 Most popular" in catalog["text"]
     assert "• 100 credits — $29.99 · ⭐ 1500 · 💎 Best value" in catalog["text"]
@@ -169,18 +162,18 @@ async def test_catalog_marks_popular_and_best_value_and_offers_both_rails(system
     assert "💎 100 credits · $29.99" in labels
 
     # A buy button without a rail asks which one.
-    await _post(system, builders.callback(MARIA, "buy:pack50"))
+    await system.write(builders.callback(MARIA, "buy:pack50"))
     choice = (await system.sent(MARIA.id))[-1]
     assert [b["callback_data"] for b in _buttons(choice)] == ["pay:stripe:pack50", "pay:stars:pack50"]
 
 
 async def test_main_menu_payment_buttons(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "menu:buy"))
+    await system.write(builders.callback(MARIA, "menu:buy"))
     assert (await _texts(system))[-1].startswith("Top up")
-    await _post(system, builders.callback(MARIA, "menu:history"))
+    await system.write(builders.callback(MARIA, "menu:history"))
     assert (await _texts(system))[-1].startswith("Your history")
-    await _post(system, builders.callback(MARIA, "menu:billing"))
+    await system.write(builders.callback(MARIA, "menu:billing"))
     assert "billing portal" in (await _texts(system))[-1]
     answered = [a for a in await system.model.query_answers() if a.kind == "callback_query"]
     assert len(answered) == 3
@@ -188,12 +181,12 @@ async def test_main_menu_payment_buttons(system: System) -> None:
 
 async def test_terms_and_paysupport(system: System) -> None:
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "/terms"), builders.private_text(MARIA, "/paysupport"))
+    await system.write(builders.private_text(MARIA, "/terms"), builders.private_text(MARIA, "/paysupport"))
     texts = await _texts(system)
     assert texts[-2].startswith("Terms")
     assert texts[-1].startswith("Payment support")
     await _setting(system, "terms_text", "Our <rules>")
-    await _post(system, builders.private_text(MARIA, "/terms"))
+    await system.write(builders.private_text(MARIA, "/terms"))
     assert (await _texts(system))[-1] == "Our <rules>"
     assert await system.pool.fetchval("SELECT count(*) FROM messages") == 0  # commands are free
 
@@ -304,7 +297,7 @@ async def test_refund_after_the_credits_were_spent_stops_at_zero_and_records_the
     session_id, t = await _checkout(system, "/buy10")
     await _pay(system, session_id)
     await _setting(system, "message_cost", 4)
-    await _post(system, *(builders.private_text(MARIA, f"m{i}") for i in range(3)))
+    await system.write(*(builders.private_text(MARIA, f"m{i}") for i in range(3)))
     assert (await _user(system))["credits"] == 1
 
     await _stripe(system).refund(await _charge_of(system, session_id))
@@ -392,18 +385,18 @@ async def _stars_invoice(system: System) -> tuple[str, int]:
 async def test_stars_purchase_from_the_catalog(system: System) -> None:
     await _setting(system, "stripe_enabled", False)
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "/buy"))
+    await system.write(builders.private_text(MARIA, "/buy"))
     catalog = (await system.sent(MARIA.id))[-1]
     assert all(b["callback_data"].startswith("pay:stars:") for b in _buttons(catalog))
-    await _post(system, builders.callback(MARIA, "buy:pack25"))
+    await system.write(builders.callback(MARIA, "buy:pack25"))
     payload, amount = await _stars_invoice(system)
     assert amount == 500
 
-    await _post(system, _pre_checkout(MARIA, payload, amount, query_id="9001"))
+    await system.write(_pre_checkout(MARIA, payload, amount, query_id="9001"))
     answers = {a.query_id: a for a in await system.model.query_answers()}
     assert answers["9001"].ok
 
-    await _post(system, _successful_payment(MARIA, payload, amount, "stxPaid1"))
+    await system.write(_successful_payment(MARIA, payload, amount, "stxPaid1"))
     user = await _user(system)
     assert (user["credits"], user["tier"]) == (28, "paying")
     grant = await system.pool.fetchrow("SELECT * FROM credit_ledger WHERE reason = 'purchase'")
@@ -413,23 +406,23 @@ async def test_stars_purchase_from_the_catalog(system: System) -> None:
     assert "Payment received: +25 credits. Balance: 28 credits." in (await _texts(system))[-1]
 
     # The invoice cannot be paid a second time.
-    await _post(system, _pre_checkout(MARIA, payload, amount, query_id="9002"))
+    await system.write(_pre_checkout(MARIA, payload, amount, query_id="9002"))
     answers = {a.query_id: a for a in await system.model.query_answers()}
     assert not answers["9002"].ok
 
 
 async def test_stars_pre_checkout_refuses_a_changed_price_or_a_banned_user(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stars:pack10"))
+    await system.write(builders.callback(MARIA, "pay:stars:pack10"))
     payload, amount = await _stars_invoice(system)
     await system.pool.execute("UPDATE products SET stars_amount = 300 WHERE code = 'pack10'")
-    await _post(system, _pre_checkout(MARIA, payload, amount, query_id="9101"))
+    await system.write(_pre_checkout(MARIA, payload, amount, query_id="9101"))
     await system.pool.execute("UPDATE products SET stars_amount = 250 WHERE code = 'pack10'")
     await system.pool.execute("UPDATE users SET is_banned = true")
-    await _post(system, _pre_checkout(MARIA, payload, amount, query_id="9102"))
+    await system.write(_pre_checkout(MARIA, payload, amount, query_id="9102"))
     await system.pool.execute("UPDATE users SET is_banned = false")
     await system.pool.execute("UPDATE products SET active = false WHERE code = 'pack10'")
-    await _post(system, _pre_checkout(MARIA, payload, amount, query_id="9103"))
+    await system.write(_pre_checkout(MARIA, payload, amount, query_id="9103"))
     answers = {a.query_id: a for a in await system.model.query_answers()}
     assert not answers["9101"].ok
     assert "price has changed" in (answers["9101"].text or "")
@@ -440,10 +433,10 @@ async def test_stars_pre_checkout_refuses_a_changed_price_or_a_banned_user(syste
 
 async def test_stars_payment_delivered_twice_grants_once(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stars:pack10"))
+    await system.write(builders.callback(MARIA, "pay:stars:pack10"))
     payload, amount = await _stars_invoice(system)
     paid = _successful_payment(MARIA, payload, amount, "stxTwice")
-    await _post(system, paid, paid)
+    await system.write(paid, paid)
     assert (await _user(system))["credits"] == 13
 
 
@@ -468,7 +461,7 @@ async def _card_customer(system: System) -> str:
     await _started(system)
     session_id, _ = await _checkout(system, "/buy10")
     await _pay(system, session_id)
-    await _post(system, builders.private_text(MARIA, "/autorecharge pack10 5"))
+    await system.write(builders.private_text(MARIA, "/autorecharge pack10 5"))
     user = await _user(system)
     assert user["auto_recharge_enabled"]
     assert (user["auto_recharge_threshold"], user["credits"]) == (5, 13)
@@ -513,22 +506,22 @@ async def test_auto_recharge_failure_turns_it_off_and_says_why(system: System) -
 
 async def test_auto_recharge_needs_a_card_payment_first(system: System) -> None:
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "/autorecharge pack10 5"))
+    await system.write(builders.private_text(MARIA, "/autorecharge pack10 5"))
     assert "Buy a pack by card first" in (await _texts(system))[-1]
     assert not (await _user(system))["auto_recharge_enabled"]
 
 
 async def test_auto_recharge_menu_buttons(system: System) -> None:
     await _card_customer(system)
-    await _post(system, builders.callback(MARIA, "ar:off"))
+    await system.write(builders.callback(MARIA, "ar:off"))
     assert not (await _user(system))["auto_recharge_enabled"]
-    await _post(system, builders.private_text(MARIA, "/autorecharge"))
+    await system.write(builders.private_text(MARIA, "/autorecharge"))
     menu = (await system.sent(MARIA.id))[-1]
     assert "ar:p:pack25" in [b["callback_data"] for b in _buttons(menu)]
-    await _post(system, builders.callback(MARIA, "ar:p:pack25"))
+    await system.write(builders.callback(MARIA, "ar:p:pack25"))
     thresholds = [b["callback_data"] for b in _buttons((await system.sent(MARIA.id))[-1])]
     assert "ar:on:pack25:10" in thresholds
-    await _post(system, builders.callback(MARIA, "ar:on:pack25:10"))
+    await system.write(builders.callback(MARIA, "ar:on:pack25:10"))
     user = await _user(system)
     assert (user["auto_recharge_enabled"], user["auto_recharge_threshold"]) == (True, 10)
 
@@ -537,7 +530,7 @@ async def test_auto_recharge_menu_buttons(system: System) -> None:
 
 async def test_subscription_renewal_and_cancellation(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stripe:pass_month"))
+    await system.write(builders.callback(MARIA, "pay:stripe:pass_month"))
     t = await system.pool.fetchrow("SELECT * FROM transactions ORDER BY id DESC LIMIT 1")
     assert (t["kind"], t["amount"]) == ("subscription", 3999)
     assert "Subscribe to" in (await _texts(system))[-1]
@@ -583,7 +576,7 @@ async def test_subscription_renewal_and_cancellation(system: System) -> None:
 
 async def test_refunded_pass_loses_its_time(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stripe:pass_week"))
+    await system.write(builders.callback(MARIA, "pay:stripe:pass_week"))
     t = await system.pool.fetchrow("SELECT * FROM transactions ORDER BY id DESC LIMIT 1")
     assert (t["kind"], t["pass_days"], t["credits"]) == ("purchase", 7, 0)
     session_id = str(t["external_id"])
@@ -609,9 +602,9 @@ async def test_refunded_pass_loses_its_time(system: System) -> None:
 
 async def test_pass_bought_once_with_stars(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stars:pass_week"))
+    await system.write(builders.callback(MARIA, "pay:stars:pass_week"))
     payload, amount = await _stars_invoice(system)
-    await _post(system, _successful_payment(MARIA, payload, amount, "stxWeek"))
+    await system.write(_successful_payment(MARIA, payload, amount, "stxWeek"))
     user = await _user(system)
     row = await system.pool.fetchrow("SELECT * FROM pass_grants")
     assert row["seconds"] == 7 * 86400
@@ -623,13 +616,13 @@ async def test_pass_bought_once_with_stars(system: System) -> None:
 
 async def test_billing_portal_link_with_one_customer(system: System) -> None:
     await _started(system)
-    await _post(system, builders.private_text(MARIA, "/billing"))
+    await system.write(builders.private_text(MARIA, "/billing"))
     first = (await system.sent(MARIA.id))[-1]
     [button] = _buttons(first)
     assert "/fake-stripe/portal/bps_" in button["url"]
     customer = (await _user(system))["stripe_customer_id"]
     assert customer.startswith("cus_")
-    await _post(system, builders.private_text(MARIA, "/billing"))
+    await system.write(builders.private_text(MARIA, "/billing"))
     assert (await _user(system))["stripe_customer_id"] == customer
     assert len([m for m in await system.sent(MARIA.id) if "billing portal" in (m["text"] or "")]) == 2
     session_id, _ = await _checkout(system)
@@ -642,8 +635,8 @@ async def test_history_pages_totals_and_csv(system: System) -> None:
     await _started(system)
     session_id, _ = await _checkout(system, "/buy10")
     await _pay(system, session_id)
-    await _post(system, *(builders.private_text(MARIA, f"m{i}") for i in range(9)))
-    await _post(system, builders.private_text(MARIA, "/history"))
+    await system.write(*(builders.private_text(MARIA, f"m{i}") for i in range(9)))
+    await system.write(builders.private_text(MARIA, "/history"))
     await system.drain_scheduled(within=15)  # nine confirmations wait for the chat's 1/s
     [page] = [m for m in await system.sent(MARIA.id) if (m["text"] or "").startswith("Your history")]
     assert "Credits bought: 10 · spent: 9" in page["text"]
@@ -654,14 +647,14 @@ async def test_history_pages_totals_and_csv(system: System) -> None:
 
     older_page = builders.callback(MARIA, "hist:1")
     older_page["callback_query"]["message"]["message_id"] = page["message_id"]
-    await _post(system, older_page)
+    await system.write(older_page)
     older = await system.model.message(MARIA.id, page["message_id"])
     assert older is not None
     assert older.text is not None
     assert "bought ($4.99)" in older.text
     assert "welcome bonus" in older.text
 
-    await _post(system, builders.callback(MARIA, "hist:csv"))
+    await system.write(builders.callback(MARIA, "hist:csv"))
     await system.drain_scheduled(within=15)
     [document] = [m for m in await system.sent(MARIA.id) if m["kind"] == "document"]
     assert document["kind"] == "document"
@@ -671,7 +664,7 @@ async def test_history_pages_totals_and_csv(system: System) -> None:
 async def test_buying_is_refused_to_a_banned_user(system: System) -> None:
     await _started(system)
     await system.pool.execute("UPDATE users SET is_banned = true")
-    await _post(system, builders.private_text(MARIA, "/buy25"))
+    await system.write(builders.private_text(MARIA, "/buy25"))
     assert (await _texts(system))[-1] == "Purchases are not available for your account."
     assert await system.pool.fetchval("SELECT count(*) FROM transactions") == 0
 
@@ -683,7 +676,7 @@ def test_event_fixture_shapes_are_json() -> None:
 async def test_wired_relay_debit_triggers_auto_recharge(system: System) -> None:
     await _card_customer(system)
     await _setting(system, "message_cost", 5)
-    await _post(system, builders.private_text(MARIA, "one"), builders.private_text(MARIA, "two"))
+    await system.write(builders.private_text(MARIA, "one"), builders.private_text(MARIA, "two"))
     t = await system.pool.fetchrow("SELECT * FROM transactions WHERE kind = 'auto_recharge'")
     assert t["status"] == "succeeded"
     assert (await _user(system))["credits"] == 13
@@ -691,7 +684,7 @@ async def test_wired_relay_debit_triggers_auto_recharge(system: System) -> None:
 
 async def test_sandbox_pays_a_stars_invoice_as_telegram_would(system: System) -> None:
     await _started(system)
-    await _post(system, builders.callback(MARIA, "pay:stars:pack10"))
+    await system.write(builders.callback(MARIA, "pay:stars:pack10"))
     invoice = next(m for m in reversed(await system.sent(MARIA.id)) if m["kind"] == "invoice")
 
     async def pay() -> tuple[int, dict[str, Any]]:

@@ -14,13 +14,6 @@ from tests.harness import System
 from workers.runtime import apply_once
 
 
-async def _write(system: System, *updates: dict[str, Any]) -> None:
-    for update in updates:
-        status, _ = await system.post_update(update)
-        assert status == 200
-    await system.drain_scheduled()
-
-
 async def _user(system: System, person: Person = MARIA) -> Any:
     return await system.pool.fetchrow("SELECT * FROM users WHERE telegram_id = $1", person.id)
 
@@ -37,7 +30,7 @@ async def _topic_id(system: System, person: Person = MARIA) -> int:
 
 
 async def test_start_creates_user_with_signup_bonus_and_no_topic(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
     user = await _user(system)
     assert user["credits"] == 3
     rows = await system.pool.fetch("SELECT reason, delta FROM credit_ledger")
@@ -49,7 +42,7 @@ async def test_start_creates_user_with_signup_bonus_and_no_topic(system: System)
 
 
 async def test_returning_user_is_welcomed_back_without_a_second_bonus(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "/start"))
     sent = await system.sent(MARIA.id)
     assert "Que bom ver você de novo" in sent[1]["text"]
     assert (await _user(system))["credits"] == 3
@@ -57,16 +50,16 @@ async def test_returning_user_is_welcomed_back_without_a_second_bonus(system: Sy
 
 
 async def test_deep_link_payload_is_recorded_not_charged(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start ref_555"))
+    await system.write(builders.private_text(MARIA, "/start ref_555"))
     user = await _user(system)
     assert (user["start_payload"], user["referred_by"], user["credits"]) == ("ref_555", 555, 3)
     assert await system.pool.fetchval("SELECT count(*) FROM messages") == 0
-    await _write(system, builders.private_text(MARIA, "/start paid_cs_test_1"))
+    await system.write(builders.private_text(MARIA, "/start paid_cs_test_1"))
     assert "Obrigado pelo pagamento" in (await system.sent(MARIA.id))[-1]["text"]
 
 
 async def test_paid_message_is_charged_and_copied_into_a_new_topic(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hello there"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hello there"))
 
     assert (await _user(system))["credits"] == 2
     reasons = [r["reason"] for r in await system.pool.fetch("SELECT reason FROM credit_ledger ORDER BY id")]
@@ -89,18 +82,18 @@ async def test_paid_message_is_charged_and_copied_into_a_new_topic(system: Syste
 
 
 async def test_photo_keeps_media_and_caption(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"),
+    await system.write(builders.private_text(MARIA, "/start"),
                  builders.private_photo(MARIA, "my receipt"))
     copy = (await _topic_messages(system))[-1]
     assert (copy["kind"], copy["text"]) == ("photo", "my receipt")
 
 
 async def test_album_is_relayed_as_one_album_and_charged_per_message(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
     calls_before = len(system.container.gateway._client.calls)  # type: ignore[union-attr]
     parts = [builders.private_photo(MARIA, "two screenshots", media_group_id="13840012345678901"),
              builders.private_photo(MARIA, None, media_group_id="13840012345678901")]
-    await _write(system, *parts)
+    await system.write(*parts)
 
     assert (await _user(system))["credits"] == 1
     copies = (await _topic_messages(system))[1:]
@@ -114,7 +107,7 @@ async def test_album_is_relayed_as_one_album_and_charged_per_message(system: Sys
 
 
 async def test_out_of_credits_holds_the_message_and_offers_to_buy(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"),
+    await system.write(builders.private_text(MARIA, "/start"),
                  *[builders.private_text(MARIA, f"m{i}") for i in range(4)])
     assert (await _user(system))["credits"] == 0
     sent = await system.sent(MARIA.id)
@@ -128,12 +121,12 @@ async def test_out_of_credits_holds_the_message_and_offers_to_buy(system: System
     assert [m["text"] for m in (await _topic_messages(system))[1:]] == ["m0", "m1", "m2"]
 
     # A second held message is held silently: one notice, not one per message.
-    await _write(system, builders.private_text(MARIA, "m4"))
+    await system.write(builders.private_text(MARIA, "m4"))
     assert len([m for m in await system.sent(MARIA.id) if "Créditos insuficientes" in (m["text"] or "")]) == 1
 
 
 async def test_held_messages_go_through_in_order_after_a_grant(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"),
+    await system.write(builders.private_text(MARIA, "/start"),
                  *[builders.private_text(MARIA, f"m{i}") for i in range(6)])
     user = await users.get(system.pool, (await _user(system))["id"])  # type: ignore[arg-type]
     assert user is not None
@@ -155,9 +148,9 @@ async def test_held_messages_go_through_in_order_after_a_grant(system: System) -
 
 
 async def test_operator_reply_reaches_the_user_free(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "help me"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "help me"))
     topic_id = await _topic_id(system)
-    await _write(system, builders.topic_message(OPERATOR, topic_id, "Sure, send it as PDF please."))
+    await system.write(builders.topic_message(OPERATOR, topic_id, "Sure, send it as PDF please."))
 
     last = (await system.sent(MARIA.id))[-1]
     assert (last["text"], last["kind"]) == ("Sure, send it as PDF please.", "text")
@@ -171,11 +164,10 @@ async def test_operator_reply_reaches_the_user_free(system: System) -> None:
 
 
 async def test_notes_bots_and_service_messages_stay_in_the_topic(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hi"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hi"))
     topic_id = await _topic_id(system)
     before = len(await system.sent(MARIA.id))
-    await _write(
-        system,
+    await system.write(
         builders.topic_message(OPERATOR, topic_id, "// she paid twice, check"),
         builders.topic_message(None, topic_id, "a bot's own message"),
         builders.topic_message(Person(999, "Other", None, "otherbot"), topic_id, "x",
@@ -188,18 +180,18 @@ async def test_notes_bots_and_service_messages_stay_in_the_topic(system: System)
 
 
 async def test_closed_topic_is_reopened_and_deleted_topic_recreated(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "one"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "one"))
     topic_id = await _topic_id(system)
-    await _write(system, builders.topic_message(OPERATOR, topic_id, None, forum_topic_closed={}))
+    await system.write(builders.topic_message(OPERATOR, topic_id, None, forum_topic_closed={}))
     assert await system.pool.fetchval("SELECT status FROM conversations") == "closed"
 
-    await _write(system, builders.private_text(MARIA, "two"))
+    await system.write(builders.private_text(MARIA, "two"))
     [topic] = await system.model.topics(ADMIN)
     assert (topic.topic_id, topic.closed) == (topic_id, False)
     assert (await _topic_messages(system))[-1]["text"] == "two"
 
     await system.model.delete_topic(ADMIN, topic_id)
-    await _write(system, builders.private_text(MARIA, "three"))
+    await system.write(builders.private_text(MARIA, "three"))
     new_topic = await _topic_id(system)
     assert new_topic != topic_id
     copies = await system.model.messages(ADMIN, thread_id=new_topic)
@@ -208,16 +200,16 @@ async def test_closed_topic_is_reopened_and_deleted_topic_recreated(system: Syst
 
 
 async def test_reply_to_a_user_who_blocked_the_bot_gets_a_notice_in_the_topic(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hi"))
+    await system.write(builders.private_text(MARIA, "/start"), builders.private_text(MARIA, "hi"))
     topic_id = await _topic_id(system)
     await system.model.set_blocked(MARIA.id)
-    await _write(system, builders.topic_message(OPERATOR, topic_id, "are you there?"))
+    await system.write(builders.topic_message(OPERATOR, topic_id, "are you there?"))
 
     notice = (await _topic_messages(system))[-1]
     assert notice["text"].startswith("⚠️ Not delivered")
     assert (await _user(system))["blocked_bot_at"] is not None
     # Told by Telegram too: the next reply is refused at once, with a notice.
-    await _write(system, builders.my_chat_member(MARIA, "kicked"),
+    await system.write(builders.my_chat_member(MARIA, "kicked"),
                  builders.topic_message(OPERATOR, topic_id, "hello?"))
     assert (await _topic_messages(system))[-1]["text"].startswith("⚠️ Not delivered")
     statuses = [r["status"] for r in await system.pool.fetch(
@@ -226,9 +218,9 @@ async def test_reply_to_a_user_who_blocked_the_bot_gets_a_notice_in_the_topic(sy
 
 
 async def test_banned_user_is_told_once_and_nothing_is_charged(system: System) -> None:
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
     await system.pool.execute("UPDATE users SET is_banned = true")
-    await _write(system, builders.private_text(MARIA, "a"), builders.private_text(MARIA, "b"))
+    await system.write(builders.private_text(MARIA, "a"), builders.private_text(MARIA, "b"))
     notices = [m for m in await system.sent(MARIA.id) if "não pode mais enviar" in (m["text"] or "")]
     assert len(notices) == 1
     assert (await _user(system))["credits"] == 3
@@ -238,21 +230,21 @@ async def test_banned_user_is_told_once_and_nothing_is_charged(system: System) -
 
 async def test_edits_follow_the_message_both_ways(system: System) -> None:
     original = builders.private_text(MARIA, "helo")
-    await _write(system, builders.private_text(MARIA, "/start"), original)
-    await _write(system, builders.edited(original, "hello (fixed)"))
+    await system.write(builders.private_text(MARIA, "/start"), original)
+    await system.write(builders.edited(original, "hello (fixed)"))
     copy = (await _topic_messages(system))[-1]
     assert copy["text"] == "hello (fixed)"
 
     topic_id = await _topic_id(system)
     reply = builders.topic_message(OPERATOR, topic_id, "answr")
-    await _write(system, reply)
-    await _write(system, builders.edited(reply, "answer"))
+    await system.write(reply)
+    await system.write(builders.edited(reply, "answer"))
     assert (await system.sent(MARIA.id))[-1]["text"] == "answer"
 
 
 async def test_fifty_concurrent_messages_twice_with_ten_credits(system: System) -> None:
     await system.pool.execute("UPDATE bot_settings SET value = '10' WHERE key = 'signup_credits'")
-    await _write(system, builders.private_text(MARIA, "/start"))
+    await system.write(builders.private_text(MARIA, "/start"))
     updates = [builders.private_text(MARIA, f"msg {i:02d}") for i in range(50)]
     results = await asyncio.gather(*(system.post_update(u) for u in updates + updates))
     assert {status for status, _ in results} == {200}
