@@ -31,6 +31,8 @@ class Task(StrEnum):
     """Task names: the contract between whoever defers a job and the worker running it."""
 
     MESSAGING_UPDATE = "messaging.update"
+    #: Handles every pending inbox update of one shard (core.inbox).
+    MESSAGING_DRAIN = "messaging.drain"
     BILLING_UPDATE = "billing.update"
     BILLING_STRIPE_EVENT = "billing.stripe_event"
     BILLING_CHECKOUT = "billing.checkout"

@@ -42,7 +42,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     url, embedded = embedded_postgres.resolve(settings.database_url, settings.data_dir)
     pool = await database.create_pool(url, max_size=12)
     deps = IngressDeps(
-        settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=sandbox_view(settings, pool)
+        settings=settings, pool=pool, recorder=JobRecorder(pool, shards=settings.messaging_shards),
+        sandbox=sandbox_view(settings, pool),
     )
     runner = web.AppRunner(build_app(deps, fake_stripe=fake_stripe(settings, pool)), access_log=None,
                            handle_signals=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from core import inbox
 from core.database import UNAVAILABLE, connection
 from core.errors import DatabaseUnavailable
 from core.jobs import queue_depths
@@ -18,6 +19,7 @@ async def health(request: web.Request) -> web.Response:
         async with connection(deps.pool, timeout=3) as conn:
             depths = await queue_depths(conn)
             undelivered = await outbox_counts(conn)
+            waiting = await inbox.counts(conn)
     except (DatabaseUnavailable, asyncpg.PostgresError, *UNAVAILABLE):
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response(
@@ -28,6 +30,8 @@ async def health(request: web.Request) -> web.Response:
             "queues": {d.queue: {"todo": d.todo, "doing": d.doing, "failed": d.failed} for d in depths},
             # Sends waiting for their slot, and sends that failed for good (with reasons in outbox).
             "outbox": undelivered,
+            # Messaging updates waiting for their drain, and updates set aside after failing.
+            "inbox": waiting,
         }
     )
 

@@ -3,7 +3,8 @@
 Requests that arrive while a batch is being written wait for the next batch,
 so under load one INSERT and one commit acknowledge hundreds of updates, and a
 lone request still goes out at once. A request is answered only after the
-transaction holding its job has committed.
+transaction holding its job has committed. Messaging updates go into the
+inbox (:mod:`core.inbox`), everything else becomes a job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from core import jobs
+from core import inbox
 from core.database import UNAVAILABLE, connection
 from core.errors import DatabaseUnavailable
 from core.jobs import JobRequest
@@ -23,8 +24,12 @@ log = structlog.get_logger(__name__)
 
 
 class JobRecorder:
-    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 500, max_inflight: int = 4) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, shards: int = inbox.DEFAULT_SHARDS, max_batch: int = 500,
+        max_inflight: int = 4,
+    ) -> None:
         self._pool = pool
+        self._shards = shards
         self._max_batch = max_batch
         self._max_inflight = max_inflight
         self._pending: list[tuple[JobRequest, asyncio.Future[None]]] = []
@@ -54,8 +59,8 @@ class JobRecorder:
         error: BaseException | None = None
         try:
             async with connection(self._pool) as conn:
-                # One statement: the whole batch commits or none of it does.
-                await jobs.defer(conn, [job for job, _ in batch])
+                # One transaction: the whole batch commits or none of it does.
+                await inbox.record(conn, [job for job, _ in batch], self._shards)
         except DatabaseUnavailable as exc:
             error = exc
         except UNAVAILABLE as exc:

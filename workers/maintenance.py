@@ -2,7 +2,8 @@
 
 procrastinate does not retry jobs of a worker that died, and finished jobs
 pile up unless deleted; the outbox needs a sweeper for deliveries that failed
-transiently or whose process died between commit and send.
+transiently or whose process died between commit and send, and the inbox one
+for a shard whose drain job gave up.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import structlog
 from procrastinate import App, JobContext
 
-from core import delivery, processed
+from core import delivery, inbox, processed
+from core.database import connection
 from core.fake_telegram.model import TelegramModel
 from core.jobs import Queue
 from workers.runtime import Container
@@ -20,6 +22,8 @@ log = structlog.get_logger(__name__)
 #: Longer than Stripe's 3 days of retries and Telegram's 24 hours.
 PROCESSED_RETENTION_DAYS = 7
 FINISHED_JOB_RETENTION_HOURS = 72
+#: An update waiting this long means its shard's drain failed for good or was lost.
+INBOX_STRANDED_SECONDS = 60.0
 
 
 def register(app: App, c: Container) -> None:
@@ -36,6 +40,14 @@ def register(app: App, c: Container) -> None:
         sent = await delivery.deliver_due(c.courier)
         if sent:
             log.info("outbox swept", sent=sent)
+
+    @app.periodic(cron="* * * * * */15", periodic_id="sweep_inbox")
+    @app.task(name="maintenance.sweep_inbox", queue=Queue.ADMIN.value)
+    async def sweep_inbox(timestamp: int) -> None:
+        async with connection(c.pool) as conn:
+            shards = await inbox.requeue_stranded(conn, INBOX_STRANDED_SECONDS)
+        if shards:
+            log.warning("inbox shards queued again", shards=shards)
 
     @app.periodic(cron="17 * * * *", periodic_id="prune")
     @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)

@@ -27,6 +27,7 @@ from core.jobs import Queue, Task
 from core.processed import Source
 from core.updates import command_of, message_of, sender_of
 from core.users import User
+from workers import inbox_drain
 from workers.runtime import BACKOFF, Container, apply_once
 
 log = structlog.get_logger(__name__)
@@ -49,13 +50,13 @@ async def _start(tx: Effects, cfg: bot_settings.BotSettings, user: User, new: bo
                       parse_mode=texts.PARSE_MODE)
 
 
-async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any], update_id: int) -> None:
+async def _private_message(
+    c: Container, tx: Effects, cfg: bot_settings.BotSettings, message: Mapping[str, Any], update_id: int
+) -> None:
     sender = sender_of(message)
     if sender is None:
         return
     user, new = await users.upsert_from(tx.conn, sender)
-    structlog.contextvars.bind_contextvars(user_id=user.telegram_id)
-    cfg = await bot_settings.load(tx.conn)
     command = command_of(message)
     if command is None:
         await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
@@ -69,11 +70,12 @@ async def _private_message(c: Container, tx: Effects, message: Mapping[str, Any]
         await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
 
 
-async def _callback(c: Container, tx: Effects, query: Mapping[str, Any]) -> None:
+async def _callback(
+    c: Container, tx: Effects, cfg: bot_settings.BotSettings, query: Mapping[str, Any]
+) -> None:
     sender = sender_of(query)
     if sender is not None:
         user, _ = await users.upsert_from(tx.conn, sender)
-        cfg = await bot_settings.load(tx.conn)
         if await purchases.on_callback(tx, c.settings, cfg, user, query):
             return
         if await experience.on_callback(tx, c.settings, cfg, user, query):
@@ -93,33 +95,44 @@ async def _edited(c: Container, tx: Effects, message: Mapping[str, Any]) -> None
         await edits.on_user_edit(tx, user, message)
 
 
-async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+async def apply_update(c: Container, tx: Effects, cfg: bot_settings.BotSettings,
+                       update: Mapping[str, Any]) -> None:
+    """The effects of one update, in the caller's transaction (which marks it processed)."""
+    update_id = int(update["update_id"])
+    if isinstance(update.get("message"), Mapping):
+        msg = update["message"]
+        chat = msg.get("chat") or {}
+        if chat.get("id") in c.settings.admin_group_ids and msg.get("message_thread_id"):
+            await operator_replies.on_topic_message(tx, cfg, msg, update_id)
+        elif chat.get("type") == "private":
+            await _private_message(c, tx, cfg, msg, update_id)
+    elif isinstance(update.get("edited_message"), Mapping):
+        await _edited(c, tx, update["edited_message"])
+    elif isinstance(update.get("callback_query"), Mapping):
+        await _callback(c, tx, cfg, update["callback_query"])
+    elif isinstance(update.get("my_chat_member"), Mapping):
+        member = update["my_chat_member"]
+        status = (member.get("new_chat_member") or {}).get("status")
+        sender = sender_of(member)
+        if sender is not None and status in ("kicked", "member"):
+            await users.set_blocked_bot(tx.conn, sender["id"], status == "kicked")
+
+
+async def record_incoming(c: Container, update: Mapping[str, Any]) -> None:
+    """Sandbox only: the stand-in Telegram learns what users sent, to copy it later."""
     message = message_of(update)
     if c.sandbox is not None and message is not None:
         await c.sandbox.record_incoming(message)
-    update_id = int(update["update_id"])
+
+
+async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+    """One update in a job of its own (the inbox's drain handles them in batches)."""
+    await record_incoming(c, update)
 
     async def effects(tx: Effects) -> None:
-        if isinstance(update.get("message"), Mapping):
-            msg = update["message"]
-            chat = msg.get("chat") or {}
-            if chat.get("id") in c.settings.admin_group_ids and msg.get("message_thread_id"):
-                cfg = await bot_settings.load(tx.conn)
-                await operator_replies.on_topic_message(tx, cfg, msg, update_id)
-            elif chat.get("type") == "private":
-                await _private_message(c, tx, msg, update_id)
-        elif isinstance(update.get("edited_message"), Mapping):
-            await _edited(c, tx, update["edited_message"])
-        elif isinstance(update.get("callback_query"), Mapping):
-            await _callback(c, tx, update["callback_query"])
-        elif isinstance(update.get("my_chat_member"), Mapping):
-            member = update["my_chat_member"]
-            status = (member.get("new_chat_member") or {}).get("status")
-            sender = sender_of(member)
-            if sender is not None and status in ("kicked", "member"):
-                await users.set_blocked_bot(tx.conn, sender["id"], status == "kicked")
+        await apply_update(c, tx, await bot_settings.load(tx.conn), update)
 
-    await apply_once(c, Source.TELEGRAM, str(update_id), effects)
+    await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 
 
 def register(app: App, c: Container) -> None:
@@ -130,6 +143,12 @@ def register(app: App, c: Container) -> None:
             job_id=context.job.id, update_id=update.get("update_id")
         ):
             await handle_update(c, update)
+
+    @app.task(name=Task.MESSAGING_DRAIN.value, queue=Queue.MESSAGING.value, pass_context=True,
+              retry=BACKOFF)
+    async def messaging_drain(context: JobContext, shard: int) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=context.job.id, shard=shard):
+            await inbox_drain.drain(c, shard, apply_update, record_incoming)
 
     @app.task(name=Task.DELIVER_OUTBOX.value, queue=Queue.MESSAGING.value, pass_context=True,
               retry=BACKOFF)

@@ -6,6 +6,7 @@ import itertools
 import json
 import time
 
+from core import inbox
 from tests import builders
 from tests.harness import System, running_system
 from tests.stripe_signing import signature_header
@@ -16,12 +17,16 @@ async def _recorded(system: System) -> int:
 
 
 async def test_start_is_recorded_then_answered(system: System) -> None:
-    status, body = await system.post_update(builders.private_text(builders.MARIA, "/start"))
+    update = builders.private_text(builders.MARIA, "/start")
+    status, body = await system.post_update(update)
     assert (status, body) == (200, {"ok": True})
+    shard = inbox.shard_of(f"user:{builders.MARIA.id}", system.settings.messaging_shards)
     jobs = await system.jobs()
     assert [(j["queue_name"], j["task_name"], j["lock"]) for j in jobs] == [
-        ("messaging", "messaging.update", f"user:{builders.MARIA.id}")
+        ("messaging", "messaging.drain", f"drain:{shard}")
     ]
+    [pending] = await system.pool.fetch("SELECT shard, update_id FROM inbox")
+    assert (pending["shard"], pending["update_id"]) == (shard, update["update_id"])
 
     await system.drain()
 
@@ -86,35 +91,37 @@ async def test_updates_of_one_user_never_overlap_and_run_in_order(system: System
     other = builders.Person(555, "Ana", None, None, "en")
     updates = []
     for i in range(8):
-        updates.append(builders.private_text(builders.MARIA, f"/help {i}"))
-        updates.append(builders.private_text(other, f"/help {i}"))
+        updates.append(builders.private_text(builders.MARIA, f"m{i}"))
+        updates.append(builders.private_text(other, f"m{i}"))
     for update in updates:
         assert (await system.post_update(update))[0] == 200
 
     await system.drain(concurrency=6)
 
+    # Without credits every message is stored (held) in the order it was handled.
+    for person in (builders.MARIA, other):
+        handled = await system.pool.fetch(
+            "SELECT m.text FROM messages m JOIN users u ON u.id = m.user_id"
+            " WHERE u.telegram_id = $1 ORDER BY m.id", person.id)
+        assert [r["text"] for r in handled] == [f"m{i}" for i in range(8)]
+    # Drain jobs of one shard never overlapped.
     rows = await system.pool.fetch(
         """SELECT j.id, j.lock,
                   min(e.at) FILTER (WHERE e.type = 'started') AS started,
                   max(e.at) FILTER (WHERE e.type = 'succeeded') AS finished
            FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id
-           WHERE j.task_name = 'messaging.update'
+           WHERE j.task_name = 'messaging.drain'
            GROUP BY j.id, j.lock ORDER BY j.id"""
     )
-    assert len(rows) == 16
+    assert rows
+    assert all(r["finished"] is not None for r in rows)
     by_lock: dict[str, list] = {}
-    statuses = await system.pool.fetch(
-        "SELECT id, status, attempts FROM procrastinate_jobs WHERE task_name = 'messaging.update'")
-    assert {r["status"] for r in statuses} == {"succeeded"}, statuses
     for row in rows:
         by_lock.setdefault(row["lock"], []).append(row)
     for lock_rows in by_lock.values():
         for earlier, later in itertools.pairwise(lock_rows):
-            assert earlier["finished"] <= later["started"], "one user's jobs overlapped"
-    # Eight answers to one chat exceed its 1/s budget: the rest follow within seconds.
-    await system.drain_scheduled(within=10)
-    for person in (builders.MARIA, other):
-        assert len(await system.sent(person.id)) == 8
+            assert earlier["finished"] <= later["started"], "one shard's drains overlapped"
+    assert await system.pool.fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_stripe_event_with_valid_signature_is_queued_on_billing(system: System) -> None:
@@ -178,3 +185,26 @@ async def test_database_down_answers_503_so_telegram_redelivers(unused_tcp_port:
         status, body = await system.get("/health")
         assert status == 503
         assert body["database"] == "unreachable"
+
+
+async def test_an_update_that_cannot_be_handled_is_set_aside_and_holds_up_nobody(system: System) -> None:
+    other = builders.Person(556, "Ana", None, None, "en")
+    broken = builders.private_text(builders.MARIA, "hello")
+    del broken["message"]["message_id"]  # a shape the relay cannot work with
+    good = [builders.private_text(builders.MARIA, "/start"), builders.private_text(other, "/start")]
+    for update in (good[0], broken, good[1]):
+        assert (await system.post_update(update))[0] == 200
+    await system.drain()
+
+    # The other updates of the batch, the same user's included, were handled once.
+    assert len(await system.sent(builders.MARIA.id)) == 1
+    assert len(await system.sent(other.id)) == 1
+    [aside] = await system.pool.fetch("SELECT update_id, error FROM inbox WHERE failed_at IS NOT NULL")
+    assert aside["update_id"] == broken["update_id"]
+    assert aside["error"].startswith("KeyError")
+    status, health = await system.get("/health")
+    assert status == 200
+    assert health["inbox"] == {"pending": 0, "failed": 1}
+    # The user's shard keeps flowing.
+    await system.write(builders.private_text(builders.MARIA, "/help"))
+    assert len(await system.sent(builders.MARIA.id)) == 2

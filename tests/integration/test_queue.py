@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 from procrastinate import App, PsycopgConnector
 
-from core import jobs
+from core import inbox, jobs
 from core.errors import PermanentError, TelegramUnavailable
 from core.jobs import JobRequest, Queue, Task
 from webhooks.recorder import JobRecorder
@@ -15,18 +15,44 @@ from workers.runtime import BACKOFF
 
 
 async def test_recorder_commits_concurrent_requests_in_few_batches(db_pool: asyncpg.Pool) -> None:
-    recorder = JobRecorder(db_pool, max_batch=50, max_inflight=2)
+    recorder = JobRecorder(db_pool, shards=16, max_batch=50, max_inflight=2)
     requests = [
-        JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"user:{i % 7}", {"update": {"update_id": i}})
+        JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"user:{i % 7}",
+                   {"update": {"update_id": i, "message": {"text": f"m{i}"}}})
         for i in range(300)
     ]
     await asyncio.gather(*(recorder.record(r) for r in requests))
-    rows = await db_pool.fetch("SELECT args, lock FROM procrastinate_jobs ORDER BY id")
+    rows = await db_pool.fetch("SELECT shard, update_id, payload FROM inbox ORDER BY id")
     # Batches in flight together may commit in either order; none is lost or doubled.
-    assert sorted(r["args"]["update"]["update_id"] for r in rows) == list(range(300))
+    assert sorted(r["update_id"] for r in rows) == list(range(300))
+    assert all(r["payload"]["message"]["text"] == f"m{r['update_id']}" for r in rows)
+    # An actor's updates keep one shard, and each shard has one drain job waiting, not one per update.
+    shards = {inbox.shard_of(f"user:{u}", 16) for u in range(7)}
+    assert {r["shard"] for r in rows} == shards
+    jobs = await db_pool.fetch("SELECT task_name, lock, queueing_lock, args FROM procrastinate_jobs")
+    assert sorted((j["lock"], j["queueing_lock"], j["args"]["shard"]) for j in jobs) == sorted(
+        (f"drain:{s}", f"drain:{s}", s) for s in shards)
+    assert {j["task_name"] for j in jobs} == {"messaging.drain"}
     # One transaction per batch: far fewer commits than requests.
-    batches = await db_pool.fetchval("SELECT count(DISTINCT xmin::text) FROM procrastinate_jobs")
+    batches = await db_pool.fetchval("SELECT count(DISTINCT xmin::text) FROM inbox")
     assert batches < 30
+
+
+async def test_a_drain_finding_its_shard_empty_waits_for_recorders_still_committing(
+    db_pool: asyncpg.Pool,
+) -> None:
+    update = JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:1", {"update": {"update_id": 1}})
+    shard = inbox.shard_of("user:1", 4)
+    async with db_pool.acquire() as recorder, db_pool.acquire() as drainer:
+        tx = recorder.transaction()
+        await tx.start()
+        await inbox.record(recorder, [update], 4)  # recorded, not yet committed
+        check = asyncio.create_task(inbox.take(drainer, shard, 10))
+        await asyncio.sleep(0.3)
+        assert not check.done(), "the drain concluded while a recorder was still committing"
+        await tx.commit()
+        [taken] = await asyncio.wait_for(check, 5)
+        assert taken.update_id == 1
 
 
 async def test_defer_joins_the_callers_transaction(db_pool: asyncpg.Pool) -> None:

@@ -1,0 +1,36 @@
+-- name: inbox_record
+SELECT inbox_record($1::int[], $2::bigint[], $3::text[]::jsonb[], $4, $5);
+
+-- name: inbox_take
+-- Outside a transaction: the shard's lock is held for this statement only.
+SELECT id, update_id, payload FROM inbox_take($1, $2);
+
+-- name: inbox_done
+DELETE FROM inbox WHERE id = ANY ($1::bigint[]);
+
+-- name: inbox_failed
+UPDATE inbox SET failed_at = now(), error = $2 WHERE id = $1;
+
+-- name: inbox_requeue
+-- A drain that stopped early, or a shard left without a job: queue its drain.
+INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)
+VALUES ($2, $3, 'drain:' || $1::int, 'drain:' || $1::int, jsonb_build_object('shard', $1::int))
+ON CONFLICT DO NOTHING;
+
+-- name: inbox_counts
+SELECT count(*) FILTER (WHERE failed_at IS NULL) AS pending,
+       count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed
+FROM inbox;
+
+-- name: mark_processed_many
+-- The keys seen for the first time: the others are redeliveries.
+INSERT INTO processed_updates (source, key)
+SELECT $1, k FROM unnest($2::text[]) AS k
+ON CONFLICT DO NOTHING
+RETURNING key;
+
+-- name: inbox_stranded_shards
+-- Shards with updates waiting longer than a drain should take: their job
+-- failed for good or was lost; maintenance queues them again.
+SELECT DISTINCT shard FROM inbox
+WHERE failed_at IS NULL AND received_at < now() - make_interval(secs => $1);

@@ -1,0 +1,99 @@
+"""The drain job of one inbox shard: its pending updates, many per transaction.
+
+A batch of updates is handled in one transaction, the way one update used to
+be: processed markers for the whole batch in one statement, each update's
+effects in arrival order, the inbox rows deleted, one commit; then the batch's
+outbox rows are delivered together. An update that fails for good is found by
+handling the batch one update at a time, and is set aside in the inbox with
+its error (``/health`` counts it) instead of holding up its shard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import asyncpg
+import structlog
+
+from core import bot_settings, delivery, inbox
+from core.bot_settings import BotSettings
+from core.database import UNAVAILABLE, connection
+from core.effects import Effects
+from core.errors import DatabaseUnavailable, RetryableError
+from core.processed import Source
+from workers.runtime import Container
+
+log = structlog.get_logger(__name__)
+
+#: Updates handled in one transaction.
+BATCH = 100
+#: Updates one job handles before it makes way (its shard is queued again).
+MAX_PER_JOB = 2000
+
+Apply = Callable[[Container, Effects, BotSettings, Mapping[str, Any]], Awaitable[None]]
+Record = Callable[[Container, Mapping[str, Any]], Awaitable[None]]
+
+
+async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
+    """Handle the shard's pending updates; return how many were taken."""
+    taken = 0
+    while taken < MAX_PER_JOB:
+        async with connection(c.pool) as conn:
+            batch = await inbox.take(conn, shard, BATCH)
+        if not batch:
+            return taken
+        taken += len(batch)
+        await _handle(c, batch, apply, record)
+    async with connection(c.pool) as conn:
+        await inbox.requeue(conn, shard)
+    return taken
+
+
+async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, record: Record) -> None:
+    try:
+        for pending in batch:
+            await record(c, pending.update)
+        outbox_ids = await _apply_batch(c, batch, apply)
+    except RetryableError:
+        raise  # the job is retried; the batch is still in the inbox
+    except Exception as exc:
+        if len(batch) > 1:
+            # Find the update that fails: the others go through one by one.
+            for pending in batch:
+                await _handle(c, [pending], apply, record)
+            return
+        await _set_aside(c, batch[0], exc)
+        return
+    await delivery.deliver(c.courier, outbox_ids)
+
+
+async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:
+    try:
+        async with connection(c.pool) as conn, conn.transaction():
+            first = await inbox.first_deliveries(
+                conn, Source.TELEGRAM.value, [str(p.update_id) for p in batch])
+            cfg = await bot_settings.load(conn)
+            tx = Effects(conn, cause="")
+            for pending in batch:
+                key = str(pending.update_id)
+                if key not in first:
+                    log.info("repeat delivery ignored", update_id=pending.update_id)
+                    continue
+                first.discard(key)  # the same update twice in one batch
+                tx.cause = f"{Source.TELEGRAM.value}:{key}"
+                with structlog.contextvars.bound_contextvars(update_id=pending.update_id):
+                    await apply(c, tx, cfg, pending.update)
+            await inbox.done(conn, [p.id for p in batch])
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
+        raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
+    except UNAVAILABLE as exc:
+        raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+    return tx.outbox_ids
+
+
+async def _set_aside(c: Container, pending: inbox.Pending, exc: Exception) -> None:
+    log.error("update set aside: handling it failed", update_id=pending.update_id,
+              error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+    async with connection(c.pool) as conn:
+        await inbox.failed(conn, pending.id, f"{type(exc).__name__}: {exc}")
