@@ -1,34 +1,51 @@
 """Delivering outbox rows within Telegram's limits.
 
-Each row takes a slot from the shared budgets first. A short wait is slept; a
-longer one puts the row back with a due time and schedules its delivery then
-(a group's rows are drained by one job per group, highest tier first), so no
-worker slot or connection is held idle. A flood wait blocks the chat and slows
+Rows are delivered in batches: claimed in one statement, their slots reserved
+from the shared budgets in one statement (up to a second ahead, so sends are
+paced at the budget's rate rather than racing for it), sent, different chats
+side by side and a chat's rows in order, each at its reserved moment, and
+marked sent in one statement. A row whose slot lies further out is put back
+with a due time and its delivery scheduled then (a group's rows are drained
+by one job per group, highest tier first), so no worker slot or connection is
+held idle for long. A flood wait blocks the chat and slows
 everyone. Never raises for a Telegram failure: a retryable one is retried
 later, a permanent one marks the row failed with its reason for operators.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import asyncpg
 import structlog
 
-from core import jobs, outbox, relay_delivery, telegram_calls, users
+from core import chat_migrations, jobs, outbox, relay_delivery, telegram_calls, users
 from core.courier import Courier
 from core.database import connection
-from core.errors import BotError, FloodWait, PermanentError, RecipientUnavailable
+from core.errors import BotError, ChatMigrated, FloodWait, PermanentError, RecipientUnavailable
 from core.jobs import JobRequest, Queue, Task
+from core.limits import Lane
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 10
-#: Waits up to this long are slept in place; longer ones are rescheduled.
-SHORT_WAIT_SECONDS = 0.3
+#: Slots are reserved up to this far ahead and their calls made then; a call
+#: whose slot lies further out is put back and scheduled for later.
+RESERVE_HORIZON_SECONDS = 1.0
+#: Rows put back come back this much before their slot, to reserve it.
+RESERVE_LEAD_SECONDS = 0.7
+MIN_POSTPONE_SECONDS = 0.1
+#: Rows put back are scheduled in jobs this far apart at most.
+SCHEDULE_STEP_SECONDS = 0.5
+#: Rows claimed, reserved and marked together.
+BATCH = 200
 
 
 def known_method(method: str) -> bool:
@@ -37,13 +54,23 @@ def known_method(method: str) -> bool:
 
 async def schedule(conn: asyncpg.Connection, chat_id: int, ids: list[int], delay: float) -> None:
     """Deliver later: a group's rows through its drainer job, a chat's rows by id."""
-    when = datetime.now(UTC) + timedelta(seconds=delay)
     if chat_id < 0:
-        job = JobRequest(Queue.MESSAGING, Task.DELIVER_GROUP, f"deliver:{chat_id}",
-                         {"chat_id": chat_id}, queueing_lock=f"deliver:{chat_id}", scheduled_at=when)
+        await schedule_group(conn, chat_id, delay)
     else:
-        job = JobRequest(Queue.MESSAGING, Task.DELIVER_OUTBOX, None, {"outbox_ids": ids},
-                         scheduled_at=when)
+        await schedule_rows(conn, ids, delay)
+
+
+async def schedule_rows(conn: asyncpg.Connection, ids: list[int], delay: float) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=delay)
+    await jobs.defer(conn, [JobRequest(Queue.MESSAGING, Task.DELIVER_OUTBOX, None, {"outbox_ids": ids},
+                                       scheduled_at=when)])
+
+
+async def schedule_group(conn: asyncpg.Connection, chat_id: int, delay: float) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=delay)
+    lock = f"deliver:{chat_id}"
+    job = JobRequest(Queue.MESSAGING, Task.DELIVER_GROUP, lock, {"chat_id": chat_id},
+                     queueing_lock=lock, scheduled_at=when)
     try:
         async with conn.transaction():  # a savepoint: the queueing lock may clash
             await jobs.defer(conn, [job])
@@ -51,20 +78,12 @@ async def schedule(conn: asyncpg.Connection, chat_id: int, ids: list[int], delay
         pass  # the group's drainer is already queued; it takes every due row
 
 
-async def _postpone(courier: Courier, row: outbox.OutboxRow, wait: float) -> None:
-    async with connection(courier.pool) as conn, conn.transaction():
-        await outbox.postpone(conn, row.id, wait)
-        await schedule(conn, row.chat_id, [row.id], wait)
-
-
-async def _messages_in(courier: Courier, row: outbox.OutboxRow) -> int:
+def _messages_in(claimed: outbox.Claimed) -> int:
     """How many messages the call creates: Telegram counts each against the limits."""
-    p = row.params
+    row, p = claimed.row, claimed.row.params
     if row.method == "relayToTopic":
-        async with connection(courier.pool) as conn:
-            fresh_topic = await outbox.conversation_needs_topic(conn, p["conversation_id"])
         # A new topic opens with the customer summary.
-        return len(p["message_ids"]) + int(fresh_topic)
+        return len(p["message_ids"]) + int(claimed.opens_topic)
     if row.method == "relayToUser":
         return len(p["admin_message_ids"])
     if row.method in ("copyMessages", "forwardMessages"):
@@ -72,67 +91,147 @@ async def _messages_in(courier: Courier, row: outbox.OutboxRow) -> int:
     return 1
 
 
-async def _perform(courier: Courier, row: outbox.OutboxRow) -> dict[str, Any]:
+def _sequence_of(row: outbox.OutboxRow) -> int:
+    """The chat whose rows must go out in order: a relay also confirms to the user."""
+    if row.method == "relayToTopic":
+        return int(row.params["user_chat_id"])
+    return row.chat_id
+
+
+async def _perform(courier: Courier, row: outbox.OutboxRow, hints: relay_delivery.Hints) -> dict[str, Any]:
     relay = relay_delivery.METHODS.get(row.method)
     if relay is not None:
-        return await relay(courier, row.params)
+        return await relay(courier, row.params, hints)
     return await telegram_calls.execute(courier.gateway, row.method, row.params)
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    POSTPONED = "postponed"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # sent already, claimed elsewhere, or not due
+def _confirmation(claimed: outbox.Claimed) -> tuple[int, Lane, int] | None:
+    """The user's chat slots a relay's confirmation (and its low-credit warning) takes."""
+    row = claimed.row
+    if row.method != "relayToTopic":
+        return None
+    return int(row.params["user_chat_id"]), Lane.NORMAL, 1 + int("low_credit_below" in row.params)
 
 
-async def _deliver_one(courier: Courier, row_id: int, waiting: dict[int, float]) -> Outcome:
+@dataclass
+class _Round:
+    """One batch being delivered: what happened to each row."""
+
+    sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    postponed: list[tuple[outbox.OutboxRow, float]] = field(default_factory=list)
+    failed: int = 0
+
+
+async def _postpone_all(courier: Courier, waits: list[tuple[outbox.OutboxRow, float]]) -> None:
+    """Put rows back until their slot, with a delivery scheduled for them.
+
+    A group's rows go to its drainer; a private chat's are scheduled in a few
+    jobs, each due when the last of its rows is.
+    """
+    # Back a little before the slot: in time to reserve it, so no slot goes unused.
+    waits = [(row, max(wait - RESERVE_LEAD_SECONDS, MIN_POSTPONE_SECONDS)) for row, wait in waits]
+    async with connection(courier.pool) as conn, conn.transaction():
+        await outbox.postpone_many(conn, [(row.id, wait) for row, wait in waits])
+        by_due: dict[int, list[int]] = defaultdict(list)
+        for row, wait in waits:
+            if row.chat_id < 0:
+                await schedule(conn, row.chat_id, [row.id], wait)
+            else:
+                by_due[math.ceil(wait / SCHEDULE_STEP_SECONDS)].append(row.id)
+        for step, ids in sorted(by_due.items()):
+            await schedule_rows(conn, ids, step * SCHEDULE_STEP_SECONDS)
+
+
+@dataclass(frozen=True)
+class _Call:
+    row: outbox.OutboxRow
+    #: Seconds after the reservation at which the call's slots are its own.
+    offset: float
+    hints: relay_delivery.Hints
+
+
+async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _Round) -> None:
+    """A chat's calls in order, each at its reserved moment; a flood wait stops the rest."""
+    for i, call in enumerate(calls):
+        row = call.row
+        delay = start + call.offset - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            result = await _perform(courier, row, call.hints)
+        except BotError as exc:
+            log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
+                        error=str(exc), attempts=row.attempts)
+            await _record_failure(courier, row, exc)
+            if isinstance(exc, FloodWait):
+                seconds = exc.retry_after or 1.0
+                await courier.limiter.flood_wait(row.chat_id, row.lane, seconds)
+                done.postponed += [(later.row, seconds) for later in calls[i + 1:]]
+                return
+            done.failed += 1
+            continue
+        done.sent.append((row.id, result))
+
+
+async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
+    done = _Round()
     async with connection(courier.pool) as conn:
-        row = await outbox.claim(conn, row_id)
-        blocked = (
-            row is not None and row.chat_id > 0 and row.method not in relay_delivery.METHODS
-            and await outbox.recipient_blocked(conn, row.chat_id)
-        )
-    if row is None:
-        return Outcome.SKIPPED
-    if blocked:
+        claimed = await outbox.claim_many(conn, ids)
+        blocked = [c.row.id for c in claimed
+                   if c.recipient_blocked and c.row.method not in relay_delivery.METHODS]
+        if blocked:
+            await outbox.mark_failed_many(conn, blocked, "RecipientUnavailable: the user blocked the bot")
+    done.failed += len(blocked)
+    live = [c for c in claimed if c.row.id not in set(blocked)]
+    if not live:
+        return done
+    # A relay's confirmation to the user is reserved with it, right after it.
+    wanted: list[tuple[int, Lane, int]] = []
+    for c in live:
+        wanted.append((c.row.chat_id, c.row.lane, _messages_in(c)))
+        confirmation = _confirmation(c)
+        if confirmation is not None:
+            wanted.append(confirmation)
+    offsets = iter(await courier.limiter.reserve(wanted, RESERVE_HORIZON_SECONDS))
+    start = time.monotonic()
+    chats: dict[int, list[_Call]] = defaultdict(list)
+    for c in live:
+        offset = next(offsets)
+        confirm_at = next(offsets) if _confirmation(c) is not None else -1.0
+        if offset < 0:
+            done.postponed.append((c.row, -offset))
+        else:
+            hints = relay_delivery.Hints(topic_id=c.open_topic_id, confirmation_reserved=confirm_at >= 0,
+                                         confirmation_after=max(confirm_at - offset, 0.0))
+            chats[_sequence_of(c.row)].append(_Call(c.row, offset, hints))
+    # Different chats go out side by side; within a chat, in order.
+    await asyncio.gather(*(_send_chat(courier, start, calls, done) for calls in chats.values()))
+    if done.sent:
         async with connection(courier.pool) as conn:
-            await outbox.mark_failed(conn, row.id, "RecipientUnavailable: the user blocked the bot")
-        return Outcome.FAILED
-    count = await _messages_in(courier, row)
-    wait = waiting.get(row.chat_id) or await courier.limiter.take_within(
-        row.chat_id, row.lane, SHORT_WAIT_SECONDS, count
-    )
-    if wait > 0:
-        waiting[row.chat_id] = wait
-        await _postpone(courier, row, wait)
-        return Outcome.POSTPONED
-    try:
-        result = await _perform(courier, row)
-    except BotError as exc:
-        if isinstance(exc, FloodWait):
-            seconds = exc.retry_after or 1.0
-            await courier.limiter.flood_wait(row.chat_id, row.lane, seconds)
-            waiting[row.chat_id] = seconds
-        await _record_failure(courier, row, exc)
-        log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
-                    error=str(exc), attempts=row.attempts)
-        return Outcome.POSTPONED if isinstance(exc, FloodWait) else Outcome.FAILED
-    async with connection(courier.pool) as conn:
-        await outbox.mark_sent(conn, row.id, result)
-    return Outcome.SENT
+            await outbox.mark_sent_many(conn, done.sent)
+    if done.postponed:
+        await _postpone_all(courier, done.postponed)
+    return done
 
 
 async def deliver(courier: Courier, ids: Iterable[int]) -> int:
-    """Deliver the given rows in order; return how many were sent now."""
-    waiting: dict[int, float] = {}  # chat -> wait: later rows of a chat keep their order
-    outcomes = [await _deliver_one(courier, row_id, waiting) for row_id in ids]
-    return outcomes.count(Outcome.SENT)
+    """Deliver the given rows (a chat's in the given order); return how many were sent now."""
+    ids = list(ids)
+    sent = 0
+    for i in range(0, len(ids), BATCH):
+        sent += len((await _deliver_batch(courier, ids[i:i + BATCH])).sent)
+    return sent
 
 
 async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError) -> None:
     reason = f"{type(exc).__name__}: {exc}"
     async with connection(courier.pool) as conn, conn.transaction():
+        if isinstance(exc, ChatMigrated) and await chat_migrations.on_chat_migrated(
+            conn, row.id, row.chat_id, exc.new_chat_id
+        ):
+            # The group became a supergroup: this row and the chat's others follow it now.
+            await schedule(conn, exc.new_chat_id, [row.id], 0.0)
+            return
         if isinstance(exc, PermanentError) or row.attempts >= MAX_ATTEMPTS:
             await outbox.mark_failed(conn, row.id, reason)
             if isinstance(exc, RecipientUnavailable) and row.chat_id > 0:
@@ -151,10 +250,10 @@ async def deliver_group(courier: Courier, chat_id: int, *, limit: int = 1000) ->
             row_id = await outbox.next_for_group(conn, chat_id)
         if row_id is None:
             break
-        outcome = await _deliver_one(courier, row_id, {})
-        if outcome is Outcome.POSTPONED:
+        done = await _deliver_batch(courier, [row_id])
+        if done.postponed:
             break  # the budget ran out: the wait has its own job now
-        sent += outcome is Outcome.SENT
+        sent += len(done.sent)
     return sent
 
 

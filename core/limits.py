@@ -10,6 +10,7 @@ the defaults keep every window within Telegram's figure.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +18,9 @@ import asyncpg
 
 from core.database import connection
 from core.queries import q
+
+#: How much of the shared budget a flood wait takes away, in seconds of sends.
+FLOOD_SLOWDOWN_SECONDS = 0.25
 
 
 class Lane(StrEnum):
@@ -37,7 +41,7 @@ class SendLimits:
     #: A slot is taken a moment before Telegram counts the message, and the
     #: moments differ from send to send; every bucket refills this much slower
     #: than Telegram's figure so that jitter never adds up to a flood wait.
-    overall_margin: float = 0.98
+    overall_margin: float = 0.975
 
     def buckets(self, chat_id: int, lane: Lane) -> tuple[list[str], list[float], list[float]]:
         """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
@@ -72,6 +76,28 @@ class Limiter:
             wait: float = await conn.fetchval(q("take_send_slot"), keys, rates, bursts, count)
         return wait
 
+    async def reserve(self, calls: Sequence[tuple[int, Lane, int]], horizon: float) -> list[float]:
+        """Reserve slots for calls ``(chat_id, lane, messages)`` in order, in one statement.
+
+        Each call gets the offset in seconds from now at which its slots are
+        its own (0: at once), or, when that lies beyond ``horizon``, minus its
+        wait and nothing reserved; a chat's later calls are then refused too.
+        """
+        keys: list[str] = []
+        rates: list[float] = []
+        bursts: list[float] = []
+        counts: list[int] = []
+        for chat_id, lane, count in calls:
+            k, r, b = self.limits.buckets(chat_id, lane)
+            keys += k
+            rates += r
+            bursts += b
+            counts.append(count)
+        async with connection(self._pool) as conn:
+            offsets: list[float] = await conn.fetchval(
+                q("reserve_send_slots"), keys, rates, bursts, counts, horizon)
+        return list(offsets)
+
     async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:
         """Take slots, sleeping for them when the wait is short; else return the wait."""
         wait = await self.take(chat_id, lane, count)
@@ -85,8 +111,9 @@ class Limiter:
         keys, rates, bursts = self.limits.buckets(chat_id, lane)
         async with connection(self._pool) as conn, conn.transaction():
             await conn.execute(q("block_send_key"), keys[1], rates[1], bursts[1], float(seconds))
-            # A second's worth of the shared budget, so the other chats ease off too.
-            await conn.execute(q("drain_global_tokens"), keys[0], rates[0])
+            # A moment's worth of the shared budget, so the other chats ease off too:
+            # enough to absorb the jitter that caused it, not a whole second of sends.
+            await conn.execute(q("drain_global_tokens"), keys[0], rates[0] * FLOOD_SLOWDOWN_SECONDS)
 
     async def prune(self) -> None:
         async with connection(self._pool) as conn:

@@ -41,13 +41,18 @@ def warning_text(balance: int, lang: str) -> str:
 
 async def after_debit(
     tx: Effects, cfg: BotSettings, user_id: int, balance: int, lang: str | None = None,
-    *, before: int | None = None,
+    *, before: int | None = None, relay_row: int | None = None,
 ) -> bool:
     """Warn after debits left ``balance`` credits; True when a warning was queued.
 
     ``before`` is the balance before the debits: with it, only a debit that
     crosses the threshold warns. Without ``lang`` the user's language is read
     only when a warning is due, which keeps the common case to no query at all.
+
+    With ``relay_row`` (the relay these debits paid for, still waiting) the
+    warning rides on the relay: it follows the relay's confirmation and states
+    the balance that confirmation shows, where a message of its own could
+    overtake or contradict it when a burst is relayed at once.
     """
     if not crosses(cfg, balance, before):
         return False
@@ -55,6 +60,10 @@ async def after_debit(
                                  cfg.low_credit_warning_hours)
     if row is None:
         return False
+    if relay_row is not None and await tx.conn.fetchval(
+        q("outbox_relay_warn_low_credit"), relay_row, cfg.low_credit_threshold
+    ):
+        return True
     lang = lang or i18n.negotiate(row["language"], row["language_code"])
     await tx.send("sendMessage", row["telegram_id"], text=warning_text(balance, lang),
                   parse_mode=PARSE_MODE, reply_markup=warning_markup(lang))

@@ -8,7 +8,8 @@ with duplicate suppression; :mod:`core.delivery` performs the calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,43 @@ async def claim(conn: asyncpg.Connection, row_id: int) -> OutboxRow | None:
     if r is None:
         return None
     return OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"]))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row and what deciding its delivery needs."""
+
+    row: OutboxRow
+    #: The recipient blocked the bot (a private chat).
+    recipient_blocked: bool
+    #: A relay that opens (or reopens) the user's topic first: one more message.
+    opens_topic: bool
+    #: A relay's topic, when it is there and open already.
+    open_topic_id: int | None = None
+
+
+async def claim_many(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Claimed]:
+    """Take the due rows among ``ids`` for sending, in id order; others are skipped."""
+    rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS)
+    return [
+        Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"])),
+                r["recipient_blocked"], bool(r["opens_topic"]), r["open_topic_id"])
+        for r in rows
+    ]
+
+
+async def mark_sent_many(conn: asyncpg.Connection, results: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    await conn.execute(q("outbox_sent_many"), [i for i, _ in results],
+                       [json.dumps(r, separators=(",", ":")) for _, r in results])
+
+
+async def mark_failed_many(conn: asyncpg.Connection, ids: Sequence[int], error: str) -> None:
+    await conn.execute(q("outbox_failed_many"), list(ids), error)
+
+
+async def postpone_many(conn: asyncpg.Connection, waits: Sequence[tuple[int, float]]) -> None:
+    """Put claimed rows back, due after their wait: waiting for a slot is not an attempt."""
+    await conn.execute(q("outbox_postpone_many"), [i for i, _ in waits], [w for _, w in waits])
 
 
 async def mark_sent(conn: asyncpg.Connection, row_id: int, result: Mapping[str, Any]) -> None:

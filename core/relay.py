@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -41,18 +42,19 @@ async def _buy_buttons(conn: asyncpg.Connection) -> dict[str, object]:
 async def _queue_relay(
     tx: Effects, conv: conversations.Conversation, user: User, held: Sequence[messages.Held],
     *, were_held: bool,
-) -> None:
+) -> int:
+    """Queue the relay of ``held`` (joining one still waiting); return its outbox row."""
     ids = [h.user_message_id for h in held]
     row_ids = [h.id for h in held]
-    appended = await tx.conn.fetchval(
+    appended: int | None = await tx.conn.fetchval(
         q("outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids
     )
     if appended is not None:
-        return
+        return appended
     delay = ALBUM_WAIT_SECONDS if any(h.media_group_id for h in held) else 0.0
     # When the admin group's budget is short, higher tiers are relayed first.
     priority = int(await tx.conn.fetchval(q("tier_priority"), user.tier))
-    await tx.send(
+    return await tx.send(
         "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
         user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
     )
@@ -60,10 +62,14 @@ async def _queue_relay(
 
 async def release_held(
     tx: Effects, cfg: BotSettings, user: User, conv: conversations.Conversation,
-    *, after_grant: bool = False,
+    *, after_grant: bool = False, locked: ledger.Balance | None = None,
 ) -> Released:
-    """Charge and queue held messages in order while the balance allows."""
-    balance = await ledger.lock_balance(tx.conn, user.id)
+    """Charge and queue held messages in order while the balance allows.
+
+    ``locked`` is the balance when the caller holds the user's row locked
+    already (it upserted it in this transaction): no need to read it again.
+    """
+    balance = locked or await ledger.lock_balance(tx.conn, user.id)
     held = await messages.held(tx.conn, user.id)
     credits = balance.credits
     released: list[messages.Held] = []
@@ -81,10 +87,12 @@ async def release_held(
         released.append(message)
     if released:
         await conversations.user_wrote(tx.conn, conv.id, len(released))
-        await _queue_relay(tx, conv, user, released, were_held=after_grant)
+        relay_row = await _queue_relay(tx, conv, user, released, were_held=after_grant)
         if credits < balance.credits:
-            await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits)
-            await auto_recharge.after_debit(tx, user.id, credits)
+            await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits,
+                                         relay_row=relay_row)
+            if user.auto_recharge_enabled:
+                await auto_recharge.after_debit(tx, user.id, credits)
     return Released(len(released), len(held) - len(released), credits, balance.pass_active)
 
 
@@ -120,7 +128,10 @@ async def on_user_message(
     ))
     if stored is None:
         return  # the same message came in another update; it is handled already
-    released = await release_held(tx, cfg, user, conv)
+    # users.upsert_from locked the user's row in this transaction: its balance is current.
+    pass_active = user.pass_expires_at is not None and user.pass_expires_at > datetime.now(UTC)
+    released = await release_held(tx, cfg, user, conv,
+                                  locked=ledger.Balance(user.credits, user.pass_expires_at, pass_active))
     if released.still_held == 1 and released.count == 0:
         # The first message held: say why, once, rather than after every message.
         lang = await language.of_telegram_id(tx.conn, chat_id)

@@ -8,17 +8,21 @@ it could not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import structlog
 
-from core import language, ledger, messages, texts, users
+from core import i18n, ledger, low_credit, messages, texts, users
 from core.courier import Courier
 from core.database import connection
-from core.errors import PermanentError, RecipientUnavailable, TelegramError, TopicGone
+from core.errors import ChatMigrated, PermanentError, RecipientUnavailable, TelegramError, TopicGone
+from core.gateway import Sent
 from core.limits import Lane
+from core.queries import q
 from core.topics import ensure_topic
 
 log = structlog.get_logger(__name__)
@@ -37,34 +41,65 @@ async def _refund(pool: asyncpg.Pool, row_ids: Sequence[int]) -> None:
                                    reason="relay_failed_refund", key=f"refund:message:{failed.id}")
 
 
-async def relay_to_topic(courier: Courier, p: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Hints:
+    """What the delivery learnt while claiming a relay, to spare it queries and waits."""
+
+    #: The conversation's topic, open: no need to lock the conversation first.
+    topic_id: int | None = None
+    #: The user's chat slots for the confirmation (and a warning) are reserved already.
+    confirmation_reserved: bool = False
+    #: Seconds from the relay until the reserved confirmation slot.
+    confirmation_after: float = 0.0
+
+
+async def _copy_into_topic(
+    courier: Courier, p: Mapping[str, Any], hints: Hints
+) -> tuple[int, int, list[Sent]]:
+    """Copy the user's messages into their topic: (admin chat, topic, copies)."""
+    pool, gateway = courier.pool, courier.gateway
+    if hints.topic_id is not None:
+        admin_chat_id, topic_id = int(p["chat_id"]), hints.topic_id
+    else:
+        conv = await ensure_topic(pool, gateway, p["conversation_id"])
+        assert conv.topic_id is not None
+        admin_chat_id, topic_id = conv.admin_chat_id, conv.topic_id
+    try:
+        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], p["message_ids"],
+                                           thread_id=topic_id)
+    except TopicGone:
+        conv = await ensure_topic(pool, gateway, p["conversation_id"], gone=True)
+        assert conv.topic_id is not None
+        admin_chat_id, topic_id = conv.admin_chat_id, conv.topic_id
+        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], p["message_ids"],
+                                           thread_id=topic_id)
+    return admin_chat_id, topic_id, sent
+
+
+async def relay_to_topic(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
     row_ids: list[int] = list(p["message_row_ids"])
     try:
-        conv = await ensure_topic(pool, gateway, p["conversation_id"])
-        assert conv.topic_id is not None
-        try:
-            sent = await gateway.copy_messages(
-                conv.admin_chat_id, p["user_chat_id"], p["message_ids"], thread_id=conv.topic_id
-            )
-        except TopicGone:
-            conv = await ensure_topic(pool, gateway, p["conversation_id"], gone=True)
-            assert conv.topic_id is not None
-            sent = await gateway.copy_messages(
-                conv.admin_chat_id, p["user_chat_id"], p["message_ids"], thread_id=conv.topic_id
-            )
+        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, hints)
+    except ChatMigrated:
+        raise  # delivered at the group's new id: nothing to give back
     except PermanentError:
         await _refund(pool, row_ids)
         raise
     async with connection(pool) as conn:
-        await messages.relayed_to_topic(
-            conn, row_ids[: len(sent)], conv.admin_chat_id, [s.message_id for s in sent]
-        )
-        balance = await ledger.balance_of(conn, p["user_chat_id"])
-        lang = await language.of_telegram_id(conn, p["user_chat_id"])
-    if await courier.limiter.take_within(p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT):
+        row = await conn.fetchrow(q("relay_recorded"), row_ids[: len(sent)], admin_chat_id,
+                                  [s.message_id for s in sent], p["user_chat_id"])
+    assert row is not None
+    balance = ledger.Balance(row["credits"], None, row["pass_active"])
+    lang = i18n.negotiate(row["language"], row["language_code"])
+    result = {"message_ids": [s.message_id for s in sent], "topic_id": topic_id}
+    if not hints.confirmation_reserved and await courier.limiter.take_within(
+        p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT
+    ):
         log.info("confirmation skipped: the user's chat is at its limit")
-        return {"message_ids": [s.message_id for s in sent], "topic_id": conv.topic_id}
+        return result
+    if hints.confirmation_reserved and hints.confirmation_after > 0:
+        await asyncio.sleep(hints.confirmation_after)
     try:
         confirm = texts.held_released if p.get("were_held") else texts.delivered
         await gateway.send_message(
@@ -75,10 +110,31 @@ async def relay_to_topic(courier: Courier, p: Mapping[str, Any]) -> dict[str, An
     except TelegramError as exc:
         # The relay itself succeeded; a lost confirmation must not resend it.
         log.warning("confirmation not sent", error=str(exc))
-    return {"message_ids": [s.message_id for s in sent], "topic_id": conv.topic_id}
+    else:
+        await _warn_low_credit(courier, p, balance, lang, reserved=hints.confirmation_reserved)
+    return result
 
 
-async def relay_to_user(courier: Courier, p: Mapping[str, Any]) -> dict[str, Any]:
+async def _warn_low_credit(courier: Courier, p: Mapping[str, Any], balance: ledger.Balance,
+                           lang: str, *, reserved: bool) -> None:
+    """The low-credit warning that rode on this relay (core.low_credit), after its confirmation."""
+    below = p.get("low_credit_below")
+    if below is None or balance.pass_active or balance.credits >= below:
+        return
+    if not reserved and await courier.limiter.take_within(
+        p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT
+    ):
+        log.info("low-credit warning skipped: the user's chat is at its limit")
+        return
+    try:
+        await courier.gateway.send_message(
+            p["user_chat_id"], low_credit.warning_text(balance.credits, lang),
+            parse_mode=texts.PARSE_MODE, reply_markup=low_credit.warning_markup(lang))
+    except TelegramError as exc:
+        log.warning("low-credit warning not sent", error=str(exc))
+
+
+async def relay_to_user(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
     row_ids: list[int] = list(p["message_row_ids"])
     try:
@@ -98,7 +154,7 @@ async def relay_to_user(courier: Courier, p: Mapping[str, Any]) -> dict[str, Any
     return {"message_ids": [s.message_id for s in sent]}
 
 
-METHODS: dict[str, Callable[[Courier, Mapping[str, Any]], Awaitable[dict[str, Any]]]] = {
+METHODS: dict[str, Callable[[Courier, Mapping[str, Any], Hints], Awaitable[dict[str, Any]]]] = {
     "relayToTopic": relay_to_topic,
     "relayToUser": relay_to_user,
 }

@@ -27,6 +27,7 @@ class User:
     blocked_bot_at: datetime | None = None
     ban_notified_at: datetime | None = None
     pass_expires_at: datetime | None = None
+    auto_recharge_enabled: bool = False
 
     @property
     def display_name(self) -> str:

@@ -17,3 +17,6 @@ UPDATE send_budgets SET tokens = least(tokens, 0) - $2, updated_at = clock_times
 DELETE FROM send_budgets
 WHERE updated_at < now() - interval '10 minutes' AND key NOT LIKE 'global%'
   AND (blocked_until IS NULL OR blocked_until < now());
+
+-- name: reserve_send_slots
+SELECT reserve_send_slots($1::text[], $2::float8[], $3::float8[], $4::int[], $5::float8);

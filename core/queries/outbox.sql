@@ -58,3 +58,39 @@ FROM outbox;
 
 -- name: conversation_needs_topic
 SELECT topic_id IS NULL OR status = 'closed' FROM conversations WHERE id = $1;
+
+-- name: outbox_claim_many
+-- Claim several rows at once, with what deciding their delivery needs: whether
+-- the recipient blocked the bot, and whether a relay opens a new topic first.
+WITH claimed AS (
+    UPDATE outbox
+    SET status = 'sending', claimed_at = now(), attempts = attempts + 1
+    WHERE id = ANY ($1::bigint[])
+      AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
+      AND not_before <= now()
+    RETURNING id, chat_id, method, params, attempts, lane
+)
+SELECT c.*,
+       (c.chat_id > 0 AND EXISTS (SELECT 1 FROM users u
+                                  WHERE u.telegram_id = c.chat_id AND u.blocked_bot_at IS NOT NULL))
+           AS recipient_blocked,
+       c.method = 'relayToTopic' AND (v.topic_id IS NULL OR v.status = 'closed') AS opens_topic,
+       CASE WHEN v.status <> 'closed' THEN v.topic_id END AS open_topic_id
+FROM claimed c
+LEFT JOIN conversations v
+       ON c.method = 'relayToTopic' AND v.id = (c.params ->> 'conversation_id')::bigint
+ORDER BY c.id;
+
+-- name: outbox_sent_many
+UPDATE outbox o SET status = 'sent', sent_at = now(), result = r.result::jsonb, last_error = NULL
+FROM unnest($1::bigint[], $2::text[]) AS r(id, result)
+WHERE o.id = r.id;
+
+-- name: outbox_failed_many
+UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = ANY ($1::bigint[]);
+
+-- name: outbox_postpone_many
+UPDATE outbox o SET status = 'pending', attempts = greatest(o.attempts - 1, 0),
+                    not_before = now() + make_interval(secs => r.wait)
+FROM unnest($1::bigint[], $2::float8[]) AS r(id, wait)
+WHERE o.id = r.id;

@@ -20,7 +20,7 @@ RETURNING id;
 
 -- name: user_by_id
 SELECT id, telegram_id, username, first_name, last_name, language_code, credits, tier,
-       is_banned, created_at, blocked_bot_at, ban_notified_at, pass_expires_at
+       is_banned, created_at, blocked_bot_at, ban_notified_at, pass_expires_at, auto_recharge_enabled
 FROM users WHERE id = $1;
 
 -- name: user_ban_notified
@@ -42,3 +42,21 @@ ORDER BY sort;
 
 -- name: tier_priority
 SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0);
+
+-- name: outbox_relay_warn_low_credit
+-- The relay's confirmation is followed by the low-credit warning, if the
+-- balance is still below the threshold when it is sent.
+UPDATE outbox SET params = params || jsonb_build_object('low_credit_below', $2::int)
+WHERE id = $1 AND status = 'pending' AND method = 'relayToTopic'
+RETURNING id;
+
+-- name: relay_recorded
+-- The relayed messages' ids in the topic, and what the confirmation says.
+WITH relayed AS (
+    UPDATE messages AS m
+    SET status = 'relayed', admin_chat_id = $2, admin_message_id = x.admin_message_id, relayed_at = now()
+    FROM unnest($1::bigint[], $3::int[]) AS x(id, admin_message_id)
+    WHERE m.id = x.id
+)
+SELECT credits, coalesce(pass_expires_at > now(), false) AS pass_active, language, language_code
+FROM users WHERE telegram_id = $4;

@@ -13,7 +13,7 @@ SET username = EXCLUDED.username,
     updated_at = now()
 RETURNING id, telegram_id, username, first_name, last_name, language_code, credits, tier,
           is_banned, created_at, blocked_bot_at, ban_notified_at, pass_expires_at,
-          (xmax = 0) AS inserted;
+          auto_recharge_enabled, (xmax = 0) AS inserted;
 
 -- name: mark_blocked_bot
 UPDATE users SET blocked_bot_at = CASE WHEN $2 THEN now() ELSE NULL END, updated_at = now()

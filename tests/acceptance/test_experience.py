@@ -343,10 +343,27 @@ async def test_start_welcomes_in_the_users_language_and_offers_the_tour(system: 
 
 
 async def test_a_debit_below_the_threshold_warns_once(system: System) -> None:
-    await system.write(builders.private_text(ADA, "/start"),
-                 *[builders.private_text(ADA, f"m{i}") for i in range(3)])
+    await system.write(builders.private_text(ADA, "/start"))
+    for i in range(3):  # one at a time: each is relayed on its own
+        await system.write(builders.private_text(ADA, f"m{i}"))
     texts = [m["text"] for m in await system.sent(ADA.id)]
     warnings = [t for t in texts if t.startswith("⚠️")]
     assert warnings == ["⚠️ Only 1 credit left. Top up now so your next messages go through without waiting."]
-    assert texts[-1] == "✓ Message delivered · 0 credits left"
+    # The warning follows the confirmation of the relay that crossed the threshold.
+    assert texts[-3:] == ["✓ Message delivered · 1 credit left", warnings[0],
+                          "✓ Message delivered · 0 credits left"]
     assert (await _user(system))["last_low_credit_warning_at"] is not None
+
+
+async def test_a_burst_relayed_at_once_warns_after_its_confirmation_with_the_same_balance(
+    system: System,
+) -> None:
+    await system.write(builders.private_text(ADA, "/start"),
+                       *[builders.private_text(ADA, f"m{i}") for i in range(3)])
+    sent = await system.sent(ADA.id)
+    texts = [m["text"] for m in sent]
+    assert [t for t in texts if t.startswith("⚠️")] == [
+        "⚠️ You are out of credits. New messages are saved and sent as soon as you top up."]
+    assert texts[-2:] == ["✓ 3 messages delivered · 0 credits left", texts[-1]]
+    assert texts[-1].startswith("⚠️")
+    assert _data(sent[-1]) == ["menu:buy"]
