@@ -11,7 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core.admin_groups import AdminGroups
 from core.errors import ConfigError
+from core.inbox import DEFAULT_SHARDS
 from core.limits import SendLimits
 
 #: The webhook secret used in sandbox mode when none is set. Documented in the
@@ -38,7 +40,9 @@ class Settings:
     telegram_api_hash: str | None
     webhook_secret: str
     webhook_url: str | None
-    admin_group_ids: tuple[int, ...]
+    #: ADMIN_GROUP_IDS, followed to their new ids when Telegram upgrades a group
+    #: (kept current by core.chat_migrations: the one part of settings that changes).
+    admin_groups: AdminGroups
     admin_user_ids: tuple[int, ...]
     database_url: str | None
     stripe_api_key: str | None
@@ -54,6 +58,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     #: The bot's @username, for t.me links back into the bot (Checkout success and cancel).
     bot_username: str = "paid_desk_bot"
+    #: Inbox shards (core.inbox): how many drain jobs can run side by side.
+    messaging_shards: int = DEFAULT_SHARDS
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -65,6 +71,11 @@ class Settings:
     def fake_stripe(self) -> bool:
         """Sandbox payments: the fake Stripe mounted in the web process stands in for Stripe."""
         return self.sandbox and self.stripe_api_key == SANDBOX_STRIPE_API_KEY
+
+    @property
+    def admin_group_ids(self) -> tuple[int, ...]:
+        """The admin groups' current ids, in configured order."""
+        return self.admin_groups.ids
 
     @property
     def admin_group_id(self) -> int:
@@ -166,9 +177,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ConfigError(f"ADMIN_GROUP_ID is required {why}")
         admin_groups = (SANDBOX_ADMIN_GROUP_ID,)
     for group in admin_groups:
-        if not str(group).startswith("-100"):
+        # A basic group's id (-42) is taken too: turning on Topics makes Telegram
+        # upgrade it to a supergroup, and the bot follows it to its new id.
+        if group >= 0:
             raise ConfigError(
-                f"ADMIN_GROUP_ID must be a supergroup id starting with -100, got {group}"
+                f"ADMIN_GROUP_ID must be a supergroup id starting with -100 (or a group's"
+                f" negative id), got {group}"
             )
 
     admin_users = _int_list(env, "ADMIN_USER_ID")
@@ -204,6 +218,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     assert concurrency is not None
     if not 1 <= concurrency <= 200:
         raise ConfigError("WORKER_CONCURRENCY must be between 1 and 200")
+    shards = _int(env, "MESSAGING_SHARDS", DEFAULT_SHARDS)
+    assert shards is not None
+    if not 1 <= shards <= 1024:
+        raise ConfigError("MESSAGING_SHARDS must be between 1 and 1024")
 
     secrets = tuple(
         s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
@@ -218,7 +236,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_api_hash=api_hash,
         webhook_secret=webhook_secret,
         webhook_url=webhook_url,
-        admin_group_ids=admin_groups,
+        admin_groups=AdminGroups(admin_groups),
         admin_user_ids=admin_users,
         database_url=_get(env, "DATABASE_URL"),
         stripe_api_key=stripe_key,
@@ -228,6 +246,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_format=log_format,
         log_level=log_level,
         worker_concurrency=concurrency,
+        messaging_shards=shards,
         data_dir=_get(env, "DATA_DIR") or ".data",
         send_limits=_send_limits(env),
         public_url=public_url.rstrip("/"),

@@ -43,7 +43,12 @@ def _row(record: asyncpg.Record | None) -> Conversation | None:
 
 
 def admin_group_for(telegram_id: int, groups: Sequence[int]) -> int:
-    """Users are spread over the admin groups stably, by their id."""
+    """Users are spread over the admin groups stably, by their id.
+
+    ``groups`` in configured order (``Settings.admin_group_ids``): a group
+    Telegram upgraded keeps its place under its new id, so its users stay;
+    :func:`ensure` also finds them when a caller still has the old id.
+    """
     return groups[telegram_id % len(groups)]
 
 

@@ -3,7 +3,9 @@
 Arguments use the Bot API's vocabulary (chat ids, ``message_thread_id``,
 inline keyboards as Bot API JSON) because that is what updates arrive in and
 what the outbox stores; implementations translate to MTProto. Every method
-raises only :mod:`core.errors` ``TelegramError`` subclasses.
+raises only :mod:`core.errors` ``TelegramError`` subclasses; a call that
+creates messages in a basic group Telegram upgraded to a supergroup raises
+``ChatMigrated`` with the supergroup's id.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class TelegramGateway(Protocol):
         file_name: str,
         caption: str | None = None,
         thread_id: int | None = None,
+        parse_mode: str | None = None,
     ) -> Sent: ...
 
     async def send_photo(

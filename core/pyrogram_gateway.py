@@ -9,8 +9,8 @@ code that runs in production. Every Pyrogram failure leaves as a
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final
 
 import asyncpg
@@ -19,14 +19,15 @@ from pyrogram import errors as pe
 
 # Imported from their own modules: pyrogram.raw's packages do not re-export them.
 from pyrogram.raw.functions.messages.forward_messages import ForwardMessages
+from pyrogram.raw.functions.messages.get_chats import GetChats
 from pyrogram.raw.types.update_message_id import UpdateMessageID
 from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
 from pyrogram.raw.types.update_new_message import UpdateNewMessage
 
-from core.errors import TelegramRejected
+from core.errors import ChatMigrated, TelegramRejected
 from core.gateway import LabeledPrice, ReplyMarkup, Sent
 from core.pyrogram_storage import postgres_client
-from core.telegram_errors import TRANSLATED, translate
+from core.telegram_errors import TRANSLATED, may_be_migrated, migrated, translate
 
 #: How every bot client is configured, real or fake, so tests see what production does.
 BOT_CLIENT_OPTIONS: Final[Mapping[str, Any]] = {
@@ -176,6 +177,31 @@ class PyrogramGateway:
         assert peer is not None  # resolve_peer answers None only for a None id
         return peer
 
+    @asynccontextmanager
+    async def _sending_to(self, chat_id: int) -> AsyncIterator[None]:
+        """Translate errors as :func:`_translated`, and a send refused because the
+        basic group ``chat_id`` became a supergroup into ChatMigrated (its new id)."""
+        try:
+            yield
+        except TRANSLATED as exc:
+            error = translate(exc)  # type: ignore[arg-type]
+            if may_be_migrated(chat_id, exc):
+                moved = await self._migration_of(chat_id)
+                if moved is not None:
+                    raise moved from exc
+            raise error from exc
+
+    async def _migration_of(self, chat_id: int) -> ChatMigrated | None:
+        """ChatMigrated if Telegram says the basic group was upgraded, else None."""
+        try:
+            answer = await self._client.invoke(GetChats(id=[-chat_id]))
+        except TRANSLATED:
+            return None  # the original refusal says more than this one
+        for chat in getattr(answer, "chats", []):
+            if getattr(chat, "id", None) == -chat_id:
+                return migrated(chat)
+        return None
+
     def _sent(self, chat_id: int, message: Any) -> Sent:
         if message is None:
             # Telegram answered without the message; sending again could duplicate it.
@@ -195,7 +221,7 @@ class PyrogramGateway:
     ) -> Sent:
         keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
-        with _translated():
+        async with self._sending_to(chat_id):
             message = await self._client.send_message(
                 chat_id, text, parse_mode=mode, message_thread_id=thread_id,
                 reply_parameters=reply, reply_markup=keyboard,
@@ -213,7 +239,7 @@ class PyrogramGateway:
         if len(message_ids) > MAX_FORWARD:
             raise TelegramRejected(f"at most {MAX_FORWARD} messages per call, got {len(message_ids)}")
         random_ids = [self._client.rnd_id() for _ in message_ids]
-        with _translated():
+        async with self._sending_to(chat_id):
             # One raw call for the whole burst: Pyrogram's copy_message would be two per message.
             updates = await self._client.invoke(
                 ForwardMessages(
@@ -269,7 +295,7 @@ class PyrogramGateway:
             )
 
     async def create_forum_topic(self, chat_id: int, name: str) -> int:
-        with _translated():
+        async with self._sending_to(chat_id):
             created = await self._client.create_forum_topic(chat_id, name)
         return int(created.id)
 
@@ -302,7 +328,7 @@ class PyrogramGateway:
         prices: Sequence[LabeledPrice],
         provider_token: str = "",
     ) -> Sent:
-        with _translated():
+        async with self._sending_to(chat_id):
             message = await self._client.send_invoice(
                 chat_id,
                 title=title,
@@ -339,13 +365,15 @@ class PyrogramGateway:
         file_name: str,
         caption: str | None = None,
         thread_id: int | None = None,
+        parse_mode: str | None = None,
     ) -> Sent:
+        mode = _parse_mode(parse_mode)
         stream = io.BytesIO(document)
         stream.name = file_name
-        with _translated():
+        async with self._sending_to(chat_id):
             message = await self._client.send_document(
                 chat_id, stream, file_name=file_name, caption=caption or "",
-                parse_mode=enums.ParseMode.DISABLED, message_thread_id=thread_id,
+                parse_mode=mode, message_thread_id=thread_id,
             )
         return self._sent(chat_id, message)
 
@@ -359,7 +387,7 @@ class PyrogramGateway:
     ) -> Sent:
         stream = io.BytesIO(photo)
         stream.name = "photo.jpg"
-        with _translated():
+        async with self._sending_to(chat_id):
             message = await self._client.send_photo(
                 chat_id, stream, caption=caption or "", parse_mode=enums.ParseMode.DISABLED,
                 message_thread_id=thread_id,

@@ -35,6 +35,28 @@ def _chat(obj: object) -> Mapping[str, Any]:
     return chat if isinstance(chat, Mapping) else {}
 
 
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def migration_of(update: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(old id, new id) when the update is Telegram's service message about a group
+    upgraded to a supergroup: ``migrate_to_chat_id`` in the old chat, or
+    ``migrate_from_chat_id`` in the new one."""
+    message = update.get("message")
+    if not isinstance(message, Mapping):
+        return None
+    chat_id = _int(_chat(message).get("id"))
+    if chat_id is None:
+        return None
+    to, came_from = _int(message.get("migrate_to_chat_id")), _int(message.get("migrate_from_chat_id"))
+    if to is not None:
+        return chat_id, to
+    if came_from is not None:
+        return came_from, chat_id
+    return None
+
+
 def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> JobRequest | None:
     """The job for a Telegram update, or None when the product ignores it."""
     update_id(update)
@@ -44,6 +66,11 @@ def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> 
     body: Mapping[str, Any] = update[kind]
     user = _user_id(body)
     args = {"update": update}
+
+    moved = migration_of(update)
+    if moved is not None and (moved[0] in admin_chat_ids or moved[1] in admin_chat_ids):
+        # An admin group has a new id; both service messages record it, one at a time.
+        return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, f"admin:{moved[0]}", args)
 
     if kind == "pre_checkout_query":
         return JobRequest(Queue.BILLING, Task.BILLING_UPDATE, f"user:{user}", args)

@@ -57,6 +57,18 @@ async def _edit_message_text(g: TelegramGateway, p: Mapping[str, Any]) -> None:
     )
 
 
+async def _send_document(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
+    # Outbox parameters are JSON: a document is kept as its text (a CSV export), sent as UTF-8.
+    return await g.send_document(
+        p["chat_id"],
+        p["document_text"].encode("utf-8"),
+        file_name=p["file_name"],
+        caption=p.get("caption"),
+        thread_id=p.get("message_thread_id"),
+        parse_mode=p.get("parse_mode"),
+    )
+
+
 async def _answer_callback_query(g: TelegramGateway, p: Mapping[str, Any]) -> None:
     await g.answer_callback_query(
         p["callback_query_id"], text=p.get("text"), show_alert=bool(p.get("show_alert"))
@@ -107,6 +119,7 @@ async def _set_my_commands(g: TelegramGateway, p: Mapping[str, Any]) -> None:
 METHODS: dict[str, Any] = {
     "setMyCommands": _set_my_commands,
     "sendMessage": _send_message,
+    "sendDocument": _send_document,
     "copyMessages": _copy_messages,
     "forwardMessages": _forward_messages,
     "editMessageText": _edit_message_text,

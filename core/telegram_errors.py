@@ -7,10 +7,13 @@ recipient, give up on the topic) and never see Pyrogram. Order matters in
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from pyrogram import errors as pe
 from pyrogram.errors.rpc_error import RPCError
 
 from core.errors import (
+    ChatMigrated,
     FloodWait,
     RecipientUnavailable,
     TelegramError,
@@ -79,8 +82,10 @@ def translate(exc: Exception) -> TelegramError:
       recipient: marking users unreachable because our token was revoked would
       corrupt data, so they are TelegramUnavailable and the outbox keeps the work.
     - MTProto has no "chat migrated" error (the Bot API derives
-      ``migrate_to_chat_id`` itself), so nothing here produces ChatMigrated;
-      the admin group is a forum supergroup, which cannot migrate again.
+      ``migrate_to_chat_id`` itself): a send to a basic group that became a
+      supergroup fails like a send to any chat the bot cannot write to. The
+      gateway tells the two apart (:func:`may_be_migrated`, then
+      :func:`migrated` on the looked-up chat) and raises ChatMigrated.
     """
     if isinstance(exc, pe.Flood):
         # FLOOD_WAIT_X, SLOWMODE_WAIT_X, FLOOD_PREMIUM_WAIT_X: the value is seconds.
@@ -105,3 +110,38 @@ def translate(exc: Exception) -> TelegramError:
         return TelegramUnavailable(_describe(exc))
     # Other 400s and 406s, and requests Pyrogram refused to build (ValueError).
     return TelegramRejected(_describe(exc))
+
+
+#: Bot API supergroup ids are this minus the MTProto channel id.
+_ZERO_CHANNEL_ID: Final = -1_000_000_000_000
+#: Bot API basic group ids are minus the MTProto chat id, which stays below this.
+_MAX_BASIC_GROUP_ID: Final = 999_999_999_999
+
+# How Telegram refuses a send to a deactivated (upgraded) basic group. Its exact
+# answer is not documented, so every "cannot write to this chat" is looked into.
+_MIGRATION_HINTS: tuple[type[BaseException], ...] = (
+    pe.ChatIdInvalid,
+    pe.PeerIdInvalid,
+    pe.ChatWriteForbidden,
+    pe.Forbidden,  # CHAT_FORBIDDEN, CHAT_WRITE_FORBIDDEN (403) and the rest
+)
+
+
+def is_basic_group(chat_id: int) -> bool:
+    """Whether a Bot API id names a basic group (``-42``), the only kind of chat that migrates."""
+    return -_MAX_BASIC_GROUP_ID <= chat_id < 0
+
+
+def may_be_migrated(chat_id: int, exc: BaseException) -> bool:
+    """Whether a failed send to ``chat_id`` is worth asking Telegram if the group was upgraded."""
+    return is_basic_group(chat_id) and isinstance(exc, _MIGRATION_HINTS)
+
+
+def migrated(chat: Any) -> ChatMigrated | None:
+    """ChatMigrated for an MTProto basic group (``messages.getChats``) that became a
+    supergroup (its ``migrated_to``), None for any other chat."""
+    channel = getattr(chat, "migrated_to", None)
+    channel_id = getattr(channel, "channel_id", None)
+    if not isinstance(channel_id, int) or isinstance(channel_id, bool):
+        return None
+    return ChatMigrated(_ZERO_CHANNEL_ID - channel_id)

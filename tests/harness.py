@@ -41,9 +41,13 @@ GENEROUS_LIMITS = {
 }
 
 
-def sandbox_settings(database_url: str, port: int = 8080, *, real_limits: bool = False) -> Settings:
-    env = {"DATABASE_URL": database_url, "LOG_FORMAT": "console", "PORT": str(port)}
-    return load_settings(env if real_limits else {**env, **GENEROUS_LIMITS})
+def sandbox_settings(
+    database_url: str, port: int = 8080, *, real_limits: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Sandbox settings; ``env`` adds or overrides variables (e.g. ``ADMIN_GROUP_IDS``)."""
+    base = {"DATABASE_URL": database_url, "LOG_FORMAT": "console", "PORT": str(port)}
+    return load_settings({**base, **({} if real_limits else GENEROUS_LIMITS), **(env or {})})
 
 
 def free_port() -> int:
@@ -133,12 +137,13 @@ class System:
 
 @asynccontextmanager
 async def running_system(
-    database_url: str, *, with_workers: bool = True, real_limits: bool = False
+    database_url: str, *, with_workers: bool = True, real_limits: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[System]:
     from core import database
 
     port = free_port()
-    settings = sandbox_settings(database_url, port, real_limits=real_limits)
+    settings = sandbox_settings(database_url, port, real_limits=real_limits, env=env)
     pool = await database.create_pool(database_url, max_size=12)
     model = TelegramModel(pool, limits=wiring.sandbox_limits(settings.send_limits))
     deps = IngressDeps(settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=model)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
+from core import chat_migrations
 from core.config import FAKE_STRIPE_PATH
 from webhooks.deps import DEPS, MAX_BODY_BYTES, IngressDeps
 from webhooks.health import health, root
@@ -29,4 +34,14 @@ def build_app(deps: IngressDeps, *, fake_stripe: web.Application | None = None) 
         await deps.recorder.close()
 
     app.on_shutdown.append(close_recorder)
+
+    async def follow_migrated_groups(_: web.Application) -> AsyncIterator[None]:
+        # Admin groups Telegram upgraded, as recorded by any process (core.chat_migrations).
+        task = asyncio.create_task(chat_migrations.follow_changes(deps.pool, deps.settings.admin_groups))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(follow_migrated_groups)
     return app

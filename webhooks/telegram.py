@@ -9,7 +9,7 @@ import structlog
 from aiohttp import web
 
 from core.errors import BadInput, DatabaseUnavailable
-from core.routing import route_update
+from core.routing import migration_of, route_update
 from webhooks.deps import DEPS, MAX_BODY_BYTES
 from webhooks.responses import ok, refuse
 
@@ -44,4 +44,9 @@ async def receive_update(request: web.Request) -> web.Response:
     except DatabaseUnavailable:
         log.warning("update not recorded: database unavailable", update_id=update["update_id"])
         return refuse(503, "database unavailable, retry later")
+    moved = migration_of(update)
+    if moved is not None and deps.settings.admin_groups.learn(*moved):
+        # The new group's next updates are an admin group's, here at once; the
+        # admin worker records the move for the other processes.
+        log.info("admin group migrated", old_chat_id=moved[0], new_chat_id=moved[1])
     return ok()

@@ -1,4 +1,5 @@
-"""The ``admin`` queue: the control center driven from the admin group."""
+"""The ``admin`` queue: the control center driven from the admin group, and
+Telegram's word that an admin group moved to a new id."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 import structlog
 from procrastinate import App, JobContext
 
+from core import chat_migrations
 from core.effects import Effects
 from core.jobs import Queue, Task
 from core.processed import Source
+from core.routing import migration_of
 from workers.runtime import BACKOFF, Container, apply_once
 
 log = structlog.get_logger(__name__)
@@ -23,6 +26,13 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
             await tx.send(
                 "answerCallbackQuery", callback["from"]["id"], callback_query_id=callback["id"]
             )
+        moved = migration_of(update)
+        if moved is not None:
+            # The group became a supergroup: conversations and waiting calls follow it,
+            # and the calls moved go out after commit like this job's own.
+            recorded = await chat_migrations.record(tx.conn, *moved)
+            tx.outbox_ids.extend(recorded.outbox_ids)
+            c.settings.admin_groups.learn(moved[0], recorded.new_chat_id)
 
     await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 

@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from procrastinate import App, PsycopgConnector
 
-from core import bot_commands
+from core import bot_commands, chat_migrations
 from core.config import Settings
 from core.effects import Effects
 from core.gateway import TelegramGateway
@@ -62,9 +62,11 @@ async def build_gateway(
 
         model = TelegramModel(pool, limits=sandbox_limits(settings.send_limits))
         for group in settings.admin_group_ids:
-            # The sandbox's admin groups exist from the start, as forums.
-            await model.ensure_chat(group, type="supergroup", title="Support desk (sandbox)",
-                                    is_forum=True)
+            # The sandbox's admin groups exist from the start: supergroups as forums, and
+            # a basic group (-42) as one, until the sandbox upgrades it (migrate_group).
+            supergroup = str(group).startswith("-100")
+            await model.ensure_chat(group, title="Support desk (sandbox)",
+                                    is_forum=True if supergroup else None)
         return PyrogramGateway(await create_fake_client(model)), model
 
     from core.pyrogram_gateway import build_bot_client
@@ -113,7 +115,13 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     from core import database
 
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
-    gateway, sandbox = await build_gateway(settings, pool)
+    # The stand-in Telegram is an outside service: its sends get connections of
+    # their own rather than waiting for the jobs' (the real one shares none).
+    telegram_pool = await database.create_pool(url, max_size=12) if settings.sandbox else pool
+    # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
+    await chat_migrations.refresh(pool, settings.admin_groups)
+    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.admin_groups))
+    gateway, sandbox = await build_gateway(settings, telegram_pool)
     stripe = build_stripe(settings)
     c = Container(settings=settings, pool=pool, gateway=gateway,
                   limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe)
@@ -140,6 +148,11 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
         with contextlib.suppress(asyncio.CancelledError):
             await worker
         stopped.cancel()
+    following.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await following
     if stripe is not None:
         await stripe.close()
+    if telegram_pool is not pool:
+        await telegram_pool.close()
     await pool.close()

@@ -276,6 +276,9 @@ class BotActions:
         if record is None:
             raise Refused("PEER_ID_INVALID")
         chat = from_record(Chat, record)
+        if chat.migrated_to is not None:
+            # The group lives on as a supergroup under another id (see TelegramModel.migrate_group).
+            raise Refused("CHAT_ID_INVALID")
         if chat.deactivated:
             raise Refused("INPUT_USER_DEACTIVATED")
         if chat.blocked:

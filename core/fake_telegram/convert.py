@@ -11,12 +11,19 @@ from core.fake_telegram.tl import raw
 
 #: Bot API supergroup ids are this minus the MTProto channel id.
 ZERO_CHANNEL_ID = -1_000_000_000_000
+#: Bot API basic group ids are minus the MTProto chat id, which stays below this.
+MAX_BASIC_GROUP_ID = 999_999_999_999
 BOT_NAME = "Paid Desk Sandbox"
 BOT_USERNAME = "paid_desk_sandbox_bot"
 
 
 def channel_id(chat_id: int) -> int:
     return ZERO_CHANNEL_ID - chat_id
+
+
+def is_basic_group(chat_id: int) -> bool:
+    """Whether a Bot API id names a basic group (``-42``) rather than a supergroup (``-100...``)."""
+    return -MAX_BASIC_GROUP_ID <= chat_id < 0
 
 
 def chat_id_of(peer: Any, bot_id: int) -> int:
@@ -27,13 +34,17 @@ def chat_id_of(peer: Any, bot_id: int) -> int:
         return int(peer.user_id)
     if isinstance(peer, raw.types.InputPeerChannel | raw.types.InputChannel | raw.types.PeerChannel):
         return ZERO_CHANNEL_ID - int(peer.channel_id)
-    # Basic groups, channels from messages and the rest are not modelled.
+    if isinstance(peer, raw.types.InputPeerChat | raw.types.PeerChat):
+        return -int(peer.chat_id)
+    # Channels from messages and the rest are not modelled.
     raise Refused("PEER_ID_INVALID")
 
 
 def peer(chat_id: int) -> Any:
     if chat_id > 0:
         return raw.types.PeerUser(user_id=chat_id)
+    if is_basic_group(chat_id):
+        return raw.types.PeerChat(chat_id=-chat_id)
     return raw.types.PeerChannel(channel_id=channel_id(chat_id))
 
 
@@ -59,12 +70,26 @@ def channel(chat: Chat) -> Any:
     )
 
 
+def basic_group(chat: Chat) -> Any:
+    """A basic group; once upgraded it is deactivated and names its supergroup."""
+    moved = chat.migrated_to
+    return raw.types.Chat(
+        id=-chat.id, title=chat.title or "", photo=raw.types.ChatPhotoEmpty(),
+        participants_count=1, date=0, version=1, deactivated=moved is not None or None,
+        migrated_to=None if moved is None else raw.types.InputChannel(
+            channel_id=channel_id(moved), access_hash=stable_id("channel", moved)),
+    )
+
+
 def users_and_channels(chats: Iterable[Chat], bot_id: int) -> tuple[list[Any], list[Any]]:
-    """What Telegram sends along with messages so the client knows every peer in them."""
+    """What Telegram sends along with messages so the client knows every peer in them:
+    users, and the groups (supergroups as channels, as MTProto has them)."""
     users, channels = [bot_user(bot_id)], []
     for chat in chats:
         if chat.type is ChatType.PRIVATE:
             users.append(user(chat))
+        elif chat.type is ChatType.GROUP:
+            channels.append(basic_group(chat))
         else:
             channels.append(channel(chat))
     return users, channels
@@ -97,6 +122,11 @@ def _action(extra: Mapping[str, Any]) -> Any:
     closed = True if "forum_topic_closed" in extra else False if "forum_topic_reopened" in extra else None
     if edited or closed is not None:
         return raw.types.MessageActionTopicEdit(title=edited.get("name"), closed=closed)
+    if "migrate_to_chat_id" in extra:
+        return raw.types.MessageActionChatMigrateTo(channel_id=channel_id(extra["migrate_to_chat_id"]))
+    if "migrate_from_chat_id" in extra:
+        return raw.types.MessageActionChannelMigrateFrom(
+            title="", chat_id=-int(extra["migrate_from_chat_id"]))
     return raw.types.MessageActionEmpty()
 
 
@@ -157,7 +187,7 @@ def updates(
     ]
     for m in sent:
         body = message(m, bot_id)
-        if m.chat_id > 0:
+        if m.chat_id > 0 or is_basic_group(m.chat_id):
             kind = raw.types.UpdateEditMessage if edited else raw.types.UpdateNewMessage
         else:
             kind = raw.types.UpdateEditChannelMessage if edited else raw.types.UpdateNewChannelMessage

@@ -188,6 +188,14 @@ async def get_channels(call: Call, q: Any) -> Any:
     return raw.types.messages.Chats(chats=channels)
 
 
+@handles(raw.functions.messages.GetChats)
+async def get_chats(call: Call, q: Any) -> Any:
+    # Basic groups by their MTProto id; an upgraded one says which supergroup it became.
+    chats = await call.model.chats([-int(i) for i in q.id])
+    groups = [convert.basic_group(c) for c in chats.values() if c.type is ChatType.GROUP]
+    return raw.types.messages.Chats(chats=groups)
+
+
 def _wanted(ids: list[Any]) -> list[int]:
     # Only plain ids are modelled; "the message this one replies to" and the like find nothing.
     return [i.id if isinstance(i, raw.types.InputMessageID) else 0 for i in ids]

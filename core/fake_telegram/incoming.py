@@ -17,7 +17,7 @@ MEDIA_KINDS = (
 SERVICE_KEYS = (
     "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
     "successful_payment", "refunded_payment", "new_chat_members", "left_chat_member",
-    "pinned_message", "migrate_to_chat_id", "general_forum_topic_hidden",
+    "pinned_message", "migrate_to_chat_id", "migrate_from_chat_id", "general_forum_topic_hidden",
     "general_forum_topic_unhidden",
 )
 
@@ -52,7 +52,7 @@ def _time(value: Any) -> datetime | None:
 
 
 class UnmodelledChat(ValueError):
-    """The fake Telegram models private chats and supergroups only."""
+    """The fake Telegram keeps users' messages of private chats and supergroups only."""
 
 
 def read_chat(chat: Mapping[str, Any]) -> IncomingChat:

@@ -18,6 +18,7 @@ import asyncpg
 from core.config import SANDBOX_BOT_ID
 from core.database import connection
 from core.fake_telegram.actions import BotActions
+from core.fake_telegram.convert import is_basic_group
 from core.fake_telegram.incoming import UnmodelledChat, read_message
 from core.fake_telegram.limits import GROUP_WINDOW, FloodWaitRecord, Limits
 from core.fake_telegram.rows import (
@@ -61,8 +62,17 @@ class TelegramModel(BotActions):
         username: str | None = None,
         is_forum: bool | None = None,
     ) -> Chat:
-        """Create the chat if it is new; fields given update an existing one."""
-        kind = ChatType(type) if type else ChatType.PRIVATE if chat_id > 0 else ChatType.SUPERGROUP
+        """Create the chat if it is new; fields given update an existing one.
+
+        Without ``type`` the id tells: a user's id is a private chat, ``-42`` a
+        basic group, ``-100...`` a supergroup.
+        """
+        if type:
+            kind = ChatType(type)
+        elif chat_id > 0:
+            kind = ChatType.PRIVATE
+        else:
+            kind = ChatType.GROUP if is_basic_group(chat_id) else ChatType.SUPERGROUP
         record = await self._pool.fetchrow(
             q("sandbox_upsert_chat"),
             chat_id, kind.value, title, first_name, last_name, username, is_forum,
@@ -86,15 +96,55 @@ class TelegramModel(BotActions):
         """The user deletes their account."""
         await self._pool.execute(q("sandbox_set_deactivated"), chat_id, deactivated)
 
+    async def migrate_group(
+        self, old: int, new: int, *, by: int | None = None, is_forum: bool = True
+    ) -> tuple[Message, Message]:
+        """Upgrade the basic group ``old`` to the supergroup ``new`` (a ``-100...`` id).
+
+        Telegram does this when an admin turns on Topics, among others. The
+        supergroup takes the group's title; the group is deactivated: sends to
+        it fail (``CHAT_ID_INVALID``) and looking it up (``messages.getChats``)
+        names the supergroup in ``migrated_to``. Returns the two service
+        messages Telegram posts, in the group (``migrate_to_chat_id``) and in
+        the supergroup (``migrate_from_chat_id``), which reach the bot as
+        updates; ``by`` is the admin who made the change.
+        """
+        if not is_basic_group(old) or new >= 0 or is_basic_group(new):
+            raise ValueError(f"only a basic group (-42) becomes a supergroup (-100...): {old} -> {new}")
+        async with connection(self._pool) as conn, conn.transaction():
+            record = await conn.fetchrow(q("sandbox_migrate_chat"), old, new)
+            if record is None:
+                raise ValueError(f"{old} is not a basic group the fake knows, or was upgraded already")
+            group = from_record(Chat, record)
+            await conn.execute(
+                q("sandbox_upsert_chat"), new, ChatType.SUPERGROUP.value, group.title, None, None, None,
+                is_forum,
+            )
+            moved_to = await self._service_message(conn, old, {"migrate_to_chat_id": new}, by)
+            moved_from = await self._service_message(conn, new, {"migrate_from_chat_id": old}, by)
+        return moved_to, moved_from
+
+    async def _service_message(
+        self, conn: asyncpg.Connection, chat_id: int, extra: dict[str, Any], sender_id: int | None
+    ) -> Message:
+        message_id = await conn.fetchval(q("sandbox_take_message_ids"), chat_id, 1)
+        record = await conn.fetchrow(
+            q("sandbox_insert_message"),
+            chat_id, message_id, None, False, sender_id, "service", None, None, None, None, None,
+            extra, None,
+        )
+        assert record is not None
+        return from_record(Message, record)
+
     async def record_incoming(self, message: Mapping[str, Any]) -> None:
         """Store a message a user or an operator sent (Bot API JSON), so the bot can copy it.
 
         Idempotent: the same update recorded twice keeps one message; an
         ``edited_message`` replaces the content. A topic the message is in is
         created if the fake has not seen it, and service messages about topics
-        change them as Telegram does. Messages in basic groups and channels,
-        which the fake does not model, are ignored: the bot cannot be asked to
-        copy them here anyway, and a sandbox job must not fail on them.
+        change them as Telegram does. Messages in basic groups and channels
+        are ignored (the fake keeps no messages of theirs but its own): the
+        bot is never asked to copy them, and a sandbox job must not fail on them.
         """
         try:
             m = read_message(message)

@@ -22,6 +22,8 @@ DEFAULT_ICON_COLOR = 7322096
 
 class ChatType(StrEnum):
     PRIVATE = "private"
+    #: A basic group: no topics; Telegram upgrades it to a supergroup (a new id).
+    GROUP = "group"
     SUPERGROUP = "supergroup"
 
 
@@ -54,6 +56,8 @@ class Chat:
     is_forum: bool
     blocked: bool
     deactivated: bool
+    #: A basic group upgraded to a supergroup: the supergroup's id.
+    migrated_to: int | None = None
 
 
 @dataclass(frozen=True)

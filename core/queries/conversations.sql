@@ -1,7 +1,18 @@
 -- name: conversation_ensure
-INSERT INTO conversations (user_id, admin_chat_id) VALUES ($1, $2)
-ON CONFLICT (user_id, admin_chat_id) DO UPDATE SET user_id = EXCLUDED.user_id
-RETURNING *;
+-- Writes only when the conversation is new: every message of a user asks. A
+-- group Telegram upgraded is asked for under its new id (chat_migrations keeps
+-- the latest id of every chat), whatever id the caller still knows it by.
+WITH target AS (
+    SELECT coalesce((SELECT new_chat_id FROM chat_migrations WHERE old_chat_id = $2), $2) AS chat_id
+), found AS (
+    SELECT c.* FROM conversations c, target t WHERE c.user_id = $1 AND c.admin_chat_id = t.chat_id
+), created AS (
+    INSERT INTO conversations (user_id, admin_chat_id)
+    SELECT $1, t.chat_id FROM target t WHERE NOT EXISTS (SELECT 1 FROM found)
+    ON CONFLICT (user_id, admin_chat_id) DO UPDATE SET user_id = EXCLUDED.user_id
+    RETURNING *
+)
+SELECT * FROM found UNION ALL SELECT * FROM created;
 
 -- name: conversation_of_user
 SELECT * FROM conversations WHERE user_id = $1 ORDER BY id LIMIT 1;

@@ -27,6 +27,12 @@ UPDATE sandbox_chats SET blocked = $2 WHERE id = $1;
 -- name: sandbox_set_deactivated
 UPDATE sandbox_chats SET deactivated = $2 WHERE id = $1;
 
+-- name: sandbox_migrate_chat
+-- A basic group is upgraded once; the row stays, naming the supergroup.
+UPDATE sandbox_chats SET migrated_to = $2
+WHERE id = $1 AND type = 'group' AND migrated_to IS NULL
+RETURNING *;
+
 -- name: sandbox_take_message_ids
 -- Reserves $2 consecutive ids and returns the first.
 UPDATE sandbox_chats SET next_message_id = next_message_id + $2

@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import BadInput
 from core.jobs import Queue, Task
-from core.routing import route_stripe_event, route_update
+from core.routing import migration_of, route_stripe_event, route_update
 from tests import builders
 
 ADMIN = (builders.SANDBOX_ADMIN_GROUP_ID,)
@@ -52,6 +52,51 @@ def test_unhandled_types_and_foreign_groups_are_ignored() -> None:
     stranger_group = builders.admin_group_text(builders.MARIA, "hi")
     stranger_group["message"]["chat"]["id"] = -1009999
     assert route_update(stranger_group, ADMIN) is None
+
+
+BASIC = -4001
+NEW = -1001500000042
+
+
+def _migrated_to(chat_id: int, new: int) -> dict:
+    """Telegram's service message in a basic group it upgraded to a supergroup."""
+    update = builders.admin_group_text(builders.OPERATOR, "")
+    message = update["message"]
+    del message["text"]
+    message["chat"] = {"id": chat_id, "title": "Support desk", "type": "group"}
+    message["migrate_to_chat_id"] = new
+    return update
+
+
+def _migrated_from(chat_id: int, old: int) -> dict:
+    """The same, in the new supergroup."""
+    update = builders.admin_group_text(builders.OPERATOR, "")
+    message = update["message"]
+    del message["text"]
+    message["chat"]["id"] = chat_id
+    message["migrate_from_chat_id"] = old
+    return update
+
+
+def test_an_admin_group_migrating_goes_to_admin_from_either_chat() -> None:
+    assert migration_of(_migrated_to(BASIC, NEW)) == (BASIC, NEW)
+    assert migration_of(_migrated_from(NEW, BASIC)) == (BASIC, NEW)
+    for update in (_migrated_to(BASIC, NEW), _migrated_from(NEW, BASIC)):
+        # The new chat is not known yet as an admin group: the old id says it is one.
+        job = route_update(update, (BASIC,))
+        assert job is not None
+        assert (job.queue, job.task, job.lock) == (Queue.ADMIN, Task.ADMIN_UPDATE, f"admin:{BASIC}")
+        # Once the new id is known (the ingress learnt it, or a restart loaded it): the same.
+        again = route_update(update, (NEW,))
+        assert again is not None
+        assert again.lock == f"admin:{BASIC}"
+
+
+def test_other_groups_migrating_are_ignored() -> None:
+    assert route_update(_migrated_to(-5005, -1009999), ADMIN) is None
+    assert route_update(_migrated_from(-1009999, -5005), ADMIN) is None
+    assert migration_of(builders.private_text(builders.MARIA, "hi")) is None
+    assert migration_of(builders.callback(builders.MARIA, "x")) is None
 
 
 @pytest.mark.parametrize("update", [{}, {"update_id": "7"}, {"update_id": -3}, {"update_id": True}])

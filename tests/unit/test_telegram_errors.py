@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 from pyrogram import errors as pe
+from pyrogram import raw
 from pyrogram.errors.rpc_error import RPCError
 
 from core.errors import (
+    ChatMigrated,
     FloodWait,
     PermanentError,
     RecipientUnavailable,
@@ -14,7 +16,7 @@ from core.errors import (
     TelegramUnavailable,
     TopicGone,
 )
-from core.telegram_errors import TRANSLATED, translate
+from core.telegram_errors import TRANSLATED, is_basic_group, may_be_migrated, migrated, translate
 
 
 def rpc(cls: type[RPCError], value: object = None) -> RPCError:
@@ -119,3 +121,67 @@ def test_bugs_are_not_translated() -> None:
     # The gateway lets these through: a bug must not look like Telegram refusing.
     assert not isinstance(AttributeError("x"), TRANSLATED)
     assert not isinstance(KeyError("x"), TRANSLATED)
+
+
+# --- a basic group Telegram upgraded to a supergroup ---
+
+BASIC_GROUP = -4_000_000_001
+SUPERGROUP = -1_001_500_000_001
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        rpc(pe.ChatIdInvalid),
+        rpc(pe.PeerIdInvalid),
+        rpc(pe.ChatWriteForbidden),
+        rpc(pe.exceptions.forbidden_403.ChatWriteForbidden403),
+        rpc(pe.ChatForbidden),
+    ],
+)
+def test_a_refused_send_to_a_basic_group_may_mean_it_migrated(exc: RPCError) -> None:
+    assert may_be_migrated(BASIC_GROUP, exc)
+    # On its own it is what it always was; the gateway looks the chat up to know more.
+    assert not isinstance(translate(exc), ChatMigrated)
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "exc"),
+    [
+        (SUPERGROUP, rpc(pe.ChatIdInvalid)),  # supergroups never migrate
+        (123456789, rpc(pe.PeerIdInvalid)),  # nor do private chats
+        (BASIC_GROUP, rpc(pe.FloodWait, "3")),
+        (BASIC_GROUP, rpc(pe.InternalServerError, "[500 INTERNAL]")),
+        (BASIC_GROUP, rpc(pe.MessageTooLong)),
+        (BASIC_GROUP, OSError("reset")),
+    ],
+)
+def test_other_failures_are_not_looked_into(chat_id: int, exc: Exception) -> None:
+    assert not may_be_migrated(chat_id, exc)
+
+
+def test_is_basic_group() -> None:
+    assert is_basic_group(-1)
+    assert is_basic_group(-999_999_999_999)
+    for chat_id in (SUPERGROUP, 0, 42):
+        assert not is_basic_group(chat_id)
+
+
+def test_an_upgraded_group_names_its_supergroup_by_bot_api_id() -> None:
+    chat = raw.types.Chat(
+        id=4_000_000_001, title="Desk", photo=raw.types.ChatPhotoEmpty(), participants_count=3,
+        date=0, version=2, deactivated=True,
+        migrated_to=raw.types.InputChannel(channel_id=1_500_000_001, access_hash=77),
+    )
+    error = migrated(chat)
+    assert isinstance(error, ChatMigrated)
+    assert isinstance(error, PermanentError)
+    assert error.new_chat_id == SUPERGROUP
+    assert str(SUPERGROUP) in str(error)
+
+
+def test_a_group_still_in_use_is_not_migrated() -> None:
+    chat = raw.types.Chat(id=4_000_000_001, title="Desk", photo=raw.types.ChatPhotoEmpty(),
+                          participants_count=3, date=0, version=1)
+    assert migrated(chat) is None
+    assert migrated(raw.types.ChatForbidden(id=4_000_000_001, title="Desk")) is None
