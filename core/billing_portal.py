@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from core import jobs, texts_billing
+from core import i18n, jobs, texts_billing
 from core.database import connection
 from core.effects import Effects
 from core.jobs import JobRequest, Queue, Task
@@ -32,6 +32,7 @@ class Plan:
     telegram_id: int
     name: str
     customer_id: str | None
+    lang: str  # of the messages the job sends
 
 
 async def prepare(pool: asyncpg.Pool, user_id: int) -> Plan | None:
@@ -39,13 +40,14 @@ async def prepare(pool: asyncpg.Pool, user_id: int) -> Plan | None:
         row = await conn.fetchrow(q("checkout_user"), user_id)
     if row is None or row["is_banned"]:
         return None
-    return Plan(user_id, row["telegram_id"], row["name"], row["stripe_customer_id"])
+    return Plan(user_id, row["telegram_id"], row["name"], row["stripe_customer_id"],
+                i18n.negotiate(row["language"], row["language_code"]))
 
 
 async def record_link(tx: Effects, plan: Plan, url: str) -> None:
-    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.billing_portal(),
-                  reply_markup=texts_billing.link_keyboard("Open the billing portal", url))
+    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.billing_portal(lang=plan.lang),
+                  reply_markup=texts_billing.portal_keyboard(url, lang=plan.lang))
 
 
 async def record_failure(tx: Effects, plan: Plan) -> None:
-    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.billing_unavailable())
+    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.billing_unavailable(lang=plan.lang))

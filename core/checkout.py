@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from core import catalog, jobs, texts_billing, transactions
+from core import catalog, i18n, jobs, texts_billing, transactions
 from core.catalog import Product
 from core.config import Settings
 from core.database import connection
@@ -48,6 +48,7 @@ class Plan:
     telegram_id: int
     name: str
     customer_id: str | None
+    lang: str  # of the messages the job sends
 
 
 async def prepare(pool: asyncpg.Pool, transaction_id: int) -> Plan | None:
@@ -60,7 +61,8 @@ async def prepare(pool: asyncpg.Pool, transaction_id: int) -> Plan | None:
         row = await conn.fetchrow(q("checkout_user"), t.user_id)
     if product is None or row is None:
         return None
-    return Plan(t, product, t.user_id, row["telegram_id"], row["name"], row["stripe_customer_id"])
+    return Plan(t, product, t.user_id, row["telegram_id"], row["name"], row["stripe_customer_id"],
+                i18n.negotiate(row["language"], row["language_code"]))
 
 
 async def ensure_customer(pool: asyncpg.Pool, stripe: StripeGateway, *, user_id: int, telegram_id: int,
@@ -100,11 +102,11 @@ async def record_link(tx: Effects, plan: Plan, link: CheckoutLink) -> None:
     t = plan.transaction
     if await tx.conn.fetchval(q("transaction_set_checkout"), t.id, link.session_id, link.url) is None:
         return
-    label = f"Pay {texts_billing.money(t.amount, t.currency)}"
     await tx.send("sendMessage", plan.telegram_id, parse_mode=texts_billing.PARSE_MODE,
                   text=texts_billing.checkout_link(plan.product.name, t.amount, t.currency,
-                                                   subscription=t.kind is Kind.SUBSCRIPTION),
-                  reply_markup=texts_billing.link_keyboard(label, link.url))
+                                                   subscription=t.kind is Kind.SUBSCRIPTION, lang=plan.lang),
+                  reply_markup=texts_billing.checkout_keyboard(t.amount, t.currency, link.url,
+                                                               lang=plan.lang))
 
 
 async def record_failure(tx: Effects, plan: Plan, reason: str) -> None:
@@ -112,4 +114,4 @@ async def record_failure(tx: Effects, plan: Plan, reason: str) -> None:
     if t is None or t.status is not Status.PENDING:
         return
     await transactions.set_status(tx.conn, t.id, Status.FAILED, failure=reason)
-    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.checkout_unavailable())
+    await tx.send("sendMessage", plan.telegram_id, text=texts_billing.checkout_unavailable(lang=plan.lang))

@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from core import bot_settings, catalog, ledger, passes, refunds, relay, texts_billing, transactions, users
+from core import (
+    bot_settings,
+    catalog,
+    language,
+    ledger,
+    passes,
+    refunds,
+    relay,
+    texts_billing,
+    transactions,
+    users,
+)
 from core.effects import Effects
 from core.queries import q
 from core.transactions import Kind, Status, Transaction
@@ -37,9 +48,10 @@ async def grant(
     assert locked is not None
     t = locked
     product = await catalog.by_id(tx.conn, t.product_id) if t.product_id is not None else None
-    name = product.name if product is not None else "Your purchase"
     user = await users.get(tx.conn, user_id)
     assert user is not None
+    lang = await language.of_telegram_id(tx.conn, user.telegram_id)
+    name = product.name if product is not None else texts_billing.unnamed_purchase(lang=lang)
     text: str | None = None
     if t.grants_pass or pass_until is not None:
         change = await passes.extend(
@@ -49,8 +61,10 @@ async def grant(
         if not change.applied:
             return False
         assert change.expires_at is not None
-        text = (texts_billing.subscription_renewed(name, change.expires_at) if notice is Notice.RENEWAL
-                else texts_billing.pass_granted(name, change.expires_at))
+        if notice is Notice.RENEWAL:
+            text = texts_billing.subscription_renewed(name, change.expires_at, lang=lang)
+        else:
+            text = texts_billing.pass_granted(name, change.expires_at, lang=lang)
     elif t.credits > 0:
         reason = "auto_recharge" if t.kind is Kind.AUTO_RECHARGE else "purchase"
         applied = await ledger.apply(tx.conn, user_id, t.credits, reason=reason, key=key, transaction_id=t.id)
@@ -58,9 +72,9 @@ async def grant(
             return False
         assert applied.balance is not None
         if notice is Notice.AUTO_RECHARGE:
-            text = texts_billing.auto_recharged(t.credits, t.amount, t.currency, applied.balance)
+            text = texts_billing.auto_recharged(t.credits, t.amount, t.currency, applied.balance, lang=lang)
         else:
-            text = texts_billing.credits_granted(t.credits, applied.balance)
+            text = texts_billing.credits_granted(t.credits, applied.balance, lang=lang)
     if t.status in transactions.OPEN:
         await transactions.set_status(tx.conn, t.id, Status.SUCCEEDED)
         t = await _reread(tx, t.id)

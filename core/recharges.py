@@ -8,7 +8,7 @@ settled and changes nothing. The grant's key is the payment intent's id.
 
 from __future__ import annotations
 
-from core import auto_recharge, texts_billing, transactions, users
+from core import auto_recharge, language, texts_billing, transactions, users
 from core.effects import Effects
 from core.grants import Notice, grant
 from core.transactions import Status, Transaction
@@ -38,7 +38,8 @@ async def failed(tx: Effects, t: Transaction, reason: str, *, payment_intent: st
     await auto_recharge.turn_off(tx.conn, user_id)
     user = await users.get(tx.conn, user_id)
     assert user is not None
-    await tx.send("sendMessage", user.telegram_id, text=texts_billing.auto_recharge_failed(reason),
+    lang = await language.of_telegram_id(tx.conn, user.telegram_id)
+    await tx.send("sendMessage", user.telegram_id, text=texts_billing.auto_recharge_failed(reason, lang=lang),
                   parse_mode=texts_billing.PARSE_MODE)
 
 

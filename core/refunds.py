@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core import event_log, ledger, passes, texts_billing, transactions, users
+from core import event_log, language, ledger, passes, texts_billing, transactions, users
 from core.effects import Effects
 from core.event_log import Handled
 from core.queries import q
@@ -50,6 +50,7 @@ async def settle(tx: Effects, t: Transaction, *, admin_chat_id: int) -> None:
         return
     user = await users.get(tx.conn, t.user_id)
     assert user is not None
+    lang = await language.of_telegram_id(tx.conn, user.telegram_id)
     status = status_after_refund(t)
     refunded = t.amount_refunded
     if t.grants_pass:
@@ -63,7 +64,8 @@ async def settle(tx: Effects, t: Transaction, *, admin_chat_id: int) -> None:
                                           key=f"refund:{t.id}:{target}", transaction_id=t.id)
             if change.applied:
                 await tx.send("sendMessage", user.telegram_id, parse_mode=texts_billing.PARSE_MODE,
-                              text=texts_billing.refunded_pass(refunded, t.currency, change.expires_at))
+                              text=texts_billing.refunded_pass(refunded, t.currency, change.expires_at,
+                                                               lang=lang))
         return
     target = revoke_target(t.credits, t.amount, refunded)
     due = target - t.credits_revoked
@@ -83,7 +85,7 @@ async def settle(tx: Effects, t: Transaction, *, admin_chat_id: int) -> None:
     await transactions.set_revoked(tx.conn, t.id, credits_revoked=target, shortfall=shortfall, status=status)
     await tx.send("sendMessage", user.telegram_id, parse_mode=texts_billing.PARSE_MODE,
                   text=texts_billing.refunded_credits(refunded - _refunded_before(t), t.currency,
-                                                      take, balance))
+                                                      take, balance, lang=lang))
     if shortfall:
         await event_log.alert(tx, admin_chat_id, texts_billing.shortfall_alert(
             user.display_name, user.telegram_id, shortfall, t.id))

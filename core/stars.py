@@ -4,7 +4,8 @@ The invoice's payload names the pending transaction (``tx:<id>``), which fixed
 the price when the invoice was sent. The pre-checkout query is answered from
 the database alone, so the answer leaves right after the job's commit, well
 within Telegram's 10 seconds: the product must still be on sale at the same
-price, the invoice still open, the user not banned. ``successful_payment``
+price, the invoice still open, the user not banned. A refusal is plain text
+(Telegram does not parse it) in the user's language. ``successful_payment``
 grants with the key ``stars:<telegram_payment_charge_id>``.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from core import catalog, event_log, texts_billing, transactions, users
+from core import catalog, event_log, i18n, texts_billing, transactions, users
 from core.catalog import Product
 from core.effects import Effects
 from core.grants import grant
@@ -39,14 +40,16 @@ def parse_payload(payload: object) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
-async def send_invoice(tx: Effects, user: User, product: Product) -> Transaction | None:
+async def send_invoice(
+    tx: Effects, user: User, product: Product, *, lang: str = i18n.DEFAULT,
+) -> Transaction | None:
     t = await transactions.open_pending(tx.conn, user_id=user.id, product=product, rail=Rail.STARS,
                                         kind=Kind.PURCHASE, key=f"invoice:{tx.cause}")
     if t is None:
         return None
     await tx.send(
         "sendInvoice", user.telegram_id,
-        title=product.name[:32], description=texts_billing.invoice_description(product),
+        title=product.name[:32], description=texts_billing.invoice_description(product, lang=lang),
         payload=invoice_payload(t.id), currency=CURRENCY,
         prices=[{"label": product.name[:32], "amount": t.amount}],
     )
@@ -57,20 +60,23 @@ async def refusal(conn: asyncpg.Connection, query: Mapping[str, Any]) -> str | N
     """Why this pre-checkout query must be refused, or None to accept it."""
     sender = query.get("from") or {}
     owner = await conn.fetchrow(q("user_ban_state"), sender.get("id"))
+    # A payer we do not know still reads the refusal in their Telegram language.
+    lang = i18n.negotiate(owner["language"] if owner else None,
+                          owner["language_code"] if owner else sender.get("language_code"))
     transaction_id = parse_payload(query.get("invoice_payload"))
     t = await transactions.get(conn, transaction_id) if transaction_id is not None else None
     if t is None or t.rail != Rail.STARS.value or owner is None or t.user_id != owner["id"]:
-        return texts_billing.precheckout_refused_invoice()
+        return texts_billing.precheckout_refused_invoice(lang=lang)
     if owner["is_banned"]:
-        return texts_billing.precheckout_refused_user()
+        return texts_billing.precheckout_refused_user(lang=lang)
     if t.status is not Status.PENDING:
-        return texts_billing.precheckout_refused_invoice()
+        return texts_billing.precheckout_refused_invoice(lang=lang)
     product = await catalog.by_id(conn, t.product_id) if t.product_id is not None else None
     if product is None or not product.active or not product.sold_on(Rail.STARS):
-        return texts_billing.precheckout_refused_product()
+        return texts_billing.precheckout_refused_product(lang=lang)
     if (product.stars_amount != t.amount or query.get("total_amount") != t.amount
             or query.get("currency") != CURRENCY):
-        return texts_billing.precheckout_refused_price()
+        return texts_billing.precheckout_refused_price(lang=lang)
     return None
 
 

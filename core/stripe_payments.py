@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core import event_log, recharges, texts_billing, transactions, users
+from core import event_log, language, recharges, texts_billing, transactions, users
 from core.catalog import by_id
 from core.effects import Effects
 from core.event_log import Handled
 from core.grants import grant
 from core.queries import q
 from core.rails import Rail
+from core.texts_billing import Reason
 from core.transactions import Kind, Status, Transaction
 
 
@@ -78,7 +79,8 @@ async def on_session_completed(
         if t.user_id is not None and t.status is Status.PENDING:
             user = await users.get(tx.conn, t.user_id)
             assert user is not None
-            await tx.send("sendMessage", user.telegram_id, text=texts_billing.payment_processing())
+            lang = await language.of_telegram_id(tx.conn, user.telegram_id)
+            await tx.send("sendMessage", user.telegram_id, text=texts_billing.payment_processing(lang=lang))
         return event_log.applied("awaiting a delayed payment", user_id=t.user_id, transaction_id=t.id)
     granted = await grant(tx, t, key=f"stripe:{t.external_id}", admin_chat_id=admin_chat_id)
     return event_log.applied(None if granted else "granted before", user_id=t.user_id, transaction_id=t.id)
@@ -92,9 +94,10 @@ async def fail_checkout(tx: Effects, t: Transaction, reason: str | None) -> None
     user = await users.get(tx.conn, t.user_id)
     product = await by_id(tx.conn, t.product_id) if t.product_id is not None else None
     assert user is not None
+    lang = await language.of_telegram_id(tx.conn, user.telegram_id)
+    retry = texts_billing.retry_keyboard(product.code, lang=lang) if product is not None else None
     await tx.send("sendMessage", user.telegram_id, parse_mode=texts_billing.PARSE_MODE,
-                  text=texts_billing.payment_failed(reason),
-                  reply_markup=texts_billing.retry_keyboard(product.code) if product is not None else None)
+                  text=texts_billing.payment_failed(reason, lang=lang), reply_markup=retry)
 
 
 async def on_session_async_failed(tx: Effects, session: Mapping[str, Any]) -> Handled:
@@ -102,7 +105,7 @@ async def on_session_async_failed(tx: Effects, session: Mapping[str, Any]) -> Ha
     if found is None:
         return event_log.unmatched("no purchase matches this Checkout session")
     t = await _link_session(tx, await transactions.lock_with_user(tx.conn, found), session)
-    await fail_checkout(tx, t, "the bank did not confirm the payment")
+    await fail_checkout(tx, t, Reason.BANK_UNCONFIRMED)
     return event_log.applied(user_id=t.user_id, transaction_id=t.id)
 
 
@@ -138,7 +141,7 @@ async def on_intent_failed(tx: Effects, intent: Mapping[str, Any], *, admin_chat
     t = await transactions.lock_with_user(tx.conn, found)
     reason = _failure_message(intent)
     if t.kind is Kind.AUTO_RECHARGE:
-        await recharges.failed(tx, t, reason or "the card was declined", payment_intent=_str(intent, "id"))
+        await recharges.failed(tx, t, reason or Reason.CARD_DECLINED, payment_intent=_str(intent, "id"))
     else:
         await fail_checkout(tx, t, reason)
     return event_log.applied(user_id=t.user_id, transaction_id=t.id)

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from core import catalog, event_log, ledger, passes, texts_billing, transactions, users
+from core import catalog, event_log, language, ledger, passes, texts_billing, transactions, users
 from core.effects import Effects
 from core.event_log import Event, Handled
 from core.grants import Notice, grant
@@ -158,18 +158,19 @@ async def on_subscription_changed(tx: Effects, event: Event, *, deleted: bool) -
                           _ts(sub.get("canceled_at")) or (event.created if deleted else None), event.created)
     user = await users.get(tx.conn, user_id)
     assert user is not None
+    lang = await language.of_telegram_id(tx.conn, user.telegram_id)
     before = existing.status if existing is not None else None
     text: str | None = None
     if deleted and before != "canceled":
         paid_until = max(end or event.created, event.created)
         change = await passes.shorten(tx.conn, user_id, until=paid_until, reason="subscription_canceled",
                                       key=f"stripe:{sub_id}:canceled")
-        text = texts_billing.subscription_canceled(change.expires_at if change.expires_at
-                                                   and change.expires_at > event.created else None)
+        still = change.expires_at if change.expires_at and change.expires_at > event.created else None
+        text = texts_billing.subscription_canceled(still, lang=lang)
     elif status == "past_due" and before != "past_due":
-        text = texts_billing.subscription_past_due()
+        text = texts_billing.subscription_past_due(lang=lang)
     elif ending and not (existing is not None and existing.cancel_at_period_end):
-        text = texts_billing.subscription_ends(end)
+        text = texts_billing.subscription_ends(end, lang=lang)
     if text is not None:
         await tx.send("sendMessage", user.telegram_id, text=text, parse_mode=texts_billing.PARSE_MODE)
     return event_log.applied(f"subscription {status}", user_id=user_id)

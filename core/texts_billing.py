@@ -1,13 +1,32 @@
-"""Texts and keyboards of buying, billing and history. HTML parse mode; user data escaped."""
+"""Texts and keyboards of buying, billing and history, from the message catalogs (:mod:`core.i18n`).
+
+Every user-facing function takes ``lang`` (a catalog language, English by
+default), like :mod:`core.texts`. The result is HTML (``PARSE_MODE``), with
+names and reasons escaped. Some texts are read as plain text and hold no
+markup: button labels, the Stars invoice description and pre-checkout refusals
+(Telegram never parses them), and the notices some callers send without a parse
+mode (checkout unavailable, payment processing, the billing portal, the CSV
+export). Product names are the operator's data and shown as written.
+
+Prices read the same in every language (:func:`money`: ``$9.99``, ``⭐ 500``);
+dates name the month in the user's language (:func:`when`).
+
+The alerts for operators in the admin group (disputes, refund shortfalls,
+unmatched payments; at the end of this module) stay English, as in
+:mod:`core.texts`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from html import escape
 
+from core import texts
 from core.catalog import Badge, Kind, Product
 from core.history import Entry, Summary
+from core.i18n import DEFAULT, Html, catalogs, label, t
 from core.rails import Rail
 
 PARSE_MODE = "HTML"
@@ -16,14 +35,35 @@ _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 #: Currencies Stripe counts in whole units (no cents).
 _ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
                            "vnd", "vuv", "xaf", "xof", "xpf"})
-_BADGES = {Badge.POPULAR: "🔥 Most popular", Badge.BEST_VALUE: "💎 Best value"}
+_BADGES = {Badge.POPULAR: "badge_popular", Badge.BEST_VALUE: "badge_best_value"}
 _BADGE_ICONS = {Badge.POPULAR: "🔥 ", Badge.BEST_VALUE: "💎 "}
+#: Ledger and pass reasons /history names in words (``history_reason_<reason>``); others
+#: show as stored, underscores as spaces.
+_HISTORY_REASONS = frozenset({
+    "purchase", "auto_recharge", "message", "refund", "signup_bonus", "relay_failed_refund", "renewal",
+    "subscription_canceled", "tutorial_bonus", "reset",
+})
 
 Keyboard = dict[str, object]
 
 
-def credits_word(n: int) -> str:
-    return f"{n} credit" if n == 1 else f"{n} credits"
+class Reason(StrEnum):
+    """Why a payment failed, in the bot's own words.
+
+    The English value is what the transaction records for operators; the user
+    reads it in their language (``reason_<name>``). A reason Stripe gives (a
+    decline message) is shown as Stripe wrote it.
+    """
+
+    BANK_UNCONFIRMED = "the bank did not confirm the payment"
+    CARD_DECLINED = "the card was declined"
+    NO_SAVED_CARD = "there is no saved card to charge."
+    NOT_MADE = "the payment could not be made."
+    NEEDS_CONFIRMATION = "the bank asked for a confirmation that cannot be given automatically."
+
+
+def credits_word(n: int, *, lang: str = DEFAULT) -> Html:
+    return texts.credits_word(n, lang=lang)
 
 
 def money(amount: int, currency: str) -> str:
@@ -36,264 +76,363 @@ def money(amount: int, currency: str) -> str:
     return f"{symbol}{value}" if symbol else f"{value} {c.upper()}"
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+def _date(key: str, moment: datetime, lang: str) -> Html:
+    months = catalogs().get(lang, "months_short").split()
+    return t(lang, key, day=f"{moment.day:02d}", month=months[moment.month - 1], year=moment.year,
+             time=f"{moment.hour:02d}:{moment.minute:02d}")
+
+
+def when(moment: datetime, *, lang: str = DEFAULT) -> Html:
+    """``24 Nov 2026, 10:00 UTC``, the month in ``lang``."""
+    return _date("date_time", moment, lang)
+
+
+def reason_text(reason: str, *, lang: str = DEFAULT) -> str:
+    """A failure reason to show: the bot's own in ``lang``, Stripe's as it is (plain text)."""
+    try:
+        known = Reason(reason)
+    except ValueError:
+        return reason
+    return label(lang, f"reason_{known.name.lower()}")
 
 
 def _keyboard(rows: Sequence[Sequence[dict[str, str]]]) -> Keyboard:
     return {"inline_keyboard": [list(row) for row in rows]}
 
 
-def _what(p: Product) -> str:
+def _what(p: Product, lang: str) -> Html:
     if p.kind is Kind.PASS:
-        days = p.pass_days or 0
-        period = "day" if days == 1 else f"{days} days"
-        return f"unlimited messages for {period}" + (", renews automatically" if p.recurring else "")
-    return f"{credits_word(p.credits)} for messages"
+        return t(lang, "product_pass_recurring" if p.recurring else "product_pass", count=p.pass_days or 0)
+    return t(lang, "product_credits", credits=credits_word(p.credits, lang=lang))
 
 
-def _stripe_price(p: Product) -> str:
+def _stripe_price(p: Product, lang: str) -> str:
     assert p.stripe_amount is not None
     assert p.stripe_currency is not None
     price = money(p.stripe_amount, p.stripe_currency)
     interval = p.subscription_interval
-    return f"{price}/{interval}" if interval else price
+    return label(lang, f"price_per_{interval}", price=price) if interval else price
 
 
 # --- the catalog ---
 
-def catalog(products: Sequence[Product], rails: Sequence[Rail], *, balance: int, cost: int) -> str:
-    lines = ["<b>Top up</b>", f"Balance: <b>{credits_word(balance)}</b> · one message costs "
-             f"{credits_word(cost)}.", ""]
+def catalog(
+    products: Sequence[Product], rails: Sequence[Rail], *, balance: int, cost: int, lang: str = DEFAULT,
+) -> str:
+    lines = [t(lang, "buy_title"), t(lang, "buy_balance", balance=credits_word(balance, lang=lang),
+                                    cost=credits_word(cost, lang=lang)), ""]
     for p in products:
         prices = []
         if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
-            prices.append(_stripe_price(p))
+            prices.append(_stripe_price(p, lang))
         if Rail.STARS in rails and p.sold_on(Rail.STARS):
             assert p.stars_amount is not None
             prices.append(money(p.stars_amount, "XTR"))
         if not prices:
             continue
-        badge = f" · {_BADGES[p.badge]}" if p.badge else ""
-        lines.append(f"• <b>{escape(p.name)}</b> — {' · '.join(prices)}{badge}\n  <i>{_what(p)}</i>")
+        badge = Html(f" · {t(lang, _BADGES[p.badge])}") if p.badge else ""
+        lines.append(t(lang, "buy_product", name=p.name, prices=" · ".join(prices), badge=badge,
+                       what=_what(p, lang)))
     lines += ["", "/terms · /paysupport"]
     return "\n".join(lines)
 
 
-def catalog_keyboard(products: Sequence[Product], rails: Sequence[Rail]) -> Keyboard:
+def catalog_keyboard(products: Sequence[Product], rails: Sequence[Rail], *, lang: str = DEFAULT) -> Keyboard:
     """One row per product: the card price and the Stars price, each straight to payment."""
     rows = []
     for p in products:
         icon = _BADGE_ICONS.get(p.badge, "") if p.badge else ""
         row = []
         if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
-            label = f"{icon}{p.name} · {_stripe_price(p)}"
-            row.append({"text": label, "callback_data": f"pay:stripe:{p.code}"})
+            text = f"{icon}{p.name} · {_stripe_price(p, lang)}"
+            row.append({"text": text, "callback_data": f"pay:stripe:{p.code}"})
         if Rail.STARS in rails and p.sold_on(Rail.STARS):
             assert p.stars_amount is not None
-            label = money(p.stars_amount, "XTR")
-            row.append({"text": label if row else f"{icon}{p.name} · {label}",
+            text = money(p.stars_amount, "XTR")
+            row.append({"text": text if row else f"{icon}{p.name} · {text}",
                         "callback_data": f"pay:stars:{p.code}"})
         if row:
             rows.append(row)
     return _keyboard(rows)
 
 
-def choose_rail(p: Product) -> str:
-    return f"How would you like to pay for <b>{escape(p.name)}</b>?"
+def choose_rail(p: Product, *, lang: str = DEFAULT) -> str:
+    return t(lang, "choose_rail", name=p.name)
 
 
-def choose_rail_keyboard(p: Product, rails: Sequence[Rail]) -> Keyboard:
+def choose_rail_keyboard(p: Product, rails: Sequence[Rail], *, lang: str = DEFAULT) -> Keyboard:
     row = []
     if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
-        row.append({"text": f"💳 Card · {_stripe_price(p)}", "callback_data": f"pay:stripe:{p.code}"})
+        row.append({"text": label(lang, "btn_pay_card", price=_stripe_price(p, lang)),
+                    "callback_data": f"pay:stripe:{p.code}"})
     if Rail.STARS in rails and p.sold_on(Rail.STARS):
         assert p.stars_amount is not None
-        row.append({"text": f"Telegram Stars · {money(p.stars_amount, 'XTR')}",
+        row.append({"text": label(lang, "btn_pay_stars", price=money(p.stars_amount, "XTR")),
                     "callback_data": f"pay:stars:{p.code}"})
     return _keyboard([row])
 
 
-def not_for_sale() -> str:
-    return "This product is not available right now. See /buy for what is."
+def not_for_sale(*, lang: str = DEFAULT) -> str:
+    return t(lang, "not_for_sale")
 
 
-def no_rail() -> str:
-    return "Payments are not available right now. Please try again later."
+def no_rail(*, lang: str = DEFAULT) -> str:
+    return t(lang, "payments_unavailable")
 
 
-def cannot_buy() -> str:
-    return "Purchases are not available for your account."
+def cannot_buy(*, lang: str = DEFAULT) -> str:
+    return t(lang, "cannot_buy")
 
 
 # --- Stripe checkout ---
 
-def checkout_link(name: str, amount: int, currency: str, *, subscription: bool) -> str:
-    what = "Subscribe to" if subscription else "Pay for"
-    return (f"💳 {what} <b>{escape(name)}</b>: {money(amount, currency)}\n"
-            "Tap the button to pay securely with Stripe. Your credits appear here as soon as "
-            "the payment is confirmed.")
+def checkout_link(name: str, amount: int, currency: str, *, subscription: bool, lang: str = DEFAULT) -> str:
+    return t(lang, "checkout_subscribe" if subscription else "checkout_pay", name=name,
+             price=money(amount, currency))
 
 
-def link_keyboard(label: str, url: str) -> Keyboard:
-    return _keyboard([[{"text": label, "url": url}]])
+def checkout_keyboard(amount: int, currency: str, url: str, *, lang: str = DEFAULT) -> Keyboard:
+    return link_keyboard(label(lang, "btn_pay", price=money(amount, currency)), url)
 
 
-def retry_keyboard(product_code: str) -> Keyboard:
-    return _keyboard([[{"text": "Try again", "callback_data": f"buy:{product_code}"}]])
+def link_keyboard(text: str, url: str) -> Keyboard:
+    return _keyboard([[{"text": text, "url": url}]])
 
 
-def payment_failed(reason: str | None) -> str:
-    why = f": {escape(reason)}" if reason else "."
-    return f"❌ Your payment did not go through{why}\nNothing was charged. You can try again."
+def retry_keyboard(product_code: str, *, lang: str = DEFAULT) -> Keyboard:
+    return _keyboard([[{"text": label(lang, "btn_try_again"), "callback_data": f"buy:{product_code}"}]])
 
 
-def checkout_unavailable() -> str:
-    return "We could not start the payment right now. Nothing was charged; please try again later."
+def payment_failed(reason: str | None, *, lang: str = DEFAULT) -> str:
+    if not reason:
+        return t(lang, "card_payment_failed")
+    return t(lang, "card_payment_failed_reason", reason=reason_text(reason, lang=lang))
 
 
-# --- Stars ---
-
-def invoice_description(p: Product) -> str:
-    return f"{p.name}: {_what(p)}."[:255]
-
-
-def precheckout_refused_price() -> str:
-    return "The price has changed since this invoice was sent. Please choose again from /buy."
+def checkout_unavailable(*, lang: str = DEFAULT) -> str:
+    """Plain text."""
+    return t(lang, "checkout_unavailable")
 
 
-def precheckout_refused_product() -> str:
-    return "This product is no longer available. See /buy for what is."
+# --- Stars (plain text: Telegram does not parse these) ---
+
+def invoice_description(p: Product, *, lang: str = DEFAULT) -> str:
+    return label(lang, "invoice_description", name=p.name, what=_what(p, lang))[:255]
 
 
-def precheckout_refused_invoice() -> str:
-    return "This invoice was paid already or has expired. Please choose again from /buy."
+def precheckout_refused_price(*, lang: str = DEFAULT) -> str:
+    return label(lang, "precheckout_price_changed")
 
 
-def precheckout_refused_user() -> str:
-    return "Purchases are not available for your account."
+def precheckout_refused_product(*, lang: str = DEFAULT) -> str:
+    return label(lang, "precheckout_product_gone")
+
+
+def precheckout_refused_invoice(*, lang: str = DEFAULT) -> str:
+    return label(lang, "precheckout_invoice_closed")
+
+
+def precheckout_refused_user(*, lang: str = DEFAULT) -> str:
+    return label(lang, "cannot_buy")
 
 
 # --- grants and refunds ---
 
-def credits_granted(credits: int, balance: int) -> str:
-    return f"✅ Payment received: <b>+{credits_word(credits)}</b>. Balance: <b>{credits_word(balance)}</b>."
+def unnamed_purchase(*, lang: str = DEFAULT) -> str:
+    """What a grant is called when its product is gone."""
+    return label(lang, "purchase_unnamed")
 
 
-def pass_granted(name: str, until: datetime) -> str:
-    return f"✅ Payment received: <b>{escape(name)}</b> active until {when(until)}."
+def credits_granted(credits: int, balance: int, *, lang: str = DEFAULT) -> str:
+    return t(lang, "credits_granted", credits=credits_word(credits, lang=lang),
+             balance=credits_word(balance, lang=lang))
 
 
-def auto_recharged(credits: int, amount: int, currency: str, balance: int) -> str:
-    return (f"🔄 Auto-recharge: <b>+{credits_word(credits)}</b> for {money(amount, currency)} on your "
-            f"saved card. Balance: <b>{credits_word(balance)}</b>.")
+def pass_granted(name: str, until: datetime, *, lang: str = DEFAULT) -> str:
+    return t(lang, "pass_granted", name=name, until=when(until, lang=lang))
 
 
-def refunded_credits(amount: int, currency: str, removed: int, balance: int) -> str:
-    return (f"↩️ A refund of {money(amount, currency)} was made: {credits_word(removed)} removed. "
-            f"Balance: <b>{credits_word(balance)}</b>.")
+def auto_recharged(credits: int, amount: int, currency: str, balance: int, *, lang: str = DEFAULT) -> str:
+    return t(lang, "auto_recharged", credits=credits_word(credits, lang=lang), price=money(amount, currency),
+             balance=credits_word(balance, lang=lang))
 
 
-def refunded_pass(amount: int, currency: str, until: datetime | None) -> str:
-    rest = f"Your pass now ends {when(until)}." if until else "Your pass has ended."
-    return f"↩️ A refund of {money(amount, currency)} was made. {rest}"
+def refunded_credits(amount: int, currency: str, removed: int, balance: int, *, lang: str = DEFAULT) -> str:
+    return t(lang, "refunded_credits", amount=money(amount, currency),
+             removed=credits_word(removed, lang=lang), balance=credits_word(balance, lang=lang))
 
 
-def payment_processing() -> str:
-    return "⏳ Your payment is being processed. Your credits appear here as soon as it is confirmed."
+def refunded_pass(amount: int, currency: str, until: datetime | None, *, lang: str = DEFAULT) -> str:
+    if until is None:
+        return t(lang, "refunded_pass_ended", amount=money(amount, currency))
+    return t(lang, "refunded_pass", amount=money(amount, currency), until=when(until, lang=lang))
+
+
+def payment_processing(*, lang: str = DEFAULT) -> str:
+    """Plain text."""
+    return t(lang, "payment_processing")
 
 
 # --- subscriptions ---
 
-def subscription_renewed(name: str, until: datetime) -> str:
-    return f"🔁 <b>{escape(name)}</b> renewed: active until {when(until)}."
+def subscription_renewed(name: str, until: datetime, *, lang: str = DEFAULT) -> str:
+    return t(lang, "subscription_renewed", name=name, until=when(until, lang=lang))
 
 
-def subscription_canceled(until: datetime | None) -> str:
-    rest = f" Your pass stays active until {when(until)}." if until else ""
-    return f"Your subscription was canceled.{rest}"
+def subscription_canceled(until: datetime | None, *, lang: str = DEFAULT) -> str:
+    if until is None:
+        return t(lang, "subscription_canceled")
+    return t(lang, "subscription_canceled_until", until=when(until, lang=lang))
 
 
-def subscription_past_due() -> str:
-    return ("⚠️ We could not renew your subscription: the payment failed. Update your card with "
-            "/billing to keep your pass.")
+def subscription_past_due(*, lang: str = DEFAULT) -> str:
+    return t(lang, "subscription_past_due")
 
 
-def subscription_ends(until: datetime | None) -> str:
-    rest = f" on {when(until)}" if until else ""
-    return f"Your subscription will not renew; your pass ends{rest}."
+def subscription_ends(until: datetime | None, *, lang: str = DEFAULT) -> str:
+    if until is None:
+        return t(lang, "subscription_ends")
+    return t(lang, "subscription_ends_on", until=when(until, lang=lang))
 
 
 # --- /billing ---
 
-def billing_portal() -> str:
-    return "Manage your cards, receipts and subscription in the billing portal:"
+def billing_portal(*, lang: str = DEFAULT) -> str:
+    """Plain text."""
+    return t(lang, "billing_portal")
 
 
-def billing_unavailable() -> str:
-    return "The billing portal is not available right now. Please try again later."
+def portal_keyboard(url: str, *, lang: str = DEFAULT) -> Keyboard:
+    return link_keyboard(label(lang, "btn_billing_portal"), url)
+
+
+def billing_unavailable(*, lang: str = DEFAULT) -> str:
+    """Plain text."""
+    return t(lang, "billing_unavailable")
 
 
 # --- auto-recharge ---
 
-def auto_recharge_status(enabled: bool, threshold: int | None, product: Product | None) -> str:
+def auto_recharge_status(
+    enabled: bool, threshold: int | None, product: Product | None, *, lang: str = DEFAULT,
+) -> str:
     if enabled and threshold is not None and product is not None:
-        head = (f"🔄 Auto-recharge is <b>on</b>: when your balance drops below "
-                f"{credits_word(threshold)}, we buy <b>{escape(product.name)}</b> with your saved card.")
+        head = t(lang, "auto_recharge_on", threshold=credits_word(threshold, lang=lang), name=product.name)
     else:
-        head = "🔄 Auto-recharge is <b>off</b>."
-    return (f"{head}\n\nChoose a pack to turn it on, or turn it off. It uses the card of your last "
-            "card payment; you can also write /autorecharge pack25 5 (pack, threshold) or "
-            "/autorecharge off.")
+        head = t(lang, "auto_recharge_off")
+    return f"{head}\n\n{t(lang, 'auto_recharge_help')}"
 
 
-def auto_recharge_keyboard(products: Sequence[Product], enabled: bool) -> Keyboard:
+def auto_recharge_keyboard(products: Sequence[Product], enabled: bool, *, lang: str = DEFAULT) -> Keyboard:
     packs = [{"text": p.name, "callback_data": f"ar:p:{p.code}"} for p in products]
     rows = [packs[i : i + 2] for i in range(0, len(packs), 2)]
     if enabled:
-        rows.append([{"text": "Turn off", "callback_data": "ar:off"}])
+        rows.append([{"text": label(lang, "btn_auto_recharge_off"), "callback_data": "ar:off"}])
     return _keyboard(rows)
 
 
-def auto_recharge_threshold(product: Product) -> str:
-    return f"Buy <b>{escape(product.name)}</b> when the balance drops below:"
+def auto_recharge_threshold(product: Product, *, lang: str = DEFAULT) -> str:
+    return t(lang, "auto_recharge_threshold", name=product.name)
 
 
-def auto_recharge_threshold_keyboard(product: Product, thresholds: Sequence[int]) -> Keyboard:
-    return _keyboard([[{"text": credits_word(t), "callback_data": f"ar:on:{product.code}:{t}"}
-                       for t in thresholds]])
+def auto_recharge_threshold_keyboard(
+    product: Product, thresholds: Sequence[int], *, lang: str = DEFAULT,
+) -> Keyboard:
+    return _keyboard([[{"text": str(credits_word(n, lang=lang)), "callback_data": f"ar:on:{product.code}:{n}"}
+                       for n in thresholds]])
 
 
-def auto_recharge_needs_card() -> str:
-    return ("Auto-recharge charges the card you paid with. Buy a pack by card first (/buy), "
-            "then turn it on.")
+def auto_recharge_needs_card(*, lang: str = DEFAULT) -> str:
+    return t(lang, "auto_recharge_needs_card")
 
 
-def auto_recharge_failed(reason: str) -> str:
-    return (f"⚠️ Auto-recharge failed: {escape(reason)}\nIt is now turned off. Top up with /buy, "
-            "and turn it on again with /autorecharge.")
+def auto_recharge_failed(reason: str, *, lang: str = DEFAULT) -> str:
+    return t(lang, "auto_recharge_stopped", reason=reason_text(reason, lang=lang))
 
 
 # --- policies ---
 
-def terms(custom: str) -> str:
-    if custom:
-        return escape(custom)
-    return ("<b>Terms</b>\nCredits and passes pay for messages to our team through this bot. "
-            "Credits do not expire and are not money; a pass gives unlimited messages until it ends. "
-            "Payments by card go through Stripe, payments in Stars through Telegram. "
-            "Refunded payments take back what they bought. Questions about a payment: /paysupport.")
+def terms(custom: str, *, lang: str = DEFAULT) -> str:
+    """The operator's terms as written (escaped), else the default in ``lang``."""
+    return escape(custom) if custom else t(lang, "terms")
 
 
-def paysupport(custom: str) -> str:
-    if custom:
-        return escape(custom)
-    return ("<b>Payment support</b>\nA problem with a payment? Write your question here, starting "
-            "with \"Payment:\", and include the date and amount; our team answers in this chat. "
-            "Your purchases are listed in /history.")
+def paysupport(custom: str, *, lang: str = DEFAULT) -> str:
+    return escape(custom) if custom else t(lang, "paysupport")
 
 
-# --- operators ---
+# --- /history ---
+
+def _reason(reason: str, lang: str) -> str:
+    if reason in _HISTORY_REASONS:
+        return label(lang, f"history_reason_{reason}")
+    return reason.replace("_", " ")
+
+
+def _duration(seconds: int, lang: str) -> Html:
+    sign = "+" if seconds > 0 else "−"
+    days, rest = divmod(abs(seconds), 86400)
+    if days:
+        hours = f" {t(lang, 'history_hours', count=rest // 3600)}" if rest >= 3600 else ""
+        return Html(f"{sign}{t(lang, 'history_days', count=days)}{hours}")
+    if rest >= 3600:
+        return Html(f"{sign}{t(lang, 'history_hours', count=max(rest // 3600, 1))}")
+    return Html(f"{sign}{t(lang, 'history_minutes', count=max(rest // 60, 1))}")
+
+
+def history_line(e: Entry, *, lang: str = DEFAULT) -> str:
+    what = _reason(e.reason, lang)
+    if e.amount is not None and e.currency and e.reason in ("purchase", "auto_recharge", "renewal", "refund"):
+        what += f" ({money(e.amount, e.currency)})"
+    stamp = _date("date_short_time", e.at, lang)
+    if e.kind == "pass":
+        return t(lang, "history_line_pass", stamp=stamp, change=_duration(e.change, lang), what=what)
+    sign = "+" if e.change > 0 else "−"
+    change = Html(f"{sign}{credits_word(abs(e.change), lang=lang)}")
+    return t(lang, "history_line_credits", stamp=stamp, change=change, what=what, balance=e.balance_after)
+
+
+def history(s: Summary, entries: Sequence[Entry], number: int, *, lang: str = DEFAULT) -> str:
+    paid = " · ".join(money(amount, currency) for currency, amount in s.paid if amount)
+    balance = credits_word(s.balance, lang=lang)
+    per_day = f"{s.messages_per_day:.1f}".replace(".", catalogs().get(lang, "decimal_mark"))
+    lines = [
+        t(lang, "history_title"),
+        t(lang, "history_balance_pass", balance=balance, until=when(s.pass_until, lang=lang)) if s.pass_until
+        else t(lang, "history_balance", balance=balance),
+        t(lang, "history_credits", bought=s.credits_bought, spent=s.credits_spent),
+        t(lang, "history_paid", paid=paid or t(lang, "history_paid_nothing")),
+        t(lang, "history_messages", sent=s.messages_sent, per_day=per_day,
+          since=_date("date", s.since, lang)),
+        "",
+        t(lang, "history_entries", page=number + 1) if entries else t(lang, "history_empty"),
+    ]
+    lines += [history_line(e, lang=lang) for e in entries]
+    return "\n".join(lines)
+
+
+def history_keyboard(number: int, has_more: bool, *, lang: str = DEFAULT) -> Keyboard:
+    nav = []
+    if number > 0:
+        nav.append({"text": label(lang, "btn_history_newer"), "callback_data": f"hist:{number - 1}"})
+    if has_more:
+        nav.append({"text": label(lang, "btn_history_older"), "callback_data": f"hist:{number + 1}"})
+    rows = [nav] if nav else []
+    rows.append([{"text": label(lang, "btn_history_csv"), "callback_data": "hist:csv"}])
+    return _keyboard(rows)
+
+
+def history_export_caption(*, lang: str = DEFAULT) -> str:
+    """Plain text (a document's caption)."""
+    return label(lang, "history_export_caption")
+
+
+def history_export_started(*, lang: str = DEFAULT) -> str:
+    """Plain text as a button's answer, the same as HTML."""
+    return label(lang, "history_export_started")
+
+
+# --- for operators, in the admin group (English) ---
 
 def dispute_alert(
     name: str, telegram_id: int, amount: int, currency: str, reason: str, tx_id: int | None,
@@ -317,67 +456,3 @@ def unmatched_stars_alert(telegram_id: int, amount: int, charge_id: str) -> str:
     return (f"⚠️ <b>Unmatched Stars payment</b> of {money(amount, 'XTR')} from id <code>{telegram_id}"
             f"</code> (charge <code>{escape(charge_id)}</code>): no open invoice matches. Grant or refund "
             "it by hand.")
-
-
-# --- /history ---
-
-_REASONS = {
-    "purchase": "bought", "auto_recharge": "auto-recharge", "message": "message sent",
-    "refund": "refunded", "signup_bonus": "welcome bonus", "relay_failed_refund": "undelivered, returned",
-    "renewal": "subscription renewed", "subscription_canceled": "subscription canceled",
-}
-
-
-def _duration(seconds: int) -> str:
-    sign = "+" if seconds > 0 else "−"
-    days, rest = divmod(abs(seconds), 86400)
-    if days:
-        return f"{sign}{days} day{'s' if days != 1 else ''}" + (f" {rest // 3600} h" if rest >= 3600 else "")
-    return f"{sign}{max(rest // 3600, 1)} h" if rest >= 3600 else f"{sign}{max(rest // 60, 1)} min"
-
-
-def history_line(e: Entry) -> str:
-    what = _REASONS.get(e.reason, e.reason.replace("_", " "))
-    if e.amount is not None and e.currency and e.reason in ("purchase", "auto_recharge", "renewal", "refund"):
-        what += f" ({money(e.amount, e.currency)})"
-    stamp = e.at.strftime("%d %b %H:%M")
-    if e.kind == "pass":
-        return f"{stamp} · pass {_duration(e.change)} · {escape(what)}"
-    sign = "+" if e.change > 0 else "−"
-    return f"{stamp} · {sign}{credits_word(abs(e.change))} · {escape(what)} · balance {e.balance_after}"
-
-
-def history(s: Summary, entries: Sequence[Entry], number: int) -> str:
-    paid = " · ".join(money(amount, currency) for currency, amount in s.paid if amount) or "nothing yet"
-    lines = [
-        "<b>Your history</b>",
-        f"Balance: <b>{credits_word(s.balance)}</b>"
-        + (f" · pass until {when(s.pass_until)}" if s.pass_until else ""),
-        f"Credits bought: {s.credits_bought} · spent: {s.credits_spent}",
-        f"Paid: {paid}",
-        f"Messages sent: {s.messages_sent} · {s.messages_per_day:.1f} a day since "
-        f"{s.since.strftime('%d %b %Y')}",
-        "",
-        f"<b>Entries</b> (page {number + 1}, newest first)" if entries else "No entries yet.",
-    ]
-    lines += [history_line(e) for e in entries]
-    return "\n".join(lines)
-
-
-def history_keyboard(number: int, has_more: bool) -> Keyboard:
-    nav = []
-    if number > 0:
-        nav.append({"text": "◀ Newer", "callback_data": f"hist:{number - 1}"})
-    if has_more:
-        nav.append({"text": "Older ▶", "callback_data": f"hist:{number + 1}"})
-    rows = [nav] if nav else []
-    rows.append([{"text": "📄 Export CSV", "callback_data": "hist:csv"}])
-    return _keyboard(rows)
-
-
-def history_export_caption() -> str:
-    return "Your full history (amounts in cents; Stars as they are)."
-
-
-def history_export_started() -> str:
-    return "Preparing your CSV export…"

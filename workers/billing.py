@@ -27,18 +27,15 @@ from core import (
 )
 from core.database import connection
 from core.effects import Effects
-from core.errors import PermanentError, RecipientUnavailable, RetryableError
+from core.errors import PermanentError
 from core.jobs import Queue, Task
-from core.limits import Lane
 from core.processed import Source
 from core.rails import bot_link
 from core.stripe_gateway import IntentStatus, NoSavedCard, PaymentDeclined
+from core.texts_billing import Reason
 from workers.runtime import BACKOFF, Container, apply_once
 
 log = structlog.get_logger(__name__)
-
-#: How long an export waits for the user's chat to have a free slot before retrying later.
-EXPORT_MAX_WAIT = 5.0
 
 
 async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
@@ -119,7 +116,7 @@ async def run_auto_recharge(c: Container, transaction_id: int) -> None:
         await apply_once(c, Source.INTERNAL, key, lambda tx: recharges.canceled(tx, t))
         return
     if c.stripe is None or charge.customer_id is None:
-        await fail("there is no saved card to charge.")
+        await fail(Reason.NO_SAVED_CARD)
         return
     try:
         payment = await c.stripe.charge_off_session(
@@ -132,11 +129,11 @@ async def run_auto_recharge(c: Container, transaction_id: int) -> None:
         await fail(str(exc), exc.payment_intent_id)
         return
     except NoSavedCard:
-        await fail("there is no saved card to charge.")
+        await fail(Reason.NO_SAVED_CARD)
         return
     except PermanentError as exc:
         log.error("auto-recharge refused by Stripe", transaction_id=t.id, error=str(exc))
-        await fail("the payment could not be made.")
+        await fail(Reason.NOT_MADE)
         return
     if payment.status is IntentStatus.SUCCEEDED:
         admin = c.settings.admin_group_id
@@ -145,36 +142,30 @@ async def run_auto_recharge(c: Container, transaction_id: int) -> None:
     elif payment.status is IntentStatus.PROCESSING:
         log.info("auto-recharge processing; its payment_intent event settles it", transaction_id=t.id)
     else:
-        await fail("the bank asked for a confirmation that cannot be given automatically.", payment.id)
+        await fail(Reason.NEEDS_CONFIRMATION, payment.id)
 
 
 async def run_export(c: Container, user_id: int, cause: str) -> None:
     """Send the history as a CSV document, once per request.
 
-    Sent through the gateway here rather than the outbox, which has no
-    ``sendDocument`` yet; the processed marker written after the send keeps a
-    retried job from sending it again.
+    The CSV is read first; the outbox row that sends it commits with the
+    request's processed marker, so a retried job sends nothing twice and the
+    delivery holds the document to the user's chat limits like any message.
     """
+    from core import language
+
     async with connection(c.pool) as conn:
         export = await history.export(conn, user_id, cause)
     if export is None:
         return
     telegram_id, document = export
-    wait = await c.limiter.take_within(telegram_id, Lane.NORMAL, EXPORT_MAX_WAIT)
-    if wait > 0:
-        error = RetryableError("the user's chat is at its sending limit")
-        error.retry_after = wait
-        raise error
-    try:
-        await c.gateway.send_document(telegram_id, document, file_name="history.csv",
-                                      caption=texts_billing.history_export_caption())
-    except RecipientUnavailable as exc:
-        log.info("history export not sent: the user cannot be written to", error=str(exc))
 
-    async def done(tx: Effects) -> None:
-        pass
+    async def effects(tx: Effects) -> None:
+        lang = await language.of_telegram_id(tx.conn, telegram_id)
+        await tx.send("sendDocument", telegram_id, document_text=document.decode("utf-8"),
+                      file_name="history.csv", caption=texts_billing.history_export_caption(lang=lang))
 
-    await apply_once(c, Source.INTERNAL, f"export:{cause}", done)
+    await apply_once(c, Source.INTERNAL, f"export:{cause}", effects)
 
 
 def register(app: App, c: Container) -> None:

@@ -88,9 +88,9 @@ WHERE id = $1 AND stripe_customer_id IS NULL
   AND NOT EXISTS (SELECT 1 FROM users WHERE stripe_customer_id = $2);
 
 -- name: checkout_user
-SELECT telegram_id, stripe_customer_id, is_banned,
+SELECT telegram_id, stripe_customer_id, is_banned, language, language_code,
        trim(first_name || ' ' || coalesce(last_name, '')) AS name
 FROM users WHERE id = $1;
 
 -- name: user_ban_state
-SELECT id, is_banned FROM users WHERE telegram_id = $1;
+SELECT id, is_banned, language, language_code FROM users WHERE telegram_id = $1;

@@ -8,22 +8,26 @@ and what the fake Telegram received.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import time
 from datetime import timedelta
 from typing import Any
 
-from core import auto_recharge, ledger
+from core import auto_recharge, language, ledger, texts_billing
 from core.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
 from core.effects import Effects
 from core.fake_stripe import FakeStripe, SentEvent
 from core.processed import Source
 from tests import builders
-from tests.builders import MARIA, Person
+from tests.builders import Person
 from tests.harness import System
+from workers import billing
 from workers.runtime import apply_once
 
+#: Maria with an English Telegram: these tests read the payments texts in English.
+MARIA = dataclasses.replace(builders.MARIA, language_code="en")
 _charge_ids = itertools.count(1)
 
 
@@ -656,9 +660,30 @@ async def test_history_pages_totals_and_csv(system: System) -> None:
 
     await system.write(builders.callback(MARIA, "hist:csv"))
     await system.drain_scheduled(within=15)
+    # Sent through the outbox, as everything else: one row, delivered.
+    [row] = await system.pool.fetch("SELECT * FROM outbox WHERE method = 'sendDocument'")
+    assert (row["chat_id"], row["status"]) == (MARIA.id, "sent")
+    csv_text = row["params"]["document_text"]
+    assert csv_text.startswith("date_utc,type,change,balance_after,")
+    assert csv_text.count("\n") == 1 + 11  # the header; the bonus, the pack, nine messages
     [document] = [m for m in await system.sent(MARIA.id) if m["kind"] == "document"]
-    assert document["kind"] == "document"
-    assert "Your full history" in document["text"]
+    async with system.pool.acquire() as conn:
+        lang = await language.of_telegram_id(conn, MARIA.id)
+    assert document["text"] == texts_billing.history_export_caption(lang=lang)  # in the user's language
+    stored = await system.model.message(MARIA.id, document["message_id"])
+    assert stored is not None
+    assert stored.extra["document"]["file_name"] == "history.csv"
+    assert stored.extra["document"]["file_size"] == len(csv_text.encode("utf-8"))
+    assert row["result"] == {"message_id": document["message_id"]}
+
+    # Exactly once: the same request run again (a retried job) sends nothing more.
+    [job] = await system.pool.fetch(
+        "SELECT args FROM procrastinate_jobs WHERE task_name = 'billing.export_history'")
+    assert system.container is not None
+    await billing.run_export(system.container, job["args"]["user_id"], job["args"]["cause"])
+    await system.drain_scheduled()
+    assert await system.pool.fetchval("SELECT count(*) FROM outbox WHERE method = 'sendDocument'") == 1
+    assert len([m for m in await system.sent(MARIA.id) if m["kind"] == "document"]) == 1
 
 
 async def test_buying_is_refused_to_a_banned_user(system: System) -> None:
@@ -667,6 +692,38 @@ async def test_buying_is_refused_to_a_banned_user(system: System) -> None:
     await system.write(builders.private_text(MARIA, "/buy25"))
     assert (await _texts(system))[-1] == "Purchases are not available for your account."
     assert await system.pool.fetchval("SELECT count(*) FROM transactions") == 0
+
+
+async def test_buying_in_the_users_language(system: System) -> None:
+    """Her Telegram language (pt-br) picks the texts; a language chosen with /language wins over it."""
+    ana = builders.MARIA
+    await system.write(builders.private_text(ana, "/start"), builders.private_text(ana, "/buy"))
+    catalog = (await system.sent(ana.id))[-1]
+    assert catalog["text"].startswith("Recarregar\nSaldo: 3 créditos · cada mensagem custa 1 crédito.")
+    assert "• 25 credits — $9.99 · ⭐ 500 · 🔥 Mais popular\n  25 créditos para mensagens" in catalog["text"]
+    assert "$39.99/mês" in catalog["text"]
+    assert "🔥 25 credits · $9.99" in [b["text"] for b in _buttons(catalog)]
+
+    await system.write(builders.callback(ana, "pay:stripe:pack25"))
+    link = (await system.sent(ana.id))[-1]
+    assert link["text"].startswith("💳 Pagar 25 credits: $9.99\nToque no botão")
+    assert [b["text"] for b in _buttons(link)] == ["Pagar $9.99"]
+    session_id = await system.pool.fetchval("SELECT external_id FROM transactions WHERE rail = 'stripe'")
+    await _pay(system, session_id)
+    assert "✅ Pagamento recebido: +25 créditos. Saldo: 28 créditos." in await _texts(system, ana.id)
+
+    await system.pool.execute("UPDATE users SET language = 'uk' WHERE telegram_id = $1", ana.id)
+    await system.write(builders.callback(ana, "pay:stars:pack10"))
+    invoice = (await system.sent(ana.id))[-1]
+    stored = await system.model.message(ana.id, invoice["message_id"])
+    assert stored is not None
+    assert stored.extra["invoice"]["description"] == "10 credits: 10 кредитів на повідомлення."
+    payload, amount = await _stars_invoice(system)
+    await system.pool.execute("UPDATE products SET stars_amount = 300 WHERE code = 'pack10'")
+    await system.write(_pre_checkout(ana, payload, amount, query_id="9201"))
+    answers = {a.query_id: a for a in await system.model.query_answers()}
+    # Plain text, as Telegram shows it: no markup to parse.
+    assert answers["9201"].text == "Ціна змінилася після надсилання цього рахунку. Виберіть ще раз у /buy."
 
 
 def test_event_fixture_shapes_are_json() -> None:

@@ -20,7 +20,9 @@ PLAIN_KEYS = re.compile(
     r"^(btn_|cmd_|language_name$|decimal_mark$|card_refreshed$|tutorial_skipped$|"
     r"tutorial_bonus_already$|stale_button$|language_unavailable$|menu_pointer_|delivered$|"
     r"held_released$|left_|not_enough_credits$|banned$|unsupported_message$|payments_unavailable$|"
-    r"payment_pending$|credits$|stars_amount$)"
+    r"payment_pending$|credits$|stars_amount$|months_short$|cannot_buy$|checkout_unavailable$|"
+    r"payment_processing$|invoice_description$|precheckout_|billing_portal$|billing_unavailable$|"
+    r"history_export_)"
 )
 REQUIRED_FORMS = {"en": {"one", "other"}, "pt": {"one", "other"}, "es": {"one", "other"},
                   "uk": {"one", "few", "many", "other"}}

@@ -17,11 +17,26 @@ from typing import Any
 
 import pytest
 
-from core import balance_card, bot_commands, i18n, language, low_credit, menus, texts, tutorial
+from core import (
+    auto_recharge,
+    balance_card,
+    bot_commands,
+    i18n,
+    language,
+    low_credit,
+    menus,
+    texts,
+    texts_billing,
+    tutorial,
+)
 from core.balance_card import Pack, Usage
 from core.bot_settings import BotSettings
+from core.catalog import Badge, Kind, Product
+from core.history import Entry, Summary
 from core.ledger import Balance
 from core.profile import Profile
+from core.rails import Rail
+from core.texts_billing import Reason
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 HOSTILE = '<b>Zoë</b> & "Al" *_x_* [y](z) Иван 李 مرحبا'
@@ -32,8 +47,132 @@ PACKS = [Pack("pack10", 10, 499, "usd"), Pack("pack25", 25, 999, "usd"),
 
 def _markup(markup: dict[str, Any]) -> str:
     return "\n".join(
-        " | ".join(f"[{b['text']} → {b['callback_data']}]" for b in row) for row in markup["inline_keyboard"]
+        " | ".join(f"[{b['text']} → {b.get('callback_data') or b['url']}]" for b in row)
+        for row in markup["inline_keyboard"]
     )
+
+
+def _product(code: str, name: str, **changes: object) -> Product:
+    values: dict[str, object] = dict(
+        id=1, code=code, name=name, kind=Kind.CREDITS, credits=0, pass_days=None, recurring=False,
+        stripe_amount=None, stripe_currency="usd", stars_amount=None, active=True, hidden=False, badge=None,
+        sort=0,
+    )
+    values.update(changes)
+    return Product(**values)  # type: ignore[arg-type]
+
+
+PRODUCTS = [
+    _product("pack10", "10 credits", credits=10, stripe_amount=499, stars_amount=250),
+    _product("pack25", "25 credits", credits=25, stripe_amount=999, stars_amount=500, badge=Badge.POPULAR),
+    _product("pack100", "100 credits", credits=100, stripe_amount=2999, stars_amount=1500,
+             badge=Badge.BEST_VALUE),
+    _product("vip", HOSTILE, kind=Kind.CUSTOM, credits=21, stripe_amount=1200, stripe_currency="eur"),
+    _product("pass_day", "Day pass", kind=Kind.PASS, pass_days=1, stars_amount=150),
+    _product("pass_week", "Week pass", kind=Kind.PASS, pass_days=7, stripe_amount=1499, stars_amount=750),
+    _product("pass_month", "Monthly pass", kind=Kind.PASS, pass_days=30, recurring=True,
+             stripe_amount=3999),
+]
+BOTH = (Rail.STRIPE, Rail.STARS)
+UNTIL = NOW + timedelta(days=7)
+ENTRIES = [
+    Entry(NOW, "credits", 25, 28, "purchase", 7, "stripe", 999, "usd", "cs_1"),
+    Entry(NOW - timedelta(hours=1), "credits", -1, 3, "message", None, None, None, None, None),
+    Entry(NOW - timedelta(hours=2), "credits", -22, 4, "refund", 6, "stars", 1500, "XTR", "stx"),
+    Entry(NOW - timedelta(hours=3), "credits", 3, 26, "signup_bonus", None, None, None, None, None),
+    Entry(NOW - timedelta(hours=4), "credits", 2, 23, "relay_failed_refund", None, None, None, None, None),
+    Entry(NOW - timedelta(hours=5), "credits", 2, 21, "tutorial_bonus", None, None, None, None, None),
+    Entry(NOW - timedelta(hours=6), "credits", -4, 19, "reset", None, None, None, None, None),
+    Entry(NOW - timedelta(hours=7), "credits", 5, 23, "auto_recharge", 9, "stripe", 499, "usd", "pi_1"),
+    Entry(NOW - timedelta(days=1), "credits", 10, 18, "operator_gift", None, None, None, None, None),
+    Entry(NOW - timedelta(days=2), "pass", 7 * 86400, None, "purchase", 8, "stars", 750, "XTR", "stx"),
+    Entry(NOW - timedelta(days=3), "pass", 86400 + 3 * 3600, None, "renewal", 10, "stripe", 3999, "usd",
+          "in_1"),
+    Entry(NOW - timedelta(days=4), "pass", -2 * 86400, None, "refund", 8, "stars", 750, "XTR", "stx"),
+    Entry(NOW - timedelta(days=5), "pass", -5 * 3600, None, "subscription_canceled", None, None, None, None,
+          None),
+    Entry(NOW - timedelta(days=6), "pass", -90, None, "refund", 8, "stars", 750, "XTR", "stx"),
+]
+SUMMARY = Summary(balance=28, pass_until=UNTIL, credits_bought=60, credits_spent=32, messages_sent=32,
+                  paid=(("usd", 5497), ("XTR", 750), ("eur", 0)), since=NOW - timedelta(days=9), now=NOW)
+NEWCOMER = Summary(balance=3, pass_until=None, credits_bought=0, credits_spent=0, messages_sent=0, paid=(),
+                   since=NOW, now=NOW)
+
+
+def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
+    tb = texts_billing
+    pack, week, month = PRODUCTS[1], PRODUCTS[5], PRODUCTS[6]
+    yield "billing dates", lambda: "\n".join(
+        tb.when(datetime(2025, m, 4, 9, 5, tzinfo=UTC), lang=lang) for m in range(1, 13))
+    yield "billing catalog", lambda: (tb.catalog(PRODUCTS, BOTH, balance=3, cost=1, lang=lang) + "\n"
+                                      + _markup(tb.catalog_keyboard(PRODUCTS, BOTH, lang=lang)))
+    yield "billing catalog, Stars only", lambda: (
+        tb.catalog(PRODUCTS, (Rail.STARS,), balance=1, cost=2, lang=lang) + "\n"
+        + _markup(tb.catalog_keyboard(PRODUCTS, (Rail.STARS,), lang=lang)))
+    yield "billing choose rail", lambda: (tb.choose_rail(PRODUCTS[3], lang=lang) + "\n"
+                                          + _markup(tb.choose_rail_keyboard(week, BOTH, lang=lang)))
+    yield "billing not for sale", lambda: tb.not_for_sale(lang=lang)
+    yield "billing no rail", lambda: tb.no_rail(lang=lang)
+    yield "billing cannot buy", lambda: tb.cannot_buy(lang=lang)
+    yield "billing checkout", lambda: (
+        tb.checkout_link(HOSTILE, 999, "usd", subscription=False, lang=lang) + "\n"
+        + _markup(tb.checkout_keyboard(999, "usd", "https://checkout.stripe.com/c/pay/cs_1", lang=lang)))
+    yield "billing checkout subscription", lambda: tb.checkout_link(
+        month.name, 3999, "usd", subscription=True, lang=lang)
+    yield "billing payment failed", lambda: (tb.payment_failed(None, lang=lang) + "\n"
+                                             + _markup(tb.retry_keyboard("pack25", lang=lang)))
+    yield "billing payment failed, our reason", lambda: tb.payment_failed(Reason.BANK_UNCONFIRMED, lang=lang)
+    yield "billing payment failed, Stripe's reason", lambda: tb.payment_failed(
+        "Your card has insufficient funds <3", lang=lang)
+    yield "billing checkout unavailable", lambda: tb.checkout_unavailable(lang=lang)
+    yield "billing payment processing", lambda: tb.payment_processing(lang=lang)
+    yield "billing invoice descriptions", lambda: "\n".join(
+        tb.invoice_description(p, lang=lang) for p in PRODUCTS)
+    yield "billing pre-checkout refusals", lambda: "\n".join([
+        tb.precheckout_refused_price(lang=lang), tb.precheckout_refused_product(lang=lang),
+        tb.precheckout_refused_invoice(lang=lang), tb.precheckout_refused_user(lang=lang)])
+    for credits, balance in ((25, 28), (1, 2), (22, 24)):
+        yield f"billing credits granted {credits}", lambda credits=credits, balance=balance: (
+            tb.credits_granted(credits, balance, lang=lang))
+    yield "billing pass granted", lambda: tb.pass_granted(HOSTILE, UNTIL, lang=lang)
+    yield "billing pass granted, product gone", lambda: tb.pass_granted(tb.unnamed_purchase(lang=lang), UNTIL,
+                                                                        lang=lang)
+    yield "billing auto-recharged", lambda: tb.auto_recharged(25, 999, "usd", 26, lang=lang)
+    yield "billing refunded credits", lambda: tb.refunded_credits(999, "usd", 25, 3, lang=lang)
+    yield "billing refunded pass", lambda: tb.refunded_pass(750, "XTR", UNTIL, lang=lang)
+    yield "billing refunded pass, ended", lambda: tb.refunded_pass(750, "XTR", None, lang=lang)
+    yield "billing subscription renewed", lambda: tb.subscription_renewed(month.name, UNTIL, lang=lang)
+    yield "billing subscription canceled", lambda: tb.subscription_canceled(UNTIL, lang=lang)
+    yield "billing subscription canceled, ended", lambda: tb.subscription_canceled(None, lang=lang)
+    yield "billing subscription past due", lambda: tb.subscription_past_due(lang=lang)
+    yield "billing subscription ends", lambda: tb.subscription_ends(UNTIL, lang=lang)
+    yield "billing subscription ends, no date", lambda: tb.subscription_ends(None, lang=lang)
+    portal = "https://billing.stripe.com/p/session/1"
+    yield "billing portal", lambda: (tb.billing_portal(lang=lang) + "\n"
+                                     + _markup(tb.portal_keyboard(portal, lang=lang)))
+    yield "billing portal unavailable", lambda: tb.billing_unavailable(lang=lang)
+    packs = PRODUCTS[:3]
+    yield "auto-recharge on", lambda: (tb.auto_recharge_status(True, 5, pack, lang=lang) + "\n"
+                                       + _markup(tb.auto_recharge_keyboard(packs, True, lang=lang)))
+    yield "auto-recharge off", lambda: (tb.auto_recharge_status(False, None, None, lang=lang) + "\n"
+                                        + _markup(tb.auto_recharge_keyboard(packs, False, lang=lang)))
+    yield "auto-recharge threshold", lambda: (
+        tb.auto_recharge_threshold(pack, lang=lang) + "\n"
+        + _markup(tb.auto_recharge_threshold_keyboard(pack, auto_recharge.THRESHOLDS, lang=lang)))
+    yield "auto-recharge needs a card", lambda: tb.auto_recharge_needs_card(lang=lang)
+    yield "auto-recharge failed, our reasons", lambda: "\n".join(
+        tb.auto_recharge_failed(reason, lang=lang) for reason in Reason)
+    yield "auto-recharge failed, Stripe's reason", lambda: tb.auto_recharge_failed(
+        "Your card was declined.", lang=lang)
+    yield "terms", lambda: tb.terms("", lang=lang)
+    yield "terms, operator's", lambda: tb.terms("Our <rules> & more", lang=lang)
+    yield "paysupport", lambda: tb.paysupport("", lang=lang)
+    yield "history", lambda: (tb.history(SUMMARY, ENTRIES, 1, lang=lang) + "\n"
+                              + _markup(tb.history_keyboard(1, True, lang=lang)))
+    yield "history, nothing yet", lambda: (tb.history(NEWCOMER, [], 0, lang=lang) + "\n"
+                                           + _markup(tb.history_keyboard(0, False, lang=lang)))
+    yield "history export", lambda: "\n".join([tb.history_export_started(lang=lang),
+                                                 tb.history_export_caption(lang=lang)])
 
 
 def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
@@ -106,6 +245,7 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "commands", lambda: "\n".join(
         f"/{c} – {d}" for c, d in bot_commands.commands(
             bot_commands.USER_COMMANDS + bot_commands.ADMIN_COMMANDS, lang))
+    yield from _billing_cases(lang)
 
 
 def render(lang: str) -> str:
