@@ -40,6 +40,9 @@ class RecordingGateway:
     def _sent(self, chat_id: int) -> Sent:
         return Sent(chat_id=chat_id, message_id=next(self._ids))
 
+    async def prepare(self, chat_ids: Sequence[int]) -> None:
+        pass
+
     async def send_message(
         self,
         chat_id: int,

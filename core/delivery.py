@@ -44,6 +44,10 @@ RESERVE_LEAD_SECONDS = 0.7
 MIN_POSTPONE_SECONDS = 0.1
 #: Rows put back are scheduled in jobs this far apart at most.
 SCHEDULE_STEP_SECONDS = 0.5
+#: Sends go out this long after their reserved slot: time to look up their peers.
+SEND_LEAD_SECONDS = 0.05
+#: A send this late for its slot is not made (its row is put back).
+LATE_SECONDS = 0.02
 #: Rows claimed, reserved and marked together.
 BATCH = 200
 
@@ -154,9 +158,17 @@ async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _
     """A chat's calls in order, each at its reserved moment; a flood wait stops the rest."""
     for i, call in enumerate(calls):
         row = call.row
-        delay = start + call.offset - time.monotonic()
+        # A send that waited for its slot goes out a fixed moment after it, the
+        # same in every process, so spacing holds while peers are looked up.
+        delay = start + call.offset + (SEND_LEAD_SECONDS if call.offset > 0 else 0.0) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        elif call.offset > 0 and -delay > LATE_SECONDS:
+            # A slot it had to wait for is one of a budget in full use: sent this
+            # late, it would land among the sends reserved after it and crowd
+            # their second. Put it and the chat's later rows back instead.
+            done.postponed += [(later.row, MIN_POSTPONE_SECONDS) for later in calls[i:]]
+            return
         try:
             result = await _perform(courier, row, call.hints)
         except BotError as exc:
@@ -204,6 +216,8 @@ async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
             hints = relay_delivery.Hints(topic_id=c.open_topic_id, confirmation_reserved=confirm_at >= 0,
                                          confirmation_after=max(confirm_at - offset, 0.0))
             chats[_sequence_of(c.row)].append(_Call(c.row, offset, hints))
+    await courier.gateway.prepare([call.row.chat_id for calls in chats.values() for call in calls]
+                                  + [key for key in chats if key > 0])
     # Different chats go out side by side; within a chat, in order.
     await asyncio.gather(*(_send_chat(courier, start, calls, done) for calls in chats.values()))
     if done.sent:

@@ -33,6 +33,15 @@ class Sent:
 
 
 class TelegramGateway(Protocol):
+    async def prepare(self, chat_ids: Sequence[int]) -> None:
+        """Learn what sending to these chats needs (their peers) ahead of the sends.
+
+        Delivery calls it before it waits for reserved send moments, so a
+        send goes out at its moment rather than a lookup's round trip later.
+        Never raises: the send itself reports what is wrong with a chat.
+        """
+        ...
+
     async def send_message(
         self,
         chat_id: int,

@@ -8,6 +8,8 @@ code that runs in production. Every Pyrogram failure leaves as a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -171,6 +173,15 @@ class PyrogramGateway:
 
     def __init__(self, client: Client) -> None:
         self._client = client
+
+    async def prepare(self, chat_ids: Sequence[int]) -> None:
+        # A chat the client has not met costs a lookup round trip (a bot's
+        # updates come by webhook, so Pyrogram's peer cache learns nothing from them).
+        async def resolve(chat_id: int) -> None:
+            with contextlib.suppress(Exception):
+                await self._client.resolve_peer(chat_id)
+
+        await asyncio.gather(*(resolve(c) for c in set(chat_ids)))
 
     async def _peer(self, chat_id: int) -> Any:
         peer = await self._client.resolve_peer(chat_id)

@@ -117,7 +117,10 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
     # The stand-in Telegram is an outside service: its sends get connections of
     # their own rather than waiting for the jobs' (the real one shares none).
-    telegram_pool = await database.create_pool(url, max_size=12) if settings.sandbox else pool
+    # Opened up front: a send that has to open a connection first arrives late,
+    # and a late send next to punctual ones is what breaks a rate window.
+    telegram_pool = (await database.create_pool(url, min_size=12, max_size=12)
+                     if settings.sandbox else pool)
     # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
     await chat_migrations.refresh(pool, settings.admin_groups)
     following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.admin_groups))
