@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -11,7 +10,7 @@ from pyrogram import raw
 
 from core import chat_migrations, conversations
 from core.errors import ChatMigrated, RecipientUnavailable
-from core.fake_telegram import ChatType, FakeClient, Limits, TelegramModel, create_fake_client
+from core.fake_telegram import ChatType, FakeClient, Limits, TelegramModel
 from core.pyrogram_gateway import PyrogramGateway
 
 USER = 123456789
@@ -29,18 +28,6 @@ async def model(db_pool: asyncpg.Pool) -> TelegramModel:
     group = await model.ensure_chat(OLD, title="Support desk")
     assert group.type is ChatType.GROUP  # a basic group's id: no forum, no topics
     return model
-
-
-@pytest.fixture
-async def client(model: TelegramModel) -> AsyncIterator[FakeClient]:
-    client = await create_fake_client(model)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def gateway(client: FakeClient) -> PyrogramGateway:
-    return PyrogramGateway(client)
 
 
 # --- the fake Telegram and the gateway ---

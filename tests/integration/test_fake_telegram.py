@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -34,18 +33,6 @@ async def model(db_pool: asyncpg.Pool) -> TelegramModel:
     await model.ensure_chat(OTHER_USER, first_name="Ivo")
     await model.ensure_chat(GROUP, title="Support desk", is_forum=True)
     return model
-
-
-@pytest.fixture
-async def client(model: TelegramModel) -> AsyncIterator[FakeClient]:
-    client = await create_fake_client(model)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def gateway(client: FakeClient) -> PyrogramGateway:
-    return PyrogramGateway(client)
 
 
 def user_message(message_id: int, **content: Any) -> dict[str, Any]:
