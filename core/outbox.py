@@ -50,12 +50,6 @@ async def add(
     return row_id
 
 
-async def claim(conn: asyncpg.Connection, row_id: int) -> OutboxRow | None:
-    """Take a due row for sending; None if it was sent, is claimed elsewhere, or is not due."""
-    r = await conn.fetchrow(q("outbox_claim"), row_id, STALE_CLAIM_SECONDS)
-    if r is None:
-        return None
-    return OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"]))
 
 
 @dataclass(frozen=True)
@@ -95,8 +89,6 @@ async def postpone_many(conn: asyncpg.Connection, waits: Sequence[tuple[int, flo
     await conn.execute(q("outbox_postpone_many"), [i for i, _ in waits], [w for _, w in waits])
 
 
-async def mark_sent(conn: asyncpg.Connection, row_id: int, result: Mapping[str, Any]) -> None:
-    await conn.execute(q("outbox_sent"), row_id, dict(result))
 
 
 async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, error: str) -> None:
@@ -107,8 +99,6 @@ async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None
     await conn.execute(q("outbox_failed"), row_id, error)
 
 
-async def postpone(conn: asyncpg.Connection, row_id: int, seconds: float) -> None:
-    await conn.execute(q("outbox_postpone"), row_id, seconds)
 
 
 async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
@@ -116,12 +106,8 @@ async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
     return row_id
 
 
-async def conversation_needs_topic(conn: asyncpg.Connection, conversation_id: int) -> bool:
-    return bool(await conn.fetchval(q("conversation_needs_topic"), conversation_id))
 
 
-async def recipient_blocked(conn: asyncpg.Connection, telegram_id: int) -> bool:
-    return bool(await conn.fetchval(q("recipient_blocked"), telegram_id))
 
 
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:

@@ -3,20 +3,6 @@ INSERT INTO outbox (chat_id, method, params, cause, not_before, priority, lane)
 VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
 RETURNING id;
 
--- name: outbox_claim
--- Claiming moves a row out of reach of the other deliverers; a claim older
--- than the stale limit belongs to a process that died mid-send.
-UPDATE outbox
-SET status = 'sending', claimed_at = now(), attempts = attempts + 1
-WHERE id = $1
-  AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
-  AND not_before <= now()
-RETURNING id, chat_id, method, params, attempts, lane;
-
--- name: outbox_sent
-UPDATE outbox SET status = 'sent', sent_at = now(), result = $2, last_error = NULL
-WHERE id = $1;
-
 -- name: outbox_retry_later
 UPDATE outbox SET status = 'pending', not_before = now() + make_interval(secs => $2), last_error = $3
 WHERE id = $1;
@@ -31,12 +17,6 @@ WHERE status IN ('pending', 'sending') AND not_before <= now()
 ORDER BY id
 LIMIT $1;
 
--- name: outbox_postpone
--- Waiting for a send slot is not a failed attempt.
-UPDATE outbox SET status = 'pending', attempts = greatest(attempts - 1, 0),
-                  not_before = now() + make_interval(secs => $2)
-WHERE id = $1;
-
 -- name: outbox_next_for_group
 -- When a group's budget is short, higher tiers go first; one conversation's
 -- rows share a priority, so they keep their order.
@@ -45,19 +25,10 @@ WHERE chat_id = $1 AND status = 'pending' AND not_before <= now()
 ORDER BY priority DESC, id
 LIMIT 1;
 
--- name: outbox_next_due_for_group
-SELECT min(not_before) FROM outbox WHERE chat_id = $1 AND status = 'pending';
-
--- name: recipient_blocked
-SELECT blocked_bot_at IS NOT NULL FROM users WHERE telegram_id = $1;
-
 -- name: outbox_counts
 SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
        count(*) FILTER (WHERE status = 'failed') AS failed
 FROM outbox;
-
--- name: conversation_needs_topic
-SELECT topic_id IS NULL OR status = 'closed' FROM conversations WHERE id = $1;
 
 -- name: outbox_claim_many
 -- Claim several rows at once, with what deciding their delivery needs: whether
