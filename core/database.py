@@ -29,8 +29,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(url: str, *, min_size: int = 0, max_size: int = 10) -> asyncpg.Pool:
-    """A pool that starts empty, so a process can start while the database is down."""
+async def create_pool(
+    url: str, *, min_size: int = 0, max_size: int = 10, durable: bool = True
+) -> asyncpg.Pool:
+    """A pool that starts empty, so a process can start while the database is down.
+
+    ``durable=False`` is for state that may lose its last moments in a crash
+    (the sandbox's stand-in for Telegram): commits do not wait for the disk.
+    """
     return await asyncpg.create_pool(
         url,
         min_size=min_size,
@@ -39,6 +45,7 @@ async def create_pool(url: str, *, min_size: int = 0, max_size: int = 10) -> asy
         timeout=5,
         command_timeout=30,
         max_inactive_connection_lifetime=60,
+        server_settings=None if durable else {"synchronous_commit": "off"},
     )
 
 

@@ -119,7 +119,7 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     # their own rather than waiting for the jobs' (the real one shares none).
     # Opened up front: a send that has to open a connection first arrives late,
     # and a late send next to punctual ones is what breaks a rate window.
-    telegram_pool = (await database.create_pool(url, min_size=12, max_size=12)
+    telegram_pool = (await database.create_pool(url, min_size=12, max_size=12, durable=False)
                      if settings.sandbox else pool)
     # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
     await chat_migrations.refresh(pool, settings.admin_groups)
