@@ -26,7 +26,7 @@ from workers.runtime import Container, IncomingRecorder, apply_once
 
 log = structlog.get_logger("workers")
 
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.02
 
 REGISTER: dict[Queue, Callable[[App, Container], None]] = {
     Queue.MESSAGING: messaging.register,
