@@ -163,12 +163,13 @@ async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _
         delay = start + call.offset + (SEND_LEAD_SECONDS if call.offset > 0 else 0.0) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        elif call.offset > 0 and row.lane is Lane.NORMAL and -delay > LATE_SECONDS:
+        elif call.offset > 0 and row.lane is Lane.NORMAL and row.chat_id > 0 and -delay > LATE_SECONDS:
             # A slot it had to wait for is one of a budget in full use: sent this
             # late, it would land among the sends reserved after it and crowd
             # their second. Put it and the chat's later rows back instead. (Not
             # on the paid lane: at 1000/s lateness is shared by all the sends
-            # around it, and putting them back costs more than it saves.)
+            # around it, and putting them back costs more than it saves. Not for
+            # groups: their slots are seconds apart, which a late send cannot crowd.)
             done.postponed += [(later.row, MIN_POSTPONE_SECONDS) for later in calls[i:]]
             return
         try:
