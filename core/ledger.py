@@ -56,10 +56,3 @@ async def lock_balance(conn: asyncpg.Connection, user_id: int) -> Balance:
     row = await conn.fetchrow(q("user_balance_for_update"), user_id)
     assert row is not None
     return Balance(row["credits"], row["pass_expires_at"], bool(row["pass_active"]))
-
-
-async def balance_of(conn: asyncpg.Connection, telegram_id: int) -> Balance:
-    row = await conn.fetchrow(q("balance_by_telegram_id"), telegram_id)
-    if row is None:
-        return Balance(0, None, False)
-    return Balance(row["credits"], None, bool(row["pass_active"]))

@@ -89,11 +89,6 @@ async def queue(conn: asyncpg.Connection, message_id: int, credits: int) -> None
     await conn.execute(q("message_queue"), message_id, credits)
 
 
-async def relayed_to_topic(
-    conn: asyncpg.Connection, ids: Sequence[int], admin_chat_id: int, admin_message_ids: Sequence[int]
-) -> None:
-    await conn.execute(q("messages_relayed_to_topic"), list(ids), admin_chat_id, list(admin_message_ids))
-
 
 async def relayed_to_user(
     conn: asyncpg.Connection, ids: Sequence[int], user_message_ids: Sequence[int]

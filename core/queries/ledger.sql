@@ -19,6 +19,3 @@ SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE idempotency_key = $1);
 SELECT credits, pass_expires_at, pass_expires_at > now() AS pass_active
 FROM users WHERE id = $1 FOR UPDATE;
 
--- name: balance_by_telegram_id
-SELECT credits, coalesce(pass_expires_at > now(), false) AS pass_active
-FROM users WHERE telegram_id = $1;

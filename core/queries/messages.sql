@@ -23,12 +23,6 @@ FOR UPDATE;
 -- name: message_queue
 UPDATE messages SET status = 'queued', credits_charged = $2 WHERE id = $1;
 
--- name: messages_relayed_to_topic
-UPDATE messages AS m
-SET status = 'relayed', admin_chat_id = $2, admin_message_id = x.admin_message_id, relayed_at = now()
-FROM unnest($1::bigint[], $3::int[]) AS x(id, admin_message_id)
-WHERE m.id = x.id;
-
 -- name: messages_relayed_to_user
 UPDATE messages AS m
 SET status = 'relayed', user_message_id = x.user_message_id, relayed_at = now()
