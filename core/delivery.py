@@ -201,18 +201,18 @@ async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     if not live:
         return done
     # A relay's confirmation to the user is reserved with it, right after it.
+    confirmations = [_confirmation(c) for c in live]
     wanted: list[tuple[int, Lane, int]] = []
-    for c in live:
+    for c, confirmation in zip(live, confirmations, strict=True):
         wanted.append((c.row.chat_id, c.row.lane, _messages_in(c)))
-        confirmation = _confirmation(c)
         if confirmation is not None:
             wanted.append(confirmation)
     offsets = iter(await courier.limiter.reserve(wanted, RESERVE_HORIZON_SECONDS))
     start = time.monotonic()
     chats: dict[int, list[_Call]] = defaultdict(list)
-    for c in live:
+    for c, confirmation in zip(live, confirmations, strict=True):
         offset = next(offsets)
-        confirm_at = next(offsets) if _confirmation(c) is not None else -1.0
+        confirm_at = next(offsets) if confirmation is not None else -1.0
         if offset < 0:
             done.postponed.append((c.row, -offset))
         else:

@@ -96,11 +96,6 @@ async def requeue_stranded(conn: asyncpg.Connection, older_than_seconds: float) 
     return shards
 
 
-async def first_deliveries(conn: asyncpg.Connection, source: str, keys: Sequence[str]) -> set[str]:
-    """Mark the keys processed; return those seen for the first time."""
-    return {r["key"] for r in await conn.fetch(q("mark_processed_many"), source, list(keys))}
-
-
 async def counts(conn: asyncpg.Connection) -> dict[str, int]:
     row = await conn.fetchrow(q("inbox_counts"))
     assert row is not None

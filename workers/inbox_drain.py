@@ -21,7 +21,7 @@ from core.bot_settings import BotSettings
 from core.database import UNAVAILABLE, connection
 from core.effects import Effects
 from core.errors import DatabaseUnavailable, RetryableError
-from core.processed import Source
+from core.processed import Source, first_deliveries
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
@@ -71,8 +71,7 @@ async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, re
 async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:
     try:
         async with connection(c.pool) as conn, conn.transaction():
-            first = await inbox.first_deliveries(
-                conn, Source.TELEGRAM.value, [str(p.update_id) for p in batch])
+            first = await first_deliveries(conn, Source.TELEGRAM, [str(p.update_id) for p in batch])
             cfg = await bot_settings.load(conn)
             tx = Effects(conn, cause="")
             for pending in batch:

@@ -22,13 +22,6 @@ SELECT count(*) FILTER (WHERE failed_at IS NULL) AS pending,
        count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed
 FROM inbox;
 
--- name: mark_processed_many
--- The keys seen for the first time: the others are redeliveries.
-INSERT INTO processed_updates (source, key)
-SELECT $1, k FROM unnest($2::text[]) AS k
-ON CONFLICT DO NOTHING
-RETURNING key;
-
 -- name: inbox_stranded_shards
 -- Shards with updates waiting longer than a drain should take: their job
 -- failed for good or was lost; maintenance queues them again.
