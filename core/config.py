@@ -60,6 +60,12 @@ class Settings:
     bot_username: str = "paid_desk_bot"
     #: Inbox shards (core.inbox): how many drain jobs can run side by side.
     messaging_shards: int = DEFAULT_SHARDS
+    #: A worker whose heartbeat is older than this is dead: its jobs and claimed
+    #: sends are recovered (core.stalls). Heartbeats go out five times as often.
+    stalled_after_seconds: float = 10.0
+    #: Sandbox only: seconds each call to the stand-in Telegram takes, as a
+    #: round trip to Telegram does (0 by default; tests and demos of slow sends).
+    sandbox_latency_seconds: float = 0.0
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -71,6 +77,11 @@ class Settings:
     def fake_stripe(self) -> bool:
         """Sandbox payments: the fake Stripe mounted in the web process stands in for Stripe."""
         return self.sandbox and self.stripe_api_key == SANDBOX_STRIPE_API_KEY
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often a worker proves it is alive: several beats fit in ``stalled_after``."""
+        return self.stalled_after_seconds / 5
 
     @property
     def admin_group_ids(self) -> tuple[int, ...]:
@@ -223,6 +234,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not 1 <= shards <= 1024:
         raise ConfigError("MESSAGING_SHARDS must be between 1 and 1024")
 
+    stalled_after = _rate(env, "WORKER_STALLED_AFTER_SECONDS", 10.0)
+    if not 2 <= stalled_after <= 600:
+        raise ConfigError("WORKER_STALLED_AFTER_SECONDS must be between 2 and 600")
+
+    latency_ms = _int(env, "SANDBOX_TELEGRAM_LATENCY_MS", 0)
+    assert latency_ms is not None
+    if not 0 <= latency_ms <= 10_000:
+        raise ConfigError("SANDBOX_TELEGRAM_LATENCY_MS must be between 0 and 10000")
+
     secrets = tuple(
         s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
     )
@@ -247,6 +267,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         worker_concurrency=concurrency,
         messaging_shards=shards,
+        stalled_after_seconds=stalled_after,
+        sandbox_latency_seconds=latency_ms / 1000,
         data_dir=_get(env, "DATA_DIR") or ".data",
         send_limits=_send_limits(env),
         public_url=public_url.rstrip("/"),

@@ -88,3 +88,7 @@ async def user_wrote(conn: asyncpg.Connection, conversation_id: int, count: int)
 
 async def operator_wrote(conn: asyncpg.Connection, conversation_id: int) -> None:
     await conn.execute(q("conversation_operator_wrote"), conversation_id)
+
+
+async def forget_topic(conn: asyncpg.Connection, conversation_id: int) -> None:
+    await conn.execute(q("conversation_forget_topic"), conversation_id)

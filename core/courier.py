@@ -15,3 +15,6 @@ class Courier:
     pool: asyncpg.Pool
     gateway: TelegramGateway
     limiter: Limiter
+    #: The procrastinate worker delivering (its id marks the rows it claims),
+    #: so that the rows of a worker that died go back to the queue.
+    claimant: int | None = None

@@ -83,11 +83,14 @@ async def schedule_group(conn: asyncpg.Connection, chat_id: int, delay: float) -
 
 
 def _messages_in(claimed: outbox.Claimed) -> int:
-    """How many messages the call creates: Telegram counts each against the limits."""
+    """How many messages the call creates: Telegram counts each against the limits.
+
+    For a relay that creates or reopens its topic first, the copies only: the
+    topic's messages are separate calls, reserved apart (:func:`_wanted`).
+    """
     row, p = claimed.row, claimed.row.params
     if row.method == "relayToTopic":
-        # A new topic opens with the customer summary.
-        return len(p["message_ids"]) + int(claimed.opens_topic)
+        return len(p["message_ids"])
     if row.method == "relayToUser":
         return len(p["admin_message_ids"])
     if row.method in ("copyMessages", "forwardMessages"):
@@ -152,6 +155,9 @@ class _Call:
     #: Seconds after the reservation at which the call's slots are its own.
     offset: float
     hints: relay_delivery.Hints
+    #: Only the first part goes now (a relay's new topic); the row is put back
+    #: for this many seconds, until its copies' slots.
+    then_postpone: float | None = None
 
 
 async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _Round) -> None:
@@ -185,13 +191,16 @@ async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _
                 return
             done.failed += 1
             continue
-        done.sent.append((row.id, result))
+        if call.then_postpone is not None:
+            done.postponed.append((row, call.then_postpone))
+        else:
+            done.sent.append((row.id, result))
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     done = _Round()
     async with connection(courier.pool) as conn:
-        claimed = await outbox.claim_many(conn, ids)
+        claimed = await outbox.claim_many(conn, ids, courier.claimant)
         blocked = [c.row.id for c in claimed
                    if c.recipient_blocked and c.row.method not in relay_delivery.METHODS]
         if blocked:
@@ -200,25 +209,37 @@ async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     live = [c for c in claimed if c.row.id not in set(blocked)]
     if not live:
         return done
-    # A relay's confirmation to the user is reserved with it, right after it.
-    confirmations = [_confirmation(c) for c in live]
+    # A relay's confirmation to the user is reserved with it, right after it;
+    # a relay's new (or reopened) topic before it: separate calls, each within
+    # the group's limits, Telegram counts them one by one.
     wanted: list[tuple[int, Lane, int]] = []
-    for c, confirmation in zip(live, confirmations, strict=True):
+    shapes: list[tuple[bool, bool]] = []
+    for c in live:
+        topic_first = c.row.method == "relayToTopic" and c.topic_messages > 0
+        confirmation = _confirmation(c)
+        if topic_first:
+            wanted.append((c.row.chat_id, c.row.lane, c.topic_messages))
         wanted.append((c.row.chat_id, c.row.lane, _messages_in(c)))
         if confirmation is not None:
             wanted.append(confirmation)
+        shapes.append((topic_first, confirmation is not None))
     offsets = iter(await courier.limiter.reserve(wanted, RESERVE_HORIZON_SECONDS))
     start = time.monotonic()
     chats: dict[int, list[_Call]] = defaultdict(list)
-    for c, confirmation in zip(live, confirmations, strict=True):
+    for c, (topic_first, confirmed) in zip(live, shapes, strict=True):
         offset = next(offsets)
-        confirm_at = next(offsets) if confirmation is not None else -1.0
+        copy_at = next(offsets) if topic_first else offset
+        confirm_at = next(offsets) if confirmed else -1.0
         if offset < 0:
             done.postponed.append((c.row, -offset))
-        else:
-            hints = relay_delivery.Hints(topic_id=c.open_topic_id, confirmation_reserved=confirm_at >= 0,
-                                         confirmation_after=max(confirm_at - offset, 0.0))
-            chats[_sequence_of(c.row)].append(_Call(c.row, offset, hints))
+            continue
+        hints = relay_delivery.Hints(topic_id=c.open_topic_id, confirmation_reserved=confirm_at >= 0,
+                                     confirmation_after=max(confirm_at - copy_at, 0.0),
+                                     retried=c.row.attempts > 1,
+                                     copy_after=max(copy_at - offset, 0.0), topic_only=copy_at < 0)
+        # The topic now, the copies when their slots come: the row is put back until then.
+        postpone = -copy_at if copy_at < 0 else None
+        chats[_sequence_of(c.row)].append(_Call(c.row, offset, hints, then_postpone=postpone))
     await courier.gateway.prepare([call.row.chat_id for calls in chats.values() for call in calls]
                                   + [key for key in chats if key > 0])
     # Different chats go out side by side; within a chat, in order.

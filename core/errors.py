@@ -62,6 +62,14 @@ class TopicGone(TelegramError, PermanentError):
     """The forum topic was deleted or is closed."""
 
 
+class TopicRecreating(TelegramError, RetryableError):
+    """The user's topic was deleted: the send is tried again, into a new topic.
+
+    Not at once: creating the topic and its summary are two more messages in
+    the group, and the retry reserves their slots like any other send.
+    """
+
+
 class ChatMigrated(TelegramError, PermanentError):
     """The group became a supergroup with a new id."""
 

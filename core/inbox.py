@@ -85,8 +85,10 @@ async def failed(conn: asyncpg.Connection, row_id: int, error: str) -> None:
     await conn.execute(q("inbox_failed"), row_id, error[:2000])
 
 
-async def requeue(conn: asyncpg.Connection, shard: int) -> None:
-    await conn.execute(q("inbox_requeue"), shard, Queue.MESSAGING.value, Task.MESSAGING_DRAIN.value)
+async def requeue(conn: asyncpg.Connection, shard: int, delay: float = 0.0) -> None:
+    """Make sure the shard has a drain job waiting (due in ``delay`` seconds when new)."""
+    await conn.execute(q("inbox_requeue"), shard, Queue.MESSAGING.value, Task.MESSAGING_DRAIN.value,
+                       delay)
 
 
 async def requeue_stranded(conn: asyncpg.Connection, older_than_seconds: float) -> list[int]:

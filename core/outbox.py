@@ -59,18 +59,25 @@ class Claimed:
     row: OutboxRow
     #: The recipient blocked the bot (a private chat).
     recipient_blocked: bool
-    #: A relay that opens (or reopens) the user's topic first: one more message.
-    opens_topic: bool
+    #: Messages a relay makes in the group before the copies: 2 to create the
+    #: user's topic (and post its summary), 1 to reopen it, else 0.
+    topic_messages: int
     #: A relay's topic, when it is there and open already.
     open_topic_id: int | None = None
 
 
-async def claim_many(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Claimed]:
-    """Take the due rows among ``ids`` for sending, in id order; others are skipped."""
-    rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS)
+async def claim_many(
+    conn: asyncpg.Connection, ids: Sequence[int], claimant: int | None = None
+) -> list[Claimed]:
+    """Take the due rows among ``ids`` for sending, in id order; others are skipped.
+
+    ``claimant`` is the procrastinate worker that sends them: if it dies, the
+    stall recovery puts its rows back (see sql/migrations/0015_stall_recovery.sql).
+    """
+    rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS, claimant)
     return [
         Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"])),
-                r["recipient_blocked"], bool(r["opens_topic"]), r["open_topic_id"])
+                r["recipient_blocked"], int(r["topic_messages"]), r["open_topic_id"])
         for r in rows
     ]
 

@@ -19,11 +19,19 @@ import structlog
 from core import i18n, ledger, low_credit, messages, texts, users
 from core.courier import Courier
 from core.database import connection
-from core.errors import ChatMigrated, PermanentError, RecipientUnavailable, TelegramError, TopicGone
+from core.errors import (
+    ChatMigrated,
+    PermanentError,
+    RecipientUnavailable,
+    TelegramError,
+    TopicGone,
+    TopicRecreating,
+)
 from core.gateway import Sent
 from core.limits import Lane
 from core.queries import q
 from core.topics import ensure_topic
+from core.topics import forget as forget_topic
 
 log = structlog.get_logger(__name__)
 
@@ -51,12 +59,39 @@ class Hints:
     confirmation_reserved: bool = False
     #: Seconds from the relay until the reserved confirmation slot.
     confirmation_after: float = 0.0
+    #: The row was tried before (a failure, or a worker that died mid-send):
+    #: messages recorded as relayed by that try are not copied again.
+    retried: bool = False
+    #: Seconds between making the topic ready (created or reopened) and the
+    #: copies: separate calls, each in its own slots of the group's budget.
+    copy_after: float = 0.0
+    #: Only make the topic ready: the copies' slots are further out (the
+    #: delivery puts the row back until then).
+    topic_only: bool = False
+
+
+async def _not_yet_relayed(
+    pool: asyncpg.Pool, p: Mapping[str, Any], ids_key: str, hints: Hints
+) -> tuple[list[int], list[int]]:
+    """The row's (message row ids, ids to copy) still to relay, in order.
+
+    Telegram has no idempotency key, so a copy made just before a worker died
+    would go out twice; each copy is recorded right after Telegram answers, so
+    a retried row skips what its earlier try recorded.
+    """
+    row_ids, ids = list(p["message_row_ids"]), list(p[ids_key])
+    if not hints.retried:
+        return row_ids, ids
+    async with connection(pool) as conn:
+        done = set(await conn.fetchval(q("messages_relayed_among"), row_ids))
+    kept = [(r, i) for r, i in zip(row_ids, ids, strict=True) if r not in done]
+    return [r for r, _ in kept], [i for _, i in kept]
 
 
 async def _copy_into_topic(
-    courier: Courier, p: Mapping[str, Any], hints: Hints
+    courier: Courier, p: Mapping[str, Any], ids: list[int], hints: Hints
 ) -> tuple[int, int, list[Sent]]:
-    """Copy the user's messages into their topic: (admin chat, topic, copies)."""
+    """Copy the user's messages ``ids`` into their topic: (admin chat, topic, copies)."""
     pool, gateway = courier.pool, courier.gateway
     if hints.topic_id is not None:
         admin_chat_id, topic_id = int(p["chat_id"]), hints.topic_id
@@ -64,23 +99,28 @@ async def _copy_into_topic(
         conv = await ensure_topic(pool, gateway, p["conversation_id"])
         assert conv.topic_id is not None
         admin_chat_id, topic_id = conv.admin_chat_id, conv.topic_id
+        if hints.copy_after > 0:
+            await asyncio.sleep(hints.copy_after)
     try:
-        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], p["message_ids"],
-                                           thread_id=topic_id)
+        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], ids, thread_id=topic_id)
     except TopicGone:
-        conv = await ensure_topic(pool, gateway, p["conversation_id"], gone=True)
-        assert conv.topic_id is not None
-        admin_chat_id, topic_id = conv.admin_chat_id, conv.topic_id
-        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], p["message_ids"],
-                                           thread_id=topic_id)
+        # Operators deleted the topic: the retry creates a new one, in slots of its own.
+        await forget_topic(pool, p["conversation_id"])
+        raise TopicRecreating() from None
     return admin_chat_id, topic_id, sent
 
 
 async def relay_to_topic(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
-    row_ids: list[int] = list(p["message_row_ids"])
+    if hints.topic_only:
+        await ensure_topic(pool, gateway, p["conversation_id"])
+        return {"topic_ready": True}
+    row_ids, ids = await _not_yet_relayed(pool, p, "message_ids", hints)
+    if not ids:
+        log.info("relay skipped: an earlier try relayed every message")
+        return {"message_ids": [], "resumed": True}
     try:
-        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, hints)
+        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, ids, hints)
     except ChatMigrated:
         raise  # delivered at the group's new id: nothing to give back
     except PermanentError:
@@ -136,9 +176,12 @@ async def _warn_low_credit(courier: Courier, p: Mapping[str, Any], balance: ledg
 
 async def relay_to_user(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
-    row_ids: list[int] = list(p["message_row_ids"])
+    row_ids, ids = await _not_yet_relayed(pool, p, "admin_message_ids", hints)
+    if not ids:
+        log.info("reply skipped: an earlier try delivered it")
+        return {"message_ids": [], "resumed": True}
     try:
-        sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], p["admin_message_ids"])
+        sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids)
     except RecipientUnavailable as exc:
         async with connection(pool) as conn, conn.transaction():
             await users.set_blocked_bot(conn, p["chat_id"], True)

@@ -10,7 +10,7 @@ import structlog
 from core import conversations, texts, users
 from core.conversations import Conversation, Status
 from core.database import connection
-from core.errors import TopicGone
+from core.errors import TopicGone, TopicRecreating
 from core.gateway import TelegramGateway
 
 log = structlog.get_logger(__name__)
@@ -37,22 +37,29 @@ async def _create(
     return conv
 
 
-async def ensure_topic(
-    pool: asyncpg.Pool, gateway: TelegramGateway, conversation_id: int, *, gone: bool = False
-) -> Conversation:
-    """The conversation with a usable topic; ``gone`` says the current one was deleted.
+async def ensure_topic(pool: asyncpg.Pool, gateway: TelegramGateway, conversation_id: int) -> Conversation:
+    """The conversation with a usable topic: created when it has none, reopened when closed.
 
     The conversation row stays locked while Telegram is asked, so two
-    deliveries for one user never create two topics.
+    deliveries for one user never create two topics. A topic found deleted is
+    forgotten and :class:`TopicRecreating` raised: the delivery is retried,
+    and the retry reserves the slots of the new topic and its summary.
     """
     async with connection(pool) as conn, conn.transaction():
         conv = await conversations.lock(conn, conversation_id)
-        if conv.topic_id is None or gone:
+        if conv.topic_id is None:
             return await _create(conn, gateway, conv)
         if conv.status is Status.CLOSED:
             try:
                 await gateway.reopen_forum_topic(conv.admin_chat_id, conv.topic_id)
             except TopicGone:
-                return await _create(conn, gateway, conv)
+                await conversations.forget_topic(conn, conv.id)
+                raise TopicRecreating() from None
             await conversations.set_status(conn, conv.id, Status.WAITING_OPERATOR)
         return conv
+
+
+async def forget(pool: asyncpg.Pool, conversation_id: int) -> None:
+    """The conversation's topic was deleted: its next relay creates a new one."""
+    async with connection(pool) as conn:
+        await conversations.forget_topic(conn, conversation_id)

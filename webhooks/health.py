@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from core import inbox
+from core import inbox, stalls
 from core.database import UNAVAILABLE, connection
 from core.errors import DatabaseUnavailable
 from core.jobs import queue_depths
@@ -20,6 +20,7 @@ async def health(request: web.Request) -> web.Response:
             depths = await queue_depths(conn)
             undelivered = await outbox_counts(conn)
             waiting = await inbox.counts(conn)
+            stalled = await stalls.status(conn, deps.settings.stalled_after_seconds)
     except (DatabaseUnavailable, asyncpg.PostgresError, *UNAVAILABLE):
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response(
@@ -32,6 +33,17 @@ async def health(request: web.Request) -> web.Response:
             "outbox": undelivered,
             # Messaging updates waiting for their drain, and updates set aside after failing.
             "inbox": waiting,
+            # Jobs whose worker died and are not recovered yet (each worker process
+            # recovers them within seconds), and what recovery did in the last hour.
+            "stalled": {
+                "jobs": stalled.stalled_jobs,
+                "live_workers": stalled.live_workers,
+                "jobs_recovered_last_hour": stalled.jobs_recovered_last_hour,
+                "sends_returned_last_hour": stalled.sends_returned_last_hour,
+                "recovery_errors_last_hour": stalled.recovery_errors_last_hour,
+                "last_recovery_at": (stalled.last_recovery_at.isoformat()
+                                     if stalled.last_recovery_at else None),
+            },
         }
     )
 

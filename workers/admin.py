@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from procrastinate import App, JobContext
+from procrastinate import App
 
 from core import chat_migrations
 from core.effects import Effects
-from core.jobs import Queue, Task
+from core.jobs import Task
 from core.processed import Source
 from core.routing import migration_of
-from workers.runtime import BACKOFF, Container, apply_once
+from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
 
@@ -38,10 +38,6 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
 
 
 def register(app: App, c: Container) -> None:
-    @app.task(name=Task.ADMIN_UPDATE.value, queue=Queue.ADMIN.value, pass_context=True,
-              retry=BACKOFF)
-    async def admin_update(context: JobContext, update: dict[str, Any]) -> None:
-        with structlog.contextvars.bound_contextvars(
-            job_id=context.job.id, update_id=update.get("update_id")
-        ):
-            await handle_update(c, update)
+    @job(app, c, Task.ADMIN_UPDATE, bind=lambda a: {"update_id": a["update"].get("update_id")})
+    async def admin_update(c: Container, update: dict[str, Any]) -> None:
+        await handle_update(c, update)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from procrastinate import App, JobContext
+from procrastinate import App
 
 from core import (
     auto_recharge,
@@ -28,12 +28,12 @@ from core import (
 from core.database import connection
 from core.effects import Effects
 from core.errors import PermanentError
-from core.jobs import Queue, Task
+from core.jobs import Task
 from core.processed import Source
 from core.rails import bot_link
 from core.stripe_gateway import IntentStatus, NoSavedCard, PaymentDeclined
 from core.texts_billing import Reason
-from workers.runtime import BACKOFF, Container, apply_once
+from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
 
@@ -169,38 +169,26 @@ async def run_export(c: Container, user_id: int, cause: str) -> None:
 
 
 def register(app: App, c: Container) -> None:
-    @app.task(name=Task.BILLING_UPDATE.value, queue=Queue.BILLING.value, pass_context=True,
-              retry=BACKOFF)
-    async def billing_update(context: JobContext, update: dict[str, Any]) -> None:
-        with structlog.contextvars.bound_contextvars(
-            job_id=context.job.id, update_id=update.get("update_id")
-        ):
-            await handle_update(c, update)
+    @job(app, c, Task.BILLING_UPDATE, bind=lambda a: {"update_id": a["update"].get("update_id")})
+    async def billing_update(c: Container, update: dict[str, Any]) -> None:
+        await handle_update(c, update)
 
-    @app.task(name=Task.BILLING_STRIPE_EVENT.value, queue=Queue.BILLING.value, pass_context=True,
-              retry=BACKOFF)
-    async def billing_stripe_event(context: JobContext, event: dict[str, Any]) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, event_id=event.get("id")):
-            await handle_stripe_event(c, event)
+    @job(app, c, Task.BILLING_STRIPE_EVENT, bind=lambda a: {"event_id": a["event"].get("id")})
+    async def billing_stripe_event(c: Container, event: dict[str, Any]) -> None:
+        await handle_stripe_event(c, event)
 
-    @app.task(name=Task.BILLING_CHECKOUT.value, queue=Queue.BILLING.value, pass_context=True, retry=BACKOFF)
-    async def billing_checkout(context: JobContext, transaction_id: int) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, transaction_id=transaction_id):
-            await run_checkout(c, transaction_id)
+    @job(app, c, Task.BILLING_CHECKOUT, bind=lambda a: {"transaction_id": a["transaction_id"]})
+    async def billing_checkout(c: Container, transaction_id: int) -> None:
+        await run_checkout(c, transaction_id)
 
-    @app.task(name=Task.BILLING_PORTAL.value, queue=Queue.BILLING.value, pass_context=True, retry=BACKOFF)
-    async def billing_portal_link(context: JobContext, user_id: int, cause: str) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, cause=cause):
-            await run_portal(c, user_id, cause)
+    @job(app, c, Task.BILLING_PORTAL, bind=lambda a: {"cause": a["cause"]})
+    async def billing_portal_link(c: Container, user_id: int, cause: str) -> None:
+        await run_portal(c, user_id, cause)
 
-    @app.task(name=Task.BILLING_AUTO_RECHARGE.value, queue=Queue.BILLING.value, pass_context=True,
-              retry=BACKOFF)
-    async def billing_auto_recharge(context: JobContext, transaction_id: int) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, transaction_id=transaction_id):
-            await run_auto_recharge(c, transaction_id)
+    @job(app, c, Task.BILLING_AUTO_RECHARGE, bind=lambda a: {"transaction_id": a["transaction_id"]})
+    async def billing_auto_recharge(c: Container, transaction_id: int) -> None:
+        await run_auto_recharge(c, transaction_id)
 
-    @app.task(name=Task.BILLING_EXPORT_HISTORY.value, queue=Queue.BILLING.value, pass_context=True,
-              retry=BACKOFF)
-    async def billing_export_history(context: JobContext, user_id: int, cause: str) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, cause=cause):
-            await run_export(c, user_id, cause)
+    @job(app, c, Task.BILLING_EXPORT_HISTORY, bind=lambda a: {"cause": a["cause"]})
+    async def billing_export_history(c: Container, user_id: int, cause: str) -> None:
+        await run_export(c, user_id, cause)

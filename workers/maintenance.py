@@ -1,7 +1,7 @@
 """Periodic upkeep, run by the admin workers (a low-traffic queue).
 
-procrastinate does not retry jobs of a worker that died, and finished jobs
-pile up unless deleted; the outbox needs a sweeper for deliveries that failed
+Finished jobs pile up unless deleted (the jobs of a worker that died are
+recovered by every worker process: core.stalls); the outbox needs a sweeper for deliveries that failed
 transiently or whose process died between commit and send, and the inbox one
 for a shard whose drain job gave up.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import structlog
 from procrastinate import App, JobContext
 
-from core import delivery, inbox, processed
+from core import delivery, inbox, processed, stalls
 from core.database import connection
 from core.fake_telegram.model import TelegramModel
 from core.jobs import Queue
@@ -27,13 +27,6 @@ INBOX_STRANDED_SECONDS = 60.0
 
 
 def register(app: App, c: Container) -> None:
-    @app.periodic(cron="* * * * *", periodic_id="retry_stalled")
-    @app.task(name="maintenance.retry_stalled", queue=Queue.ADMIN.value, pass_context=True)
-    async def retry_stalled(context: JobContext, timestamp: int) -> None:
-        for job in await context.app.job_manager.get_stalled_jobs():
-            log.warning("retrying a stalled job", job_id=job.id, task=job.task_name)
-            await context.app.job_manager.retry_job(job)
-
     @app.periodic(cron="* * * * * */15", periodic_id="sweep_outbox")
     @app.task(name="maintenance.sweep_outbox", queue=Queue.ADMIN.value)
     async def sweep_outbox(timestamp: int) -> None:
@@ -53,6 +46,8 @@ def register(app: App, c: Container) -> None:
     @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)
     async def prune(context: JobContext, timestamp: int) -> None:
         await processed.prune(c.pool, days=PROCESSED_RETENTION_DAYS)
+        async with connection(c.pool) as conn:
+            await stalls.prune(conn, days=PROCESSED_RETENTION_DAYS)
         await c.limiter.prune()
         if isinstance(c.sandbox, TelegramModel):
             await c.sandbox.prune_sends()

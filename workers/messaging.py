@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from procrastinate import App, JobContext
+from procrastinate import App
 
 from core import (
     bot_settings,
     delivery,
     edits,
     experience,
+    inbox,
     language,
     ledger,
     operator_replies,
@@ -22,13 +23,14 @@ from core import (
     texts,
     users,
 )
+from core.database import connection
 from core.effects import Effects
-from core.jobs import Queue, Task
+from core.jobs import Task
 from core.processed import Source
 from core.updates import command_of, message_of, sender_of
 from core.users import User
 from workers import inbox_drain
-from workers.runtime import BACKOFF, Container, apply_once
+from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
 
@@ -135,29 +137,29 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
     await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 
 
+async def _requeue_drain(c: Container, args: Mapping[str, Any], seconds: float) -> None:
+    async with connection(c.pool) as conn:
+        await inbox.requeue(conn, int(args["shard"]), seconds)
+
+
+async def _requeue_group(c: Container, args: Mapping[str, Any], seconds: float) -> None:
+    async with connection(c.pool) as conn:
+        await delivery.schedule_group(conn, int(args["chat_id"]), seconds)
+
+
 def register(app: App, c: Container) -> None:
-    @app.task(name=Task.MESSAGING_UPDATE.value, queue=Queue.MESSAGING.value, pass_context=True,
-              retry=BACKOFF)
-    async def messaging_update(context: JobContext, update: dict[str, Any]) -> None:
-        with structlog.contextvars.bound_contextvars(
-            job_id=context.job.id, update_id=update.get("update_id")
-        ):
-            await handle_update(c, update)
+    @job(app, c, Task.MESSAGING_UPDATE, bind=lambda a: {"update_id": a["update"].get("update_id")})
+    async def messaging_update(c: Container, update: dict[str, Any]) -> None:
+        await handle_update(c, update)
 
-    @app.task(name=Task.MESSAGING_DRAIN.value, queue=Queue.MESSAGING.value, pass_context=True,
-              retry=BACKOFF)
-    async def messaging_drain(context: JobContext, shard: int) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, shard=shard):
-            await inbox_drain.drain(c, shard, apply_update, record_incoming)
+    @job(app, c, Task.MESSAGING_DRAIN, bind=lambda a: {"shard": a["shard"]}, requeue=_requeue_drain)
+    async def messaging_drain(c: Container, shard: int) -> None:
+        await inbox_drain.drain(c, shard, apply_update, record_incoming)
 
-    @app.task(name=Task.DELIVER_OUTBOX.value, queue=Queue.MESSAGING.value, pass_context=True,
-              retry=BACKOFF)
-    async def deliver_outbox(context: JobContext, outbox_ids: list[int]) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id):
-            await delivery.deliver(c.courier, outbox_ids)
+    @job(app, c, Task.DELIVER_OUTBOX)
+    async def deliver_outbox(c: Container, outbox_ids: list[int]) -> None:
+        await delivery.deliver(c.courier, outbox_ids)
 
-    @app.task(name=Task.DELIVER_GROUP.value, queue=Queue.MESSAGING.value, pass_context=True,
-              retry=BACKOFF)
-    async def deliver_group(context: JobContext, chat_id: int) -> None:
-        with structlog.contextvars.bound_contextvars(job_id=context.job.id, chat_id=chat_id):
-            await delivery.deliver_group(c.courier, chat_id)
+    @job(app, c, Task.DELIVER_GROUP, bind=lambda a: {"chat_id": a["chat_id"]}, requeue=_requeue_group)
+    async def deliver_group(c: Container, chat_id: int) -> None:
+        await delivery.deliver_group(c.courier, chat_id)

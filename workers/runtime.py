@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import asyncpg
 import structlog
-from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate import App, BaseRetryStrategy, JobContext, RetryDecision
 from procrastinate.jobs import Job
 
 from core import delivery
@@ -18,6 +18,7 @@ from core.database import UNAVAILABLE
 from core.effects import Effects
 from core.errors import DatabaseUnavailable, RetryableError
 from core.gateway import TelegramGateway
+from core.jobs import Queue, Task
 from core.limits import Limiter
 from core.processed import Source, first_delivery
 from core.stripe_gateway import StripeGateway
@@ -42,10 +43,15 @@ class Container:
     sandbox: IncomingRecorder | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None
+    #: The procrastinate worker running the current job (set per job by :func:`job`).
+    worker_id: int | None = None
 
     @property
     def courier(self) -> Courier:
-        return Courier(self.pool, self.gateway, self.limiter)
+        return Courier(self.pool, self.gateway, self.limiter, claimant=self.worker_id)
+
+    def for_job(self, worker_id: int | None) -> Container:
+        return replace(self, worker_id=worker_id)
 
 
 class Backoff(BaseRetryStrategy):
@@ -87,3 +93,49 @@ async def apply_once(
         raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
     await delivery.deliver(c.courier, tx.outbox_ids)
     return True
+
+
+#: Puts a job's work back in the queue after a retryable failure, ``seconds`` from now.
+Requeue = Callable[[Container, Mapping[str, Any], float], Awaitable[None]]
+#: The log context of a job, from its arguments.
+Bind = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+#: Waits before a requeued job runs again: short, the failure was transient.
+REQUEUE_SECONDS = 2.0
+
+
+def job(
+    app: App, c: Container, task: Task, *, bind: Bind | None = None, requeue: Requeue | None = None,
+) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    """Register ``handler(container, **args)`` as the task ``task`` on its queue.
+
+    Each run gets the container bound to its worker (whose id marks the outbox
+    rows it claims) and a log context with the job id. Retryable failures are
+    retried by procrastinate with :data:`BACKOFF`, except for tasks with a
+    queueing lock, given ``requeue``: procrastinate cannot put such a job back
+    while another with the same lock waits (a unique violation, which would
+    leave it ``doing`` for good), so ``requeue`` queues its work again itself.
+    """
+    queue = Queue(task.value.split(".", 1)[0])
+
+    def register(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        retry: BaseRetryStrategy | bool = BACKOFF if requeue is None else False
+
+        @app.task(name=task.value, queue=queue.value, pass_context=True, retry=retry)
+        async def run(context: JobContext, /, **args: Any) -> None:
+            bound = c.for_job(context.job.worker_id)
+            extra = bind(args) if bind is not None else {}
+            with structlog.contextvars.bound_contextvars(job_id=context.job.id, **extra):
+                try:
+                    await handler(bound, **args)
+                except RetryableError as exc:
+                    if requeue is None:
+                        raise
+                    wait = max(float(exc.retry_after or 0.0), REQUEUE_SECONDS)
+                    log.warning("job failed, queued again", task=task.value, error=str(exc), wait=wait)
+                    await requeue(bound, args, wait)
+
+        del run
+        return handler
+
+    return register

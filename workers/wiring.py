@@ -13,9 +13,10 @@ import asyncpg
 import structlog
 from procrastinate import App, PsycopgConnector
 
-from core import bot_commands, chat_migrations
+from core import bot_commands, chat_migrations, database, stalls
 from core.config import Settings
 from core.effects import Effects
+from core.errors import DatabaseUnavailable
 from core.gateway import TelegramGateway
 from core.jobs import Queue
 from core.limits import Limiter, SendLimits
@@ -67,7 +68,8 @@ async def build_gateway(
             supergroup = str(group).startswith("-100")
             await model.ensure_chat(group, title="Support desk (sandbox)",
                                     is_forum=True if supergroup else None)
-        return PyrogramGateway(await create_fake_client(model)), model
+        fake = await create_fake_client(model, latency=settings.sandbox_latency_seconds)
+        return PyrogramGateway(fake), model
 
     from core.pyrogram_gateway import build_bot_client
 
@@ -93,6 +95,39 @@ async def register_commands(c: Container) -> None:
     await apply_once(c, Source.INTERNAL, f"commands:{digest}", effects)
 
 
+def recovery_interval(stalled_after: float) -> float:
+    """How often each worker process looks for the work of dead ones."""
+    return min(max(stalled_after / 4, 0.5), 5.0)
+
+
+async def watch_stalls(pool: asyncpg.Pool, stalled_after: float) -> None:
+    """Recover the jobs and claimed sends of dead workers, for as long as this process runs.
+
+    Every worker process does it, so recovery needs no particular survivor;
+    the SQL takes each job once however many look at the same time.
+    """
+    interval = recovery_interval(stalled_after)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with database.connection(pool) as conn:
+                found = await stalls.recover(conn, stalled_after)
+        except DatabaseUnavailable as exc:
+            log.warning("stall recovery skipped: database unavailable", error=str(exc))
+            continue
+        except Exception:
+            log.exception("stall recovery failed")
+            continue
+        for item in found:
+            if item.kind is stalls.Kind.JOB_ERROR:
+                log.error("stalled job not recovered", job_id=item.job_id, task=item.task_name,
+                          error=item.detail)
+        jobs = [f"{i.task_name}[{i.job_id}]:{i.kind.value}" for i in found if i.job_id is not None]
+        sends = [i.outbox_id for i in found if i.kind is stalls.Kind.SEND_RETURNED]
+        if jobs or sends:
+            log.warning("work of a dead worker recovered", jobs=jobs, sends_returned=sends)
+
+
 def build_stripe(settings: Settings) -> StripeGateway | None:
     if settings.stripe_api_key is None:
         return None
@@ -112,8 +147,6 @@ def build_app(
 
 
 async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
-    from core import database
-
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
     # The stand-in Telegram is an outside service: its sends get connections of
     # their own rather than waiting for the jobs' (the real one shares none).
@@ -139,17 +172,24 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
                 name=f"{queue.value}-{os.getpid()}",
                 delete_jobs="successful",
                 install_signal_handlers=False,
+                # A worker that misses its beats for stalled_after is dead: its
+                # work is recovered by any other worker process (core.stalls).
+                update_heartbeat_interval=settings.heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_after_seconds,
                 # procrastinate wakes on NOTIFY, but not when a finished job
                 # frees the lock a queued job was waiting on: poll briskly.
                 fetch_job_polling_interval=POLL_SECONDS,
             )
         )
         log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
+        watchdog = asyncio.create_task(watch_stalls(pool, settings.stalled_after_seconds))
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        watchdog.cancel()
         worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        for task in (worker, watchdog):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         stopped.cancel()
     following.cancel()
     with contextlib.suppress(asyncio.CancelledError):

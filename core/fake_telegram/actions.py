@@ -163,8 +163,11 @@ class BotActions:
         entities: list[dict[str, Any]] | None,
         reply_markup: dict[str, Any] | None,
     ) -> Message:
-        """Edit the bot's message; ``text=None`` keeps the text (a keyboard-only edit)."""
-        async with connection(self._pool) as conn, conn.transaction():
+        """Edit the bot's message; ``text=None`` keeps the text (a keyboard-only edit).
+
+        In a group an edit counts against its limits like a message.
+        """
+        async with self._group_write(chat_id) as conn:
             record = await conn.fetchrow(q("sandbox_get_message"), chat_id, message_id)
             if record is None:
                 raise Refused("MESSAGE_ID_INVALID")
@@ -187,7 +190,7 @@ class BotActions:
         """Create a topic; returns the service message Telegram posts (its id is the topic's)."""
         if not name.strip():
             raise Refused("TOPIC_TITLE_EMPTY")
-        async with connection(self._pool) as conn, conn.transaction():
+        async with self._group_write(chat_id) as conn:
             chat = await self._writable(conn, chat_id)
             if not chat.is_forum:
                 raise Refused("CHANNEL_FORUM_MISSING")
@@ -202,7 +205,7 @@ class BotActions:
         self, chat_id: int, topic_id: int, *, name: str | None = None, closed: bool | None = None
     ) -> Message:
         """Rename, close or reopen a topic; returns the service message it posts."""
-        async with connection(self._pool) as conn, conn.transaction():
+        async with self._group_write(chat_id) as conn:
             await self._writable(conn, chat_id)
             topic = await self._topic(conn, chat_id, topic_id)
             if topic is None:
@@ -269,6 +272,18 @@ class BotActions:
                     with contextlib.suppress(Exception):
                         await sending.give_back(conn, ticket)
                 raise
+
+    @asynccontextmanager
+    async def _group_write(self, chat_id: int) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction for a write that is not a new message but, in a group,
+        counts as one: Telegram's developers count creating and editing topics
+        and editing messages against a group's 20 per minute."""
+        if chat_id < 0:
+            async with self._sending(chat_id, 1, paid=False) as conn:
+                yield conn
+        else:
+            async with connection(self._pool) as conn, conn.transaction():
+                yield conn
 
     async def _writable(self, conn: asyncpg.Connection, chat_id: int) -> Chat:
         # The row lock orders concurrent sends to one chat, as Telegram numbers them.

@@ -9,6 +9,7 @@ wrongly, fails here and not in production.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from io import BytesIO
 from typing import Any
@@ -113,9 +114,11 @@ class _FakeSession(Session):
 class FakeClient(Client):
     """A bot client connected to the fake Telegram; never ``start()`` it."""
 
-    def __init__(self, model: TelegramModel, *, name: str = "fake-telegram") -> None:
+    def __init__(self, model: TelegramModel, *, name: str = "fake-telegram", latency: float = 0.0) -> None:
         super().__init__(name, **BOT_CLIENT_OPTIONS)
         self.model = model
+        #: Seconds each call takes on the way, as a round trip to Telegram does.
+        self.latency = latency
         #: The raw functions invoked, in order ("messages.SendMessage"), for tests to
         #: count calls; only the latest are kept, as a sandbox worker runs for days.
         self.calls: list[str] = []
@@ -135,6 +138,8 @@ class FakeClient(Client):
     ) -> Any:
         if not self.is_connected:
             raise ConnectionError("Client has not been started yet")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         result = await self.answer(query)
         # As Client.invoke does: remember the peers that came with the answer.
         await self.fetch_peers(getattr(result, "users", []))
@@ -181,9 +186,11 @@ class FakeClient(Client):
             self.is_connected = False
 
 
-async def create_fake_client(model: TelegramModel, *, name: str = "fake-telegram") -> FakeClient:
+async def create_fake_client(
+    model: TelegramModel, *, name: str = "fake-telegram", latency: float = 0.0
+) -> FakeClient:
     """A FakeClient ready for use, logged in as the sandbox bot (without ``start()``)."""
-    client = FakeClient(model, name=name)
+    client = FakeClient(model, name=name, latency=latency)
     await client.storage.open()  # type: ignore[no-untyped-call]
     await client.storage.user_id(model.bot_id)
     await client.storage.is_bot(True)

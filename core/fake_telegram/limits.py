@@ -26,8 +26,10 @@ them so:
 
 A call that creates several messages (``ForwardMessages`` of an album or a
 burst) counts each; one larger than a burst or a window needs a full bucket
-or an empty window, rather than never going through. Edits, answers to
-queries and topic management are not limited. A refused call counts for
+or an empty window, rather than never going through. In a group, creating,
+renaming, closing or reopening a topic and editing a message count as one
+message each (Telegram's developers count them against the group's 20 per
+minute); in a private chat, edits and answers to queries are not limited. A refused call counts for
 nothing, and its FLOOD_WAIT is the seconds until the limits it met free up,
 rounded up, at least 1.
 

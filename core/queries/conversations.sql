@@ -43,3 +43,7 @@ UPDATE conversations
 SET status = 'waiting_user', unread_count = 0, last_operator_message_at = now(),
     first_response_at = COALESCE(first_response_at, now())
 WHERE id = $1;
+
+-- name: conversation_forget_topic
+-- The topic was deleted in Telegram: the next relay creates a new one.
+UPDATE conversations SET topic_id = NULL WHERE id = $1;

@@ -13,8 +13,10 @@ UPDATE inbox SET failed_at = now(), error = $2 WHERE id = $1;
 
 -- name: inbox_requeue
 -- A drain that stopped early, or a shard left without a job: queue its drain.
-INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)
-VALUES ($2, $3, 'drain:' || $1::int, 'drain:' || $1::int, jsonb_build_object('shard', $1::int))
+-- A waiting one is enough (it takes every pending update of the shard).
+INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args, scheduled_at)
+VALUES ($2, $3, 'drain:' || $1::int, 'drain:' || $1::int, jsonb_build_object('shard', $1::int),
+        CASE WHEN $4::float8 > 0 THEN now() + make_interval(secs => $4::float8) END)
 ON CONFLICT DO NOTHING;
 
 -- name: inbox_counts

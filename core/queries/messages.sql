@@ -44,3 +44,7 @@ WHERE m.admin_chat_id = $1 AND m.admin_message_id = $2 AND m.direction = 'out';
 
 -- name: message_set_text
 UPDATE messages SET text = $2, edited_at = now() WHERE id = $1;
+
+-- name: messages_relayed_among
+-- Of a relay's messages, those an earlier try of it recorded as relayed.
+SELECT coalesce(array_agg(id), '{}') FROM messages WHERE id = ANY ($1::bigint[]) AND status = 'relayed';

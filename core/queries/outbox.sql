@@ -35,7 +35,7 @@ FROM outbox;
 -- the recipient blocked the bot, and whether a relay opens a new topic first.
 WITH claimed AS (
     UPDATE outbox
-    SET status = 'sending', claimed_at = now(), attempts = attempts + 1
+    SET status = 'sending', claimed_at = now(), claimed_by = $3, attempts = attempts + 1
     WHERE id = ANY ($1::bigint[])
       AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
       AND not_before <= now()
@@ -45,7 +45,11 @@ SELECT c.*,
        (c.chat_id > 0 AND EXISTS (SELECT 1 FROM users u
                                   WHERE u.telegram_id = c.chat_id AND u.blocked_bot_at IS NOT NULL))
            AS recipient_blocked,
-       c.method = 'relayToTopic' AND (v.topic_id IS NULL OR v.status = 'closed') AS opens_topic,
+       -- Creating a topic (then its summary) or reopening one are messages in the group too.
+       CASE WHEN c.method <> 'relayToTopic' THEN 0
+            WHEN v.topic_id IS NULL THEN 2
+            WHEN v.status = 'closed' THEN 1
+            ELSE 0 END AS topic_messages,
        CASE WHEN v.status <> 'closed' THEN v.topic_id END AS open_topic_id
 FROM claimed c
 LEFT JOIN conversations v

@@ -241,23 +241,40 @@ async def test_a_call_larger_than_the_window_goes_when_the_window_is_empty(
         await client.send_message(GROUP, "next")
 
 
-async def test_edits_answers_and_topics_do_not_count(
+async def test_topic_management_and_group_edits_count_against_the_group(
     db_pool: asyncpg.Pool, clients: list[FakeClient]
 ) -> None:
-    model = await make_model(db_pool, Limits(per_chat_per_second=0.01, per_chat_burst=1,
-                                             per_group_per_minute=1))
+    """Creating, renaming, closing, reopening topics and editing messages in a
+    group are each one of its 20 a minute (design §5)."""
+    model = await make_model(db_pool, Limits(per_chat_per_second=1000, per_chat_burst=1000,
+                                             per_group_per_minute=5))
     client = await connect(clients, model)
 
+    topic = await client.create_forum_topic(GROUP, "Topic")
+    await client.edit_forum_topic(GROUP, topic.id, "Renamed")
+    await client.edit_forum_topic(GROUP, topic.id, closed=True)
+    await client.edit_forum_topic(GROUP, topic.id, closed=False)
+    sent = await client.send_message(GROUP, "the message", message_thread_id=topic.id)
+    with pytest.raises(pe.FloodWait):
+        await client.edit_message_text(GROUP, sent.id, "edited")
+    with pytest.raises(pe.FloodWait):
+        await client.create_forum_topic(GROUP, "Another")
+    assert len(await model.sent_times()) == 5
+    assert [m["text"] for m in await model.messages(GROUP) if m["kind"] != "service"] == ["the message"]
+
+
+async def test_private_edits_and_answers_do_not_count(
+    db_pool: asyncpg.Pool, clients: list[FakeClient]
+) -> None:
+    model = await make_model(db_pool, Limits(per_chat_per_second=0.01, per_chat_burst=1))
+    client = await connect(clients, model)
+
+    sent = await client.send_message(USER, "the one message")
     for i in range(3):
-        topic = await client.create_forum_topic(GROUP, f"Topic {i}")
-        await client.edit_forum_topic(GROUP, topic.id, f"Renamed {i}")
-        await client.close_forum_topic(GROUP, topic.id)
-    sent = await client.send_message(GROUP, "the one message", message_thread_id=topic.id)
-    for i in range(3):
-        await client.edit_message_text(GROUP, sent.id, f"edited {i}")
+        await client.edit_message_text(USER, sent.id, f"edited {i}")
     await client.answer_callback_query("5712345678901234567", text="ok")
     with pytest.raises(pe.FloodWait):
-        await client.send_message(GROUP, "a second message")
+        await client.send_message(USER, "a second message")
     assert len(await model.sent_times()) == 1
 
 
