@@ -37,10 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 
 from bench import relay_db  # noqa: E402
-from core import database, embedded_postgres, jobs  # noqa: E402
-from core.config import SANDBOX_ADMIN_GROUP_ID  # noqa: E402
-from core.fake_telegram.model import TelegramModel  # noqa: E402
-from core.jobs import JobRequest, Queue, Task  # noqa: E402
+from core.jobs import queues  # noqa: E402
+from core.jobs.queues import JobRequest, Queue, Task  # noqa: E402
+from core.platform import database, embedded_postgres  # noqa: E402
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID  # noqa: E402
+from core.sandbox.telegram.model import TelegramModel  # noqa: E402
 
 CHAT_BASE = 5_000_000_000
 CHUNK = 25
@@ -92,7 +93,7 @@ async def bulk(url: str, env: dict[str, str], count: int, workers: int, lane: st
             " SELECT c, 'sendMessage', p::jsonb, 'bench', $3 FROM unnest($1::bigint[], $2::text[]) AS x(c, p)"
             " RETURNING id", chats, params, lane)
         row_ids = [r["id"] for r in ids]
-        await jobs.defer(conn, [JobRequest(Queue.MESSAGING, Task.DELIVER_OUTBOX, None,
+        await queues.defer(conn, [JobRequest(Queue.MESSAGING, Task.DELIVER_OUTBOX, None,
                                            {"outbox_ids": row_ids[i:i + CHUNK]})
                                 for i in range(0, len(row_ids), CHUNK)])
     procs = start_workers(workers, env)
@@ -152,7 +153,7 @@ async def group(url: str, env: dict[str, str], users: int, messages: int, second
             updates.append({"update_id": update_id, "message": message})
             update_id += 1
     async with pool.acquire() as conn:
-        await jobs.defer(conn, [JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE,
+        await queues.defer(conn, [JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE,
                                            f"user:{u['message']['from']['id']}", {"update": u})
                                 for u in updates])
     posted = time.time()

@@ -116,7 +116,7 @@ def main() -> None:
         raise SystemExit("wrk is needed on PATH (Debian: apt-get install wrk)")
 
     from bench import relay_db
-    from core import embedded_postgres
+    from core.platform import embedded_postgres
 
     env = dict(os.environ, LOG_LEVEL="WARNING")
     server = None

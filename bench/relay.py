@@ -66,10 +66,10 @@ from bench.relay_gateway import read_calls  # noqa: E402
 from bench.relay_procs import Child, Children, CpuMeter, CpuSample, cpu_delta, postmaster_of  # noqa: E402
 from bench.relay_records import Key, Records, wait_relayed  # noqa: E402
 from bench.relay_report import NoopResult, PhaseResult, Verification, print_report  # noqa: E402
-from core import embedded_postgres  # noqa: E402
-from core.config import SANDBOX_ADMIN_GROUP_ID, SANDBOX_WEBHOOK_SECRET  # noqa: E402
-from core.embedded_postgres import with_database  # noqa: E402
-from core.jobs import Queue  # noqa: E402
+from core.jobs.queues import Queue  # noqa: E402
+from core.platform import embedded_postgres  # noqa: E402
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID, SANDBOX_WEBHOOK_SECRET  # noqa: E402
+from core.platform.embedded_postgres import with_database  # noqa: E402
 
 STEADY_BASE = 910_000_000  # users with a topic: throughput and latency
 WARM_BASE = 920_000_000  # users with a topic: warm-up

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
-from core.embedded_postgres import with_database
+from core.platform.embedded_postgres import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

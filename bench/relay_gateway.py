@@ -1,6 +1,6 @@
 """An in-memory Telegram for the relay benchmark: answers at once and writes down the relays.
 
-It implements :class:`core.gateway.TelegramGateway` without any network, so
+It implements :class:`core.telegram.gateway.TelegramGateway` without any network, so
 the benchmark measures the pipeline (ingress, queue, worker, Postgres) and not
 Telegram. Every ``copy_messages`` call is appended to a JSON-lines file as
 ``{"t": wall-clock seconds, "chat": admin chat, "from": user chat, "ids": [...]}``
@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from core.gateway import LabeledPrice, ReplyMarkup, Sent
+from core.telegram.gateway import LabeledPrice, ReplyMarkup, Sent
 
 #: Ids below this are left to the topics the benchmark seeds itself.
 ID_BLOCK = 10_000_000

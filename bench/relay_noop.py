@@ -24,7 +24,7 @@ from procrastinate import App, PsycopgConnector
 from procrastinate.types import JSONValue
 
 from bench.relay_procs import CpuMeter, cpu_delta
-from core.queries import q
+from core.platform.sql import q
 
 QUEUE = "bench_noop"
 BATCH = 1000
@@ -37,7 +37,7 @@ async def defer_locked(url: str, jobs: int, locks: int) -> None:
         for start in range(0, jobs, BATCH):
             ids = range(start, min(start + BATCH, jobs))
             await conn.fetchval(
-                q("defer_jobs"), [QUEUE for _ in ids], ["bench.noop" for _ in ids], [0 for _ in ids],
+                q("queues_defer_jobs"), [QUEUE for _ in ids], ["bench.noop" for _ in ids], [0 for _ in ids],
                 [f"noop:{i % locks}" for i in ids], [None for _ in ids],
                 [json.dumps({"i": i}) for i in ids], [None for _ in ids],
             )

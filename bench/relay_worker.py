@@ -22,9 +22,9 @@ from typing import Any
 import asyncpg
 
 from bench.relay_gateway import RecordingGateway
-from core import process
-from core.config import Settings
-from core.jobs import Queue
+from core.jobs.queues import Queue
+from core.platform import process
+from core.platform.config import Settings
 from workers import wiring
 
 

@@ -18,7 +18,7 @@ PROCESSES = ["web", "messaging", "billing", "admin", "broadcast"]
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from core import embedded_postgres
+    from core.platform import embedded_postgres
 
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

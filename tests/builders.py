@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import SANDBOX_ADMIN_GROUP_ID, SANDBOX_BOT_ID
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID, SANDBOX_BOT_ID
 
 _update_ids = itertools.count(800_000_000)
 # Telegram numbers a private chat's messages from both sides in one sequence;

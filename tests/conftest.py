@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from core import database, embedded_postgres
+from core.platform import database, embedded_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATE = ROOT / "sql" / "migrate.sh"

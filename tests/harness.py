@@ -19,11 +19,11 @@ import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestServer
 
-from core.config import Settings, load_settings
-from core.fake_stripe import FAKE_STRIPE, FakeStripe
-from core.fake_telegram.model import TelegramModel
-from core.jobs import Queue
-from core.limits import Limiter
+from core.delivery.budgets import Limiter
+from core.jobs.queues import Queue
+from core.platform.config import Settings, load_settings
+from core.sandbox.stripe import FAKE_STRIPE, FakeStripe
+from core.sandbox.telegram.model import TelegramModel
 from webhooks import __main__ as webhooks_main
 from webhooks.app import build_app as build_ingress
 from webhooks.deps import IngressDeps
@@ -140,7 +140,7 @@ async def running_system(
     database_url: str, *, with_workers: bool = True, real_limits: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[System]:
-    from core import database
+    from core.platform import database
 
     port = free_port()
     settings = sandbox_settings(database_url, port, real_limits=real_limits, env=env)

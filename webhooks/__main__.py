@@ -8,8 +8,8 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from core import database, embedded_postgres, process
-from core.config import Settings
+from core.platform import database, embedded_postgres, process
+from core.platform.config import Settings
 from webhooks.app import build_app
 from webhooks.deps import IngressDeps
 from webhooks.recorder import JobRecorder
@@ -21,7 +21,7 @@ log = structlog.get_logger("webhooks")
 def sandbox_view(settings: Settings, pool: object) -> SandboxView | None:
     if not settings.sandbox:
         return None
-    from core.fake_telegram.model import TelegramModel
+    from core.sandbox.telegram.model import TelegramModel
 
     return TelegramModel(pool)  # type: ignore[arg-type]
 
@@ -30,7 +30,7 @@ def fake_stripe(settings: Settings, pool: asyncpg.Pool) -> web.Application | Non
     """Sandbox only, never with a real key: its Pay button takes payment unchecked."""
     if not settings.fake_stripe:
         return None
-    from core.fake_stripe import build_fake_stripe_app
+    from core.sandbox.stripe import build_fake_stripe_app
 
     return build_fake_stripe_app(
         pool, webhook_secret=settings.stripe_webhook_secret,

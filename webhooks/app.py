@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from core import chat_migrations
-from core.config import FAKE_STRIPE_PATH
+from core.delivery import chat_migrations
+from core.platform.config import FAKE_STRIPE_PATH
 from webhooks.deps import DEPS, MAX_BODY_BYTES, IngressDeps
 from webhooks.health import health, root
 from webhooks.sandbox import sent_messages
@@ -36,7 +36,7 @@ def build_app(deps: IngressDeps, *, fake_stripe: web.Application | None = None) 
     app.on_shutdown.append(close_recorder)
 
     async def follow_migrated_groups(_: web.Application) -> AsyncIterator[None]:
-        # Admin groups Telegram upgraded, as recorded by any process (core.chat_migrations).
+        # Admin groups Telegram upgraded, as recorded by any process (core.delivery.chat_migrations).
         task = asyncio.create_task(chat_migrations.follow_changes(deps.pool, deps.settings.admin_groups))
         yield
         task.cancel()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 from aiohttp import web
 
-from core.config import Settings
+from core.platform.config import Settings
 
 if TYPE_CHECKING:
     from webhooks.recorder import JobRecorder

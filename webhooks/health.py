@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from core import inbox, stalls
-from core.database import UNAVAILABLE, connection
-from core.errors import DatabaseUnavailable
-from core.jobs import queue_depths
-from core.outbox import counts as outbox_counts
+from core.delivery.outbox import counts as outbox_counts
+from core.jobs import inbox, stalls
+from core.jobs.queues import queue_depths
+from core.platform.database import UNAVAILABLE, connection
+from core.platform.errors import DatabaseUnavailable
 from webhooks.deps import DEPS
 
 

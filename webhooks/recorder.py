@@ -4,7 +4,7 @@ Requests that arrive while a batch is being written wait for the next batch,
 so under load one INSERT and one commit acknowledge hundreds of updates, and a
 lone request still goes out at once. A request is answered only after the
 transaction holding its job has committed. Messaging updates go into the
-inbox (:mod:`core.inbox`), everything else becomes a job.
+inbox (:mod:`core.jobs.inbox`), everything else becomes a job.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from core import inbox
-from core.database import UNAVAILABLE, connection
-from core.errors import DatabaseUnavailable
-from core.jobs import JobRequest
+from core.jobs import inbox
+from core.jobs.queues import JobRequest
+from core.platform.database import UNAVAILABLE, connection
+from core.platform.errors import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from aiohttp import web
 
-from core.errors import DatabaseUnavailable
-from core.fake_telegram.model import TelegramModel
-from core.routing import route_update
+from core.jobs.routing import route_update
+from core.platform.errors import DatabaseUnavailable
+from core.sandbox.telegram.model import TelegramModel
 from webhooks.deps import DEPS
 from webhooks.responses import ok, refuse
 

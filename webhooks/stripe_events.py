@@ -8,8 +8,8 @@ import stripe
 import structlog
 from aiohttp import web
 
-from core.errors import BadInput, DatabaseUnavailable
-from core.routing import route_stripe_event
+from core.jobs.routing import route_stripe_event
+from core.platform.errors import BadInput, DatabaseUnavailable
 from webhooks.deps import DEPS
 from webhooks.responses import ok, refuse
 

@@ -8,8 +8,8 @@ import secrets
 import structlog
 from aiohttp import web
 
-from core.errors import BadInput, DatabaseUnavailable
-from core.routing import migration_of, route_update
+from core.jobs.routing import migration_of, route_update
+from core.platform.errors import BadInput, DatabaseUnavailable
 from webhooks.deps import DEPS, MAX_BODY_BYTES
 from webhooks.responses import ok, refuse
 

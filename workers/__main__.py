@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from core import embedded_postgres, process
-from core.jobs import Queue
+from core.jobs.queues import Queue
+from core.platform import embedded_postgres, process
 from workers import wiring
 
 

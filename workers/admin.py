@@ -9,11 +9,11 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core import chat_migrations
-from core.effects import Effects
-from core.jobs import Task
-from core.processed import Source
-from core.routing import migration_of
+from core.delivery import chat_migrations
+from core.delivery.effects import Effects
+from core.jobs.processed import Source
+from core.jobs.queues import Task
+from core.jobs.routing import migration_of
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)

@@ -15,24 +15,16 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core import (
-    auto_recharge,
-    billing_portal,
-    checkout,
-    history,
-    recharges,
-    stars,
-    stripe_events,
-    texts_billing,
-)
-from core.database import connection
-from core.effects import Effects
-from core.errors import PermanentError
-from core.jobs import Task
-from core.processed import Source
-from core.rails import bot_link
-from core.stripe_gateway import IntentStatus, NoSavedCard, PaymentDeclined
-from core.texts_billing import Reason
+from core.billing import auto_recharge, checkout, history, portal, recharges, stars, texts
+from core.billing.rails import bot_link
+from core.billing.stripe import events
+from core.billing.stripe.gateway import IntentStatus, NoSavedCard, PaymentDeclined
+from core.billing.texts import Reason
+from core.delivery.effects import Effects
+from core.jobs.processed import Source
+from core.jobs.queues import Task
+from core.platform.database import connection
+from core.platform.errors import PermanentError
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
@@ -55,7 +47,7 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
 
 async def handle_stripe_event(c: Container, event: Mapping[str, Any]) -> None:
     async def effects(tx: Effects) -> None:
-        handled = await stripe_events.apply(tx, event, admin_chat_id=c.settings.admin_group_id)
+        handled = await events.apply(tx, event, admin_chat_id=c.settings.admin_group_id)
         log.info("stripe event", type=event.get("type"), outcome=handled.outcome.value, note=handled.note,
                  transaction_id=handled.transaction_id)
 
@@ -84,7 +76,7 @@ async def run_checkout(c: Container, transaction_id: int) -> None:
 
 
 async def run_portal(c: Container, user_id: int, cause: str) -> None:
-    plan = await billing_portal.prepare(c.pool, user_id)
+    plan = await portal.prepare(c.pool, user_id)
     if plan is None:
         return
     key = f"portal:{cause}"
@@ -97,9 +89,9 @@ async def run_portal(c: Container, user_id: int, cause: str) -> None:
         url = await c.stripe.create_portal_session(customer, bot_link(c.settings))
     except PermanentError as exc:
         log.error("billing portal not created", user_id=plan.telegram_id, error=str(exc))
-        await apply_once(c, Source.INTERNAL, key, lambda tx: billing_portal.record_failure(tx, plan))
+        await apply_once(c, Source.INTERNAL, key, lambda tx: portal.record_failure(tx, plan))
         return
-    await apply_once(c, Source.INTERNAL, key, lambda tx: billing_portal.record_link(tx, plan, url))
+    await apply_once(c, Source.INTERNAL, key, lambda tx: portal.record_link(tx, plan, url))
 
 
 async def run_auto_recharge(c: Container, transaction_id: int) -> None:
@@ -152,7 +144,7 @@ async def run_export(c: Container, user_id: int, cause: str) -> None:
     request's processed marker, so a retried job sends nothing twice and the
     delivery holds the document to the user's chat limits like any message.
     """
-    from core import language
+    from core.accounts import language
 
     async with connection(c.pool) as conn:
         export = await history.export(conn, user_id, cause)
@@ -163,7 +155,7 @@ async def run_export(c: Container, user_id: int, cause: str) -> None:
     async def effects(tx: Effects) -> None:
         lang = await language.of_telegram_id(tx.conn, telegram_id)
         await tx.send("sendDocument", telegram_id, document_text=document.decode("utf-8"),
-                      file_name="history.csv", caption=texts_billing.history_export_caption(lang=lang))
+                      file_name="history.csv", caption=texts.history_export_caption(lang=lang))
 
     await apply_once(c, Source.INTERNAL, f"export:{cause}", effects)
 

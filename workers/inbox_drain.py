@@ -16,12 +16,14 @@ from typing import Any
 import asyncpg
 import structlog
 
-from core import bot_settings, delivery, inbox
-from core.bot_settings import BotSettings
-from core.database import UNAVAILABLE, connection
-from core.effects import Effects
-from core.errors import DatabaseUnavailable, RetryableError
-from core.processed import Source, first_deliveries
+from core.delivery import engine
+from core.delivery.effects import Effects
+from core.jobs import inbox
+from core.jobs.processed import Source, first_deliveries
+from core.platform import bot_settings
+from core.platform.bot_settings import BotSettings
+from core.platform.database import UNAVAILABLE, connection
+from core.platform.errors import DatabaseUnavailable, RetryableError
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
@@ -65,7 +67,7 @@ async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, re
             return
         await _set_aside(c, batch[0], exc)
         return
-    await delivery.deliver(c.courier, outbox_ids)
+    await engine.deliver(c.courier, outbox_ids)
 
 
 async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:

@@ -1,7 +1,7 @@
 """Periodic upkeep, run by the admin workers (a low-traffic queue).
 
 Finished jobs pile up unless deleted (the jobs of a worker that died are
-recovered by every worker process: core.stalls); the outbox needs a sweeper for deliveries that failed
+recovered by every worker process: core.jobs.stalls); the outbox needs a sweeper for deliveries that failed
 transiently or whose process died between commit and send, and the inbox one
 for a shard whose drain job gave up.
 """
@@ -11,10 +11,11 @@ from __future__ import annotations
 import structlog
 from procrastinate import App, JobContext
 
-from core import delivery, inbox, processed, stalls
-from core.database import connection
-from core.fake_telegram.model import TelegramModel
-from core.jobs import Queue
+from core.delivery import engine
+from core.jobs import inbox, processed, stalls
+from core.jobs.queues import Queue
+from core.platform.database import connection
+from core.sandbox.telegram.model import TelegramModel
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
@@ -30,7 +31,7 @@ def register(app: App, c: Container) -> None:
     @app.periodic(cron="* * * * * */15", periodic_id="sweep_outbox")
     @app.task(name="maintenance.sweep_outbox", queue=Queue.ADMIN.value)
     async def sweep_outbox(timestamp: int) -> None:
-        sent = await delivery.deliver_due(c.courier)
+        sent = await engine.deliver_due(c.courier)
         if sent:
             log.info("outbox swept", sent=sent)
 

@@ -9,26 +9,19 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core import (
-    bot_settings,
-    delivery,
-    edits,
-    experience,
-    inbox,
-    language,
-    ledger,
-    operator_replies,
-    purchases,
-    relay,
-    texts,
-    users,
-)
-from core.database import connection
-from core.effects import Effects
-from core.jobs import Task
-from core.processed import Source
-from core.updates import command_of, message_of, sender_of
-from core.users import User
+from core.accounts import language, ledger, users
+from core.accounts.users import User
+from core.billing import purchases
+from core.delivery import engine
+from core.delivery.effects import Effects
+from core.experience import commands
+from core.jobs import inbox
+from core.jobs.processed import Source
+from core.jobs.queues import Task
+from core.platform import bot_settings
+from core.platform.database import connection
+from core.relay import edits, incoming, replies, texts
+from core.telegram.updates import command_of, message_of, sender_of
 from workers import inbox_drain
 from workers.runtime import Container, apply_once, job
 
@@ -45,7 +38,7 @@ async def _start(tx: Effects, cfg: bot_settings.BotSettings, user: User, new: bo
         referrer = payload[4:] if payload.startswith("ref_") else ""
         await users.record_start_payload(tx.conn, user.id, payload[:200],
                                          int(referrer) if referrer.isdigit() else None)
-    await experience.welcome(tx, cfg, user, new=new, credits=credits)
+    await commands.welcome(tx, cfg, user, new=new, credits=credits)
     if payload.startswith("paid_"):
         lang = await language.of_telegram_id(tx.conn, user.telegram_id)
         await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending(lang=lang),
@@ -61,15 +54,15 @@ async def _private_message(
     user, new = await users.upsert_from(tx.conn, sender)
     command = command_of(message)
     if command is None:
-        await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+        await incoming.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
     elif command.name == "start":
         await _start(tx, cfg, user, new, command.payload)
     elif not (
         await purchases.on_command(tx, c.settings, cfg, user, command)
-        or await experience.on_command(tx, c.settings, cfg, user, command)
+        or await commands.on_command(tx, c.settings, cfg, user, command)
     ):
         # An unknown command is still a message the user wants to send.
-        await relay.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+        await incoming.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
 
 
 async def _callback(
@@ -80,7 +73,7 @@ async def _callback(
         user, _ = await users.upsert_from(tx.conn, sender)
         if await purchases.on_callback(tx, c.settings, cfg, user, query):
             return
-        if await experience.on_callback(tx, c.settings, cfg, user, query):
+        if await commands.on_callback(tx, c.settings, cfg, user, query):
             return
     # Every button press gets an answer, or the user's client keeps spinning.
     await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
@@ -105,7 +98,7 @@ async def apply_update(c: Container, tx: Effects, cfg: bot_settings.BotSettings,
         msg = update["message"]
         chat = msg.get("chat") or {}
         if chat.get("id") in c.settings.admin_group_ids and msg.get("message_thread_id"):
-            await operator_replies.on_topic_message(tx, cfg, msg, update_id)
+            await replies.on_topic_message(tx, cfg, msg, update_id)
         elif chat.get("type") == "private":
             await _private_message(c, tx, cfg, msg, update_id)
     elif isinstance(update.get("edited_message"), Mapping):
@@ -144,7 +137,7 @@ async def _requeue_drain(c: Container, args: Mapping[str, Any], seconds: float) 
 
 async def _requeue_group(c: Container, args: Mapping[str, Any], seconds: float) -> None:
     async with connection(c.pool) as conn:
-        await delivery.schedule_group(conn, int(args["chat_id"]), seconds)
+        await engine.schedule_group(conn, int(args["chat_id"]), seconds)
 
 
 def register(app: App, c: Container) -> None:
@@ -158,8 +151,8 @@ def register(app: App, c: Container) -> None:
 
     @job(app, c, Task.DELIVER_OUTBOX)
     async def deliver_outbox(c: Container, outbox_ids: list[int]) -> None:
-        await delivery.deliver(c.courier, outbox_ids)
+        await engine.deliver(c.courier, outbox_ids)
 
     @job(app, c, Task.DELIVER_GROUP, bind=lambda a: {"chat_id": a["chat_id"]}, requeue=_requeue_group)
     async def deliver_group(c: Container, chat_id: int) -> None:
-        await delivery.deliver_group(c.courier, chat_id)
+        await engine.deliver_group(c.courier, chat_id)

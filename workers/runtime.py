@@ -11,17 +11,17 @@ import structlog
 from procrastinate import App, BaseRetryStrategy, JobContext, RetryDecision
 from procrastinate.jobs import Job
 
-from core import delivery
-from core.config import Settings
-from core.courier import Courier
-from core.database import UNAVAILABLE
-from core.effects import Effects
-from core.errors import DatabaseUnavailable, RetryableError
-from core.gateway import TelegramGateway
-from core.jobs import Queue, Task
-from core.limits import Limiter
-from core.processed import Source, first_delivery
-from core.stripe_gateway import StripeGateway
+from core.billing.stripe.gateway import StripeGateway
+from core.delivery import engine
+from core.delivery.budgets import Limiter
+from core.delivery.courier import Courier
+from core.delivery.effects import Effects
+from core.jobs.processed import Source, first_delivery
+from core.jobs.queues import Queue, Task
+from core.platform.config import Settings
+from core.platform.database import UNAVAILABLE
+from core.platform.errors import DatabaseUnavailable, RetryableError
+from core.telegram.gateway import TelegramGateway
 
 log = structlog.get_logger(__name__)
 
@@ -91,7 +91,7 @@ async def apply_once(
         raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
     except UNAVAILABLE as exc:
         raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
-    await delivery.deliver(c.courier, tx.outbox_ids)
+    await engine.deliver(c.courier, tx.outbox_ids)
     return True
 
 

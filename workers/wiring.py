@@ -13,15 +13,18 @@ import asyncpg
 import structlog
 from procrastinate import App, PsycopgConnector
 
-from core import bot_commands, chat_migrations, database, stalls
-from core.config import Settings
-from core.effects import Effects
-from core.errors import DatabaseUnavailable
-from core.gateway import TelegramGateway
-from core.jobs import Queue
-from core.limits import Limiter, SendLimits
-from core.processed import Source
-from core.stripe_gateway import StripeGateway
+from core.billing.stripe.gateway import StripeGateway
+from core.delivery import chat_migrations
+from core.delivery.budgets import Limiter, SendLimits
+from core.delivery.effects import Effects
+from core.dispatch import command_menu
+from core.jobs import stalls
+from core.jobs.processed import Source
+from core.jobs.queues import Queue
+from core.platform import database
+from core.platform.config import Settings
+from core.platform.errors import DatabaseUnavailable
+from core.telegram.gateway import TelegramGateway
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder, apply_once
 
@@ -40,7 +43,7 @@ REGISTER: dict[Queue, Callable[[App, Container], None]] = {
 def sandbox_limits(limits: SendLimits) -> Any:
     """The sandbox's Telegram holds the bot to the limits it is configured with
     (Telegram's own by default)."""
-    from core.fake_telegram import Limits
+    from core.sandbox.telegram import Limits
 
     return Limits(
         per_chat_per_second=limits.chat_per_second,
@@ -55,11 +58,11 @@ async def build_gateway(
     settings: Settings, pool: asyncpg.Pool
 ) -> tuple[TelegramGateway, IncomingRecorder | None]:
     """The fake Telegram in sandbox mode, a logged-in Pyrogram bot otherwise."""
-    from core.pyrogram_gateway import PyrogramGateway
+    from core.telegram.pyrogram import PyrogramGateway
 
     if settings.sandbox:
-        from core.fake_telegram.client import create_fake_client
-        from core.fake_telegram.model import TelegramModel
+        from core.sandbox.telegram.client import create_fake_client
+        from core.sandbox.telegram.model import TelegramModel
 
         model = TelegramModel(pool, limits=sandbox_limits(settings.send_limits))
         for group in settings.admin_group_ids:
@@ -71,7 +74,7 @@ async def build_gateway(
         fake = await create_fake_client(model, latency=settings.sandbox_latency_seconds)
         return PyrogramGateway(fake), model
 
-    from core.pyrogram_gateway import build_bot_client
+    from core.telegram.pyrogram import build_bot_client
 
     # load_settings guarantees these outside sandbox mode.
     assert settings.bot_token is not None
@@ -86,11 +89,11 @@ async def build_gateway(
 
 async def register_commands(c: Container) -> None:
     """Tell Telegram the bot's command lists, once per distinct set (idempotent across restarts)."""
-    lists = bot_commands.command_lists(c.settings.admin_user_ids, c.settings.admin_group_ids)
+    lists = command_menu.command_lists(c.settings.admin_user_ids, c.settings.admin_group_ids)
     digest = hashlib.sha256(repr(lists).encode()).hexdigest()[:16]
 
     async def effects(tx: Effects) -> None:
-        await bot_commands.register(tx, c.settings.admin_user_ids, c.settings.admin_group_ids)
+        await command_menu.register(tx, c.settings.admin_user_ids, c.settings.admin_group_ids)
 
     await apply_once(c, Source.INTERNAL, f"commands:{digest}", effects)
 
@@ -173,7 +176,7 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
                 delete_jobs="successful",
                 install_signal_handlers=False,
                 # A worker that misses its beats for stalled_after is dead: its
-                # work is recovered by any other worker process (core.stalls).
+                # work is recovered by any other worker process (core.jobs.stalls).
                 update_heartbeat_interval=settings.heartbeat_seconds,
                 stalled_worker_timeout=settings.stalled_after_seconds,
                 # procrastinate wakes on NOTIFY, but not when a finished job

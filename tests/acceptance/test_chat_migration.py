@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.fake_telegram import Message
+from core.sandbox.telegram import Message
 from tests import builders
 from tests.acceptance.conftest import assert_ledger_invariant
 from tests.builders import MARIA, OPERATOR

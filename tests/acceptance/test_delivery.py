@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from core.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
-from core.processed import Source
+from core.jobs.processed import Source
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
 from tests import builders
 from tests.builders import MARIA, Person
 from tests.harness import System

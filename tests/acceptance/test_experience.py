@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from core import bot_settings, experience, ledger, low_credit, users
-from core.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
-from core.effects import Effects
-from core.processed import Source
+from core.accounts import ledger, users
+from core.delivery.effects import Effects
+from core.experience import commands
+from core.jobs.processed import Source
+from core.platform import bot_settings
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
+from core.relay import low_credit
 from tests import builders
 from tests.builders import BOT, DATE, MARIA, Person
 from tests.harness import System
@@ -115,7 +118,7 @@ async def test_welcome_offers_the_tour_until_it_is_finished(system: System) -> N
     assert user is not None
 
     async def welcome(tx: Effects) -> None:
-        await experience.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
+        await commands.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
 
     await _run(system, welcome)
     greeting = await _last(system)
@@ -287,7 +290,7 @@ async def test_operator_welcome_text_per_language(system: System) -> None:
         assert user is not None
 
         async def welcome(tx: Effects, user: users.User = user) -> None:
-            await experience.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
+            await commands.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
 
         await _run(system, welcome)
     greeting = (await _last(system, MARIA))["text"]

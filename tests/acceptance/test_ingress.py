@@ -6,7 +6,7 @@ import itertools
 import json
 import time
 
-from core import inbox
+from core.jobs import inbox
 from tests import builders
 from tests.harness import System, running_system
 from tests.stripe_signing import signature_header

@@ -15,11 +15,12 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from core import auto_recharge, language, ledger, texts_billing
-from core.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
-from core.effects import Effects
-from core.fake_stripe import FakeStripe, SentEvent
-from core.processed import Source
+from core.accounts import language, ledger
+from core.billing import auto_recharge, texts
+from core.delivery.effects import Effects
+from core.jobs.processed import Source
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
+from core.sandbox.stripe import FakeStripe, SentEvent
 from tests import builders
 from tests.builders import Person
 from tests.harness import System
@@ -669,7 +670,7 @@ async def test_history_pages_totals_and_csv(system: System) -> None:
     [document] = [m for m in await system.sent(MARIA.id) if m["kind"] == "document"]
     async with system.pool.acquire() as conn:
         lang = await language.of_telegram_id(conn, MARIA.id)
-    assert document["text"] == texts_billing.history_export_caption(lang=lang)  # in the user's language
+    assert document["text"] == texts.history_export_caption(lang=lang)  # in the user's language
     stored = await system.model.message(MARIA.id, document["message_id"])
     assert stored is not None
     assert stored.extra["document"]["file_name"] == "history.csv"

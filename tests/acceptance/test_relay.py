@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from core import bot_settings, ledger, relay, users
-from core.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
-from core.processed import Source
+from core.accounts import ledger, users
+from core.jobs.processed import Source
+from core.platform import bot_settings
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
+from core.relay import incoming
 from tests import builders
 from tests.builders import MARIA, OPERATOR, Person
 from tests.harness import System
@@ -133,7 +135,7 @@ async def test_held_messages_go_through_in_order_after_a_grant(system: System) -
 
     async def grant(tx: Any) -> None:
         await ledger.apply(tx.conn, user.id, 2, reason="gift", key="gift:1")
-        await relay.after_grant(tx, await bot_settings.load(tx.conn), user)
+        await incoming.after_grant(tx, await bot_settings.load(tx.conn), user)
 
     assert system.container is not None
     await apply_once(system.container, Source.INTERNAL, "gift:1", grant)

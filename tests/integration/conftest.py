@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.fake_telegram.client import FakeClient, create_fake_client
-from core.fake_telegram.model import TelegramModel
-from core.pyrogram_gateway import PyrogramGateway
+from core.sandbox.telegram.client import FakeClient, create_fake_client
+from core.sandbox.telegram.model import TelegramModel
+from core.telegram.pyrogram import PyrogramGateway
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import asyncpg
 import pytest
 from pyrogram import raw
 
-from core import chat_migrations, conversations
-from core.errors import ChatMigrated, RecipientUnavailable
-from core.fake_telegram import ChatType, FakeClient, Limits, TelegramModel
-from core.pyrogram_gateway import PyrogramGateway
+from core.delivery import chat_migrations
+from core.platform.errors import ChatMigrated, RecipientUnavailable
+from core.relay import conversations
+from core.sandbox.telegram import ChatType, FakeClient, Limits, TelegramModel
+from core.telegram.pyrogram import PyrogramGateway
 
 USER = 123456789
 OLD = -4_000_000_001
@@ -209,7 +210,7 @@ async def test_on_chat_migrated_puts_the_row_back_at_the_new_id(db_pool: asyncpg
 
 
 async def test_processes_learn_migrations_recorded_elsewhere(db_pool: asyncpg.Pool) -> None:
-    from core.admin_groups import AdminGroups
+    from core.platform.admin_groups import AdminGroups
 
     groups = AdminGroups([-1001500000099, OLD])
     async with db_pool.acquire() as conn:

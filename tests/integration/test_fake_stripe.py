@@ -21,8 +21,7 @@ import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from core.fake_stripe import FAKE_STRIPE, FakeStripe, StripeRefusal, build_fake_stripe_app
-from core.stripe_gateway import (
+from core.billing.stripe.gateway import (
     IntentStatus,
     NoSavedCard,
     PaymentDeclined,
@@ -30,6 +29,7 @@ from core.stripe_gateway import (
     StripeRejected,
     StripeUnavailable,
 )
+from core.sandbox.stripe import FAKE_STRIPE, FakeStripe, StripeRefusal, build_fake_stripe_app
 
 SECRET = "whsec_test_fake"
 FIXTURES = json.loads((Path(__file__).parent.parent / "fixtures/stripe/objects.json").read_text())

@@ -10,11 +10,17 @@ import pytest
 from pyrogram import errors as pe
 from pyrogram import raw, types
 
-from core.config import SANDBOX_ADMIN_GROUP_ID
-from core.errors import FloodWait, RecipientUnavailable, TelegramRejected, TelegramUnavailable, TopicGone
-from core.fake_telegram import FakeClient, Limits, TelegramModel, UnsupportedCall, create_fake_client
-from core.gateway import LabeledPrice, Sent
-from core.pyrogram_gateway import PyrogramGateway
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID
+from core.platform.errors import (
+    FloodWait,
+    RecipientUnavailable,
+    TelegramRejected,
+    TelegramUnavailable,
+    TopicGone,
+)
+from core.sandbox.telegram import FakeClient, Limits, TelegramModel, UnsupportedCall, create_fake_client
+from core.telegram.gateway import LabeledPrice, Sent
+from core.telegram.pyrogram import PyrogramGateway
 
 USER = 123456789
 OTHER_USER = 987654321

@@ -12,11 +12,11 @@ import asyncpg
 import pytest
 from pyrogram import errors as pe
 
-from core import database
-from core.config import SANDBOX_ADMIN_GROUP_ID
-from core.errors import FloodWait
-from core.fake_telegram import FakeClient, Limits, TelegramModel, create_fake_client
-from core.pyrogram_gateway import PyrogramGateway
+from core.platform import database
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID
+from core.platform.errors import FloodWait
+from core.sandbox.telegram import FakeClient, Limits, TelegramModel, create_fake_client
+from core.telegram.pyrogram import PyrogramGateway
 
 USER = 123456789
 GROUP = SANDBOX_ADMIN_GROUP_ID

@@ -15,7 +15,7 @@ from pyrogram.raw.types.input_peer_chat import InputPeerChat
 from pyrogram.raw.types.input_peer_user import InputPeerUser
 from pyrogram.storage import SQLiteStorage, UpdateState
 
-from core.pyrogram_storage import PostgresStorage, postgres_client
+from core.telegram.session import PostgresStorage, postgres_client
 
 AUTH_KEY = os.urandom(256)
 BOT_ID = 7_000_000_001

@@ -7,9 +7,9 @@ import asyncio
 import asyncpg
 from procrastinate import App, PsycopgConnector
 
-from core import inbox, jobs
-from core.errors import PermanentError, TelegramUnavailable
-from core.jobs import JobRequest, Queue, Task
+from core.jobs import inbox, queues
+from core.jobs.queues import JobRequest, Queue, Task
+from core.platform.errors import PermanentError, TelegramUnavailable
 from webhooks.recorder import JobRecorder
 from workers.runtime import BACKOFF
 
@@ -60,7 +60,7 @@ async def test_defer_joins_the_callers_transaction(db_pool: asyncpg.Pool) -> Non
     async with db_pool.acquire() as conn:
         tx = conn.transaction()
         await tx.start()
-        await jobs.defer(conn, [job])
+        await queues.defer(conn, [job])
         await tx.rollback()
     assert await db_pool.fetchval("SELECT count(*) FROM procrastinate_jobs") == 0
 
@@ -95,6 +95,6 @@ async def test_retryable_failures_are_rescheduled_and_permanent_ones_fail_visibl
     )
     assert rows["t.broken"]["status"] == "failed"
     async with db_pool.acquire() as conn:
-        depths = {d.queue: d for d in await jobs.queue_depths(conn)}
+        depths = {d.queue: d for d in await queues.queue_depths(conn)}
     assert depths["messaging"].failed == 1
     assert depths["messaging"].todo == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from core.limits import Lane, Limiter, SendLimits
+from core.delivery.budgets import Lane, Limiter, SendLimits
 
 LIMITS = SendLimits(global_per_second=10.0, global_burst=1.0, chat_per_second=1.0, chat_burst=1.0,
                     overall_margin=1.0)

@@ -1,9 +1,9 @@
-"""The admin groups' ids, followed when Telegram upgrades a group (core.admin_groups)."""
+"""The admin groups' ids, followed when Telegram upgrades a group (core.platform.admin_groups)."""
 
 from __future__ import annotations
 
-from core.admin_groups import AdminGroups, follow
-from core.conversations import admin_group_for
+from core.platform.admin_groups import AdminGroups, follow
+from core.relay.conversations import admin_group_for
 
 A, B, C = -1001500000001, -4002, -4003
 B_NEW, C_NEW = -1001500000002, -1001500000003

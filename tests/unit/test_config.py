@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import SANDBOX_WEBHOOK_SECRET, load_settings
-from core.errors import ConfigError
+from core.platform.config import SANDBOX_WEBHOOK_SECRET, load_settings
+from core.platform.errors import ConfigError
 
 REAL = {
     "BOT_TOKEN": "123456:ABCdefGhIJKlmNoPQRstuVWXyz012345678",

@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from core import i18n, texts
-from core.bot_settings import BotSettings
+from core import i18n
 from core.i18n import Catalogs, Html
+from core.platform.bot_settings import BotSettings
+from core.relay import texts
 
 #: Tags Telegram's HTML parse mode understands.
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a",

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core import history, rails, refunds, stars, subscriptions, texts_billing
-from core.catalog import Badge, Kind, Product
-from core.config import load_settings
-from core.rails import Rail
+from core.billing import history, rails, refunds, stars, texts
+from core.billing.catalog import Badge, Kind, Product
+from core.billing.rails import Rail
+from core.billing.stripe import subscriptions
+from core.platform.config import load_settings
 
 
 def _product(code: str = "pack25", **changes: object) -> Product:
@@ -47,7 +48,7 @@ def test_revoke_target_only_grows_with_the_cumulative_refund() -> None:
     (1200, "jpy", "1200 JPY"), (1999, "chf", "19.99 CHF"),
 ])
 def test_money(amount: int, currency: str, text: str) -> None:
-    assert texts_billing.money(amount, currency) == text
+    assert texts.money(amount, currency) == text
 
 
 def test_stars_payload_round_trip_and_refusals() -> None:
@@ -69,12 +70,12 @@ def test_products_per_rail_and_subscription_interval() -> None:
 def test_catalog_keyboard_marks_badges_and_offers_enabled_rails_only() -> None:
     products = [_product("pack10", badge=None, name="10 credits"), _product(),
                 _product("pack100", badge=Badge.BEST_VALUE, name="100 credits")]
-    both = texts_billing.catalog_keyboard(products, (Rail.STRIPE, Rail.STARS))["inline_keyboard"]
+    both = texts.catalog_keyboard(products, (Rail.STRIPE, Rail.STARS))["inline_keyboard"]
     assert isinstance(both, list)
     assert [b["callback_data"] for b in both[1]] == ["pay:stripe:pack25", "pay:stars:pack25"]
     assert both[1][0]["text"].startswith("🔥 ")
     assert both[2][0]["text"].startswith("💎 ")
-    stars_only = texts_billing.catalog_keyboard(products, (Rail.STARS,))["inline_keyboard"]
+    stars_only = texts.catalog_keyboard(products, (Rail.STARS,))["inline_keyboard"]
     assert isinstance(stars_only, list)
     assert stars_only[0] == [{"text": "10 credits · ⭐ 500", "callback_data": "pay:stars:pack10"}]
     for row in both:
@@ -128,18 +129,18 @@ def test_history_csv_is_oldest_first_with_integer_amounts() -> None:
 def test_history_lines_and_analytics() -> None:
     at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     bought = history.Entry(at, "credits", 25, 28, "purchase", 7, "stripe", 999, "usd", "cs")
-    assert texts_billing.history_line(bought) == "24 Nov 10:00 · +25 credits · bought ($9.99) · balance 28"
+    assert texts.history_line(bought) == "24 Nov 10:00 · +25 credits · bought ($9.99) · balance 28"
     week = history.Entry(at, "pass", 7 * 86400, None, "purchase", 8, "stars", 750, "XTR", "stx")
-    assert texts_billing.history_line(week) == "24 Nov 10:00 · pass +7 days · bought (⭐ 750)"
+    assert texts.history_line(week) == "24 Nov 10:00 · pass +7 days · bought (⭐ 750)"
     summary = history.Summary(balance=3, pass_until=None, credits_bought=25, credits_spent=10,
                               messages_sent=10, paid=(("usd", 999),), since=at,
                               now=at.replace(day=27, hour=9))
     assert (summary.days, summary.messages_per_day) == (3, 10 / 3)
-    text = texts_billing.history(summary, [bought], 0)
+    text = texts.history(summary, [bought], 0)
     assert "Paid: $9.99" in text
     assert "3.3 a day" in text
 
 
 def test_user_data_is_escaped() -> None:
-    assert "&lt;b&gt;" in texts_billing.dispute_alert("<b>x</b>", 1, 999, "usd", "fraudulent", 3)
-    assert texts_billing.terms("a <b> c") == "a &lt;b&gt; c"
+    assert "&lt;b&gt;" in texts.dispute_alert("<b>x</b>", 1, 999, "usd", "fraudulent", 3)
+    assert texts.terms("a <b> c") == "a &lt;b&gt; c"

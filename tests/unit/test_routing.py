@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import BadInput
-from core.jobs import Queue, Task
-from core.routing import migration_of, route_stripe_event, route_update
+from core.jobs.queues import Queue, Task
+from core.jobs.routing import migration_of, route_stripe_event, route_update
+from core.platform.errors import BadInput
 from tests import builders
 
 ADMIN = (builders.SANDBOX_ADMIN_GROUP_ID,)

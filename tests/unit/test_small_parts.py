@@ -4,31 +4,45 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import structlog
 from procrastinate.jobs import Job
 
-from core import queries
-from core.errors import FloodWait, PermanentError, TelegramUnavailable
-from core.logging import SecretMasker, configure
-from core.updates import command_of
+from core.platform import sql
+from core.platform.errors import FloodWait, PermanentError, TelegramUnavailable
+from core.platform.logs import SecretMasker, configure
+from core.telegram.updates import command_of
 from workers.runtime import Backoff
 
 
 def test_queries_split_on_name_headers() -> None:
-    parsed = queries.parse("-- name: a\n-- why\nSELECT 1;\n\n-- name: b\nSELECT 2;\n")
+    parsed = sql.parse("-- name: a\n-- why\nSELECT 1;\n\n-- name: b\nSELECT 2;\n")
     assert parsed == {"a": "SELECT 1;", "b": "SELECT 2;"}
     with pytest.raises(ValueError, match="duplicate"):
-        queries.parse("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
+        sql.parse("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
 
 
-def test_every_shipped_query_loads() -> None:
-    loaded = queries.load()
-    assert "defer_jobs" in loaded
-    assert "mark_processed" in loaded
-    assert all(sql.strip() for sql in loaded.values())
+def test_a_query_is_named_after_its_file() -> None:
+    assert sql.parse("-- name: outbox_add\nSELECT 1;\n", "outbox") == {"outbox_add": "SELECT 1;"}
+    with pytest.raises(ValueError, match="must start with outbox_"):
+        sql.parse("-- name: add\nSELECT 1;\n", "outbox")
+
+
+def test_every_query_the_code_names_is_shipped() -> None:
+    """Each q("...") in the product names a loaded, non-empty statement, so a typo
+    fails here rather than in the first job that runs it."""
+    loaded = sql.load()
+    root = Path(__file__).resolve().parents[2]
+    named = {m for path in (root / "core").rglob("*.py")
+             for m in re.findall(r'\bq\("(\w+)"', path.read_text())}
+    assert len(named) > 150
+    assert named - set(loaded) == {"session_set_"}  # + column: every column's statement is there
+    assert {n for n in loaded if n.startswith("session_set_")} >= {"session_set_dc_id", "session_set_auth_key"}
+    assert all(text.strip() for text in loaded.values())
 
 
 def test_masker_hides_secrets_everywhere() -> None:

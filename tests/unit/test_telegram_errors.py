@@ -5,7 +5,7 @@ from pyrogram import errors as pe
 from pyrogram import raw
 from pyrogram.errors.rpc_error import RPCError
 
-from core.errors import (
+from core.platform.errors import (
     ChatMigrated,
     FloodWait,
     PermanentError,
@@ -16,7 +16,7 @@ from core.errors import (
     TelegramUnavailable,
     TopicGone,
 )
-from core.telegram_errors import TRANSLATED, is_basic_group, may_be_migrated, migrated, translate
+from core.telegram.errors import TRANSLATED, is_basic_group, may_be_migrated, migrated, translate
 
 
 def rpc(cls: type[RPCError], value: object = None) -> RPCError:

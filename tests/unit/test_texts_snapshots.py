@@ -17,26 +17,21 @@ from typing import Any
 
 import pytest
 
-from core import (
-    auto_recharge,
-    balance_card,
-    bot_commands,
-    i18n,
-    language,
-    low_credit,
-    menus,
-    texts,
-    texts_billing,
-    tutorial,
-)
-from core.balance_card import Pack, Usage
-from core.bot_settings import BotSettings
-from core.catalog import Badge, Kind, Product
-from core.history import Entry, Summary
-from core.ledger import Balance
-from core.profile import Profile
-from core.rails import Rail
-from core.texts_billing import Reason
+from core import i18n
+from core.accounts import language
+from core.accounts.ledger import Balance
+from core.accounts.profile import Profile
+from core.billing import auto_recharge
+from core.billing import texts as billing_texts
+from core.billing.catalog import Badge, Kind, Product
+from core.billing.history import Entry, Summary
+from core.billing.rails import Rail
+from core.billing.texts import Reason
+from core.dispatch import command_menu
+from core.experience import balance_card, menus, tutorial
+from core.experience.balance_card import Pack, Usage
+from core.platform.bot_settings import BotSettings
+from core.relay import low_credit, texts
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 HOSTILE = '<b>Zoë</b> & "Al" *_x_* [y](z) Иван 李 مرحبا'
@@ -100,7 +95,7 @@ NEWCOMER = Summary(balance=3, pass_until=None, credits_bought=0, credits_spent=0
 
 
 def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
-    tb = texts_billing
+    tb = billing_texts
     pack, week, month = PRODUCTS[1], PRODUCTS[5], PRODUCTS[6]
     yield "billing dates", lambda: "\n".join(
         tb.when(datetime(2025, m, 4, 9, 5, tzinfo=UTC), lang=lang) for m in range(1, 13))
@@ -243,8 +238,8 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
         i18n.t(lang, "reset_done", balance=texts.credits_word(3, lang=lang)),
         i18n.t(lang, "reset_held", count=2)])
     yield "commands", lambda: "\n".join(
-        f"/{c} – {d}" for c, d in bot_commands.commands(
-            bot_commands.USER_COMMANDS + bot_commands.ADMIN_COMMANDS, lang))
+        f"/{c} – {d}" for c, d in command_menu.commands(
+            command_menu.USER_COMMANDS + command_menu.ADMIN_COMMANDS, lang))
     yield from _billing_cases(lang)
 
 

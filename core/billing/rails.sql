@@ -1,0 +1,2 @@
+-- name: rails_settings_all
+SELECT key, value FROM bot_settings;

@@ -1,0 +1,1 @@
+"""Stripe: the gateway the product calls and the events it applies."""

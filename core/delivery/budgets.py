@@ -1,0 +1,120 @@
+"""Telegram's sending limits as shared token buckets in Postgres.
+
+Every process that sends for the bot takes a slot here first, so several
+worker dynos together stay within about 1 message/s per chat, 20 per minute
+per group and 30/s overall (paid broadcasts have their own overall budget).
+A bucket of rate r and burst b lets through at most b + r·t in any t seconds;
+the defaults keep every window within Telegram's figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import asyncpg
+
+from core.platform.database import connection
+from core.platform.sql import q
+
+#: How much of the shared budget a flood wait takes away, in seconds of sends.
+FLOOD_SLOWDOWN_SECONDS = 0.25
+
+
+class Lane(StrEnum):
+    NORMAL = "normal"
+    PAID = "paid"  # allow_paid_broadcast: Telegram's paid allowance, up to 1000/s
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    global_per_second: float = 30.0
+    global_burst: float = 1.0
+    paid_per_second: float = 1000.0
+    paid_burst: float = 1.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 20.0
+    group_burst: float = 3.0
+    #: A slot is taken a moment before Telegram counts the message, and the
+    #: moments differ from send to send; every bucket refills this much slower
+    #: than Telegram's figure so that jitter never adds up to a flood wait.
+    overall_margin: float = 0.975
+
+    def buckets(self, chat_id: int, lane: Lane) -> tuple[list[str], list[float], list[float]]:
+        """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
+        if lane is Lane.PAID:
+            keys = ["global_paid"]
+            rates, bursts = [self.paid_per_second * self.overall_margin], [self.paid_burst]
+        else:
+            keys = ["global"]
+            rates, bursts = [self.global_per_second * self.overall_margin], [self.global_burst]
+        if chat_id < 0:
+            # b + r·60 = per minute: the burst is paid for out of the minute's allowance.
+            keys.append(f"group:{chat_id}")
+            rates.append(max(self.group_per_minute - self.group_burst, 1.0) / 60.0 * self.overall_margin)
+            bursts.append(self.group_burst)
+        else:
+            keys.append(f"chat:{chat_id}")
+            rates.append(self.chat_per_second * self.overall_margin)
+            bursts.append(self.chat_burst)
+        return keys, rates, bursts
+
+
+class Limiter:
+    def __init__(self, pool: asyncpg.Pool, limits: SendLimits | None = None) -> None:
+        self._pool = pool
+        self.limits = limits or SendLimits()
+
+    async def take(self, chat_id: int, lane: Lane = Lane.NORMAL, count: int = 1) -> float:
+        """Take ``count`` slots (one per message a call creates): 0 when taken,
+        else the seconds to wait (nothing taken)."""
+        keys, rates, bursts = self.limits.buckets(chat_id, lane)
+        async with connection(self._pool) as conn:
+            wait: float = await conn.fetchval(q("budgets_take_send_slot"), keys, rates, bursts, count)
+        return wait
+
+    async def reserve(self, calls: Sequence[tuple[int, Lane, int]], horizon: float) -> list[float]:
+        """Reserve slots for calls ``(chat_id, lane, messages)`` in order, in one statement.
+
+        Each call gets the offset in seconds from now at which its slots are
+        its own (0: at once), or, when that lies beyond ``horizon``, minus its
+        wait and nothing reserved; a chat's later calls are then refused too.
+        """
+        keys: list[str] = []
+        rates: list[float] = []
+        bursts: list[float] = []
+        counts: list[int] = []
+        for chat_id, lane, count in calls:
+            k, r, b = self.limits.buckets(chat_id, lane)
+            keys += k
+            rates += r
+            bursts += b
+            counts.append(count)
+        async with connection(self._pool) as conn:
+            offsets: list[float] = await conn.fetchval(
+                q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon)
+        return list(offsets)
+
+    async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:
+        """Take slots, sleeping for them when the wait is short; else return the wait."""
+        wait = await self.take(chat_id, lane, count)
+        while 0 < wait <= max_wait:
+            await asyncio.sleep(wait)
+            wait = await self.take(chat_id, lane, count)
+        return wait
+
+    async def flood_wait(self, chat_id: int, lane: Lane, seconds: float) -> None:
+        """Telegram said wait: block the chat's key and slow the shared budget."""
+        keys, rates, bursts = self.limits.buckets(chat_id, lane)
+        async with connection(self._pool) as conn, conn.transaction():
+            await conn.execute(q("budgets_block_send_key"), keys[1], rates[1], bursts[1], float(seconds))
+            # A moment's worth of the shared budget, so the other chats ease off too:
+            # enough to absorb the jitter that caused it, not a whole second of sends.
+            await conn.execute(q("budgets_drain_global_tokens"), keys[0], rates[0] * FLOOD_SLOWDOWN_SECONDS)
+
+    async def prune(self) -> None:
+        async with connection(self._pool) as conn:
+            await conn.execute(q("budgets_prune_send_budgets"))

@@ -1,0 +1,36 @@
+"""The open transaction of one job: rows to write and calls to send after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from core.delivery import engine, outbox
+from core.delivery.budgets import Lane
+
+
+@dataclass
+class Effects:
+    conn: asyncpg.Connection
+    #: What caused these effects (``telegram:<update_id>``), kept on every outbox row.
+    cause: str
+    #: Rows to deliver right after commit, in order.
+    outbox_ids: list[int] = field(default_factory=list)
+
+    async def send(
+        self, method: str, chat_id: int, *, delay: float = 0.0, priority: int = 0,
+        lane: Lane = Lane.NORMAL, **params: Any,
+    ) -> int:
+        """Queue a call; with a delay it is left for a delivery job scheduled then."""
+        params.setdefault("chat_id", chat_id)
+        if lane is Lane.PAID:
+            params["allow_paid_broadcast"] = True
+        row_id = await outbox.add(self.conn, chat_id, method, params, cause=self.cause,
+                                  delay_seconds=delay, priority=priority, lane=lane)
+        if delay > 0:
+            await engine.schedule(self.conn, chat_id, [row_id], delay)
+        else:
+            self.outbox_ids.append(row_id)
+        return row_id

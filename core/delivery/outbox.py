@@ -1,0 +1,128 @@
+"""Everything the bot sends: rows written with the effect that caused them.
+
+A row holds a method name and its parameters (Bot API vocabulary, or one of
+the relay methods) and moves pending -> sending -> sent | failed. The claim
+before a call and the recorded answer after it make delivery at-least-once
+with duplicate suppression; :mod:`core.delivery.engine` performs the calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from core.delivery.budgets import Lane
+from core.platform.sql import q
+
+#: A claim older than this belongs to a process that died mid-send.
+STALE_CLAIM_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    method: str
+    params: Mapping[str, Any]
+    attempts: int
+    lane: Lane = Lane.NORMAL
+
+
+async def add(
+    conn: asyncpg.Connection,
+    chat_id: int,
+    method: str,
+    params: Mapping[str, Any],
+    *,
+    cause: str,
+    delay_seconds: float = 0.0,
+    priority: int = 0,
+    lane: Lane = Lane.NORMAL,
+) -> int:
+    """Queue a call in the caller's transaction."""
+    row_id: int = await conn.fetchval(
+        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds, priority, lane.value
+    )
+    return row_id
+
+
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row and what deciding its delivery needs."""
+
+    row: OutboxRow
+    #: The recipient blocked the bot (a private chat).
+    recipient_blocked: bool
+    #: Messages a relay makes in the group before the copies: 2 to create the
+    #: user's topic (and post its summary), 1 to reopen it, else 0.
+    topic_messages: int
+    #: A relay's topic, when it is there and open already.
+    open_topic_id: int | None = None
+
+
+async def claim_many(
+    conn: asyncpg.Connection, ids: Sequence[int], claimant: int | None = None
+) -> list[Claimed]:
+    """Take the due rows among ``ids`` for sending, in id order; others are skipped.
+
+    ``claimant`` is the procrastinate worker that sends them: if it dies, the
+    stall recovery puts its rows back (see sql/migrations/0015_stall_recovery.sql).
+    """
+    rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS, claimant)
+    return [
+        Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"])),
+                r["recipient_blocked"], int(r["topic_messages"]), r["open_topic_id"])
+        for r in rows
+    ]
+
+
+async def mark_sent_many(conn: asyncpg.Connection, results: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    await conn.execute(q("outbox_sent_many"), [i for i, _ in results],
+                       [json.dumps(r, separators=(",", ":")) for _, r in results])
+
+
+async def mark_failed_many(conn: asyncpg.Connection, ids: Sequence[int], error: str) -> None:
+    await conn.execute(q("outbox_failed_many"), list(ids), error)
+
+
+async def postpone_many(conn: asyncpg.Connection, waits: Sequence[tuple[int, float]]) -> None:
+    """Put claimed rows back, due after their wait: waiting for a slot is not an attempt."""
+    await conn.execute(q("outbox_postpone_many"), [i for i, _ in waits], [w for _, w in waits])
+
+
+
+
+async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, error: str) -> None:
+    await conn.execute(q("outbox_retry_later"), row_id, seconds, error)
+
+
+async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None:
+    await conn.execute(q("outbox_failed"), row_id, error)
+
+
+
+
+async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
+    row_id: int | None = await conn.fetchval(q("outbox_next_for_group"), chat_id)
+    return row_id
+
+
+
+
+
+
+async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:
+    return [r["id"] for r in await conn.fetch(q("outbox_due"), limit)]
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    """Rows waiting to be sent, and rows that failed for good."""
+    row = await conn.fetchrow(q("outbox_counts"))
+    assert row is not None
+    return {"pending": row["pending"], "failed": row["failed"]}

@@ -1,0 +1,42 @@
+"""Exactly-once effects for at-least-once deliveries.
+
+The marker row and the effects share one transaction: either both commit, or
+neither does and the redelivery runs the job again from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from enum import StrEnum
+
+import asyncpg
+
+from core.platform.database import connection
+from core.platform.sql import q
+
+
+class Source(StrEnum):
+    TELEGRAM = "telegram"
+    STRIPE = "stripe"
+    INTERNAL = "internal"
+
+
+@asynccontextmanager
+async def first_delivery(
+    pool: asyncpg.Pool, source: Source, key: str
+) -> AsyncIterator[asyncpg.Connection | None]:
+    """Yield a connection inside an open transaction, or None for a repeat delivery."""
+    async with connection(pool) as conn, conn.transaction():
+        first = await conn.fetchval(q("processed_mark_processed"), source.value, key)
+        yield conn if first else None
+
+
+async def first_deliveries(conn: asyncpg.Connection, source: Source, keys: Sequence[str]) -> set[str]:
+    """A batch's markers in the caller's transaction: the keys seen for the first time."""
+    return {r["key"] for r in await conn.fetch(q("processed_mark_processed_many"), source.value, list(keys))}
+
+
+async def prune(pool: asyncpg.Pool, *, days: int) -> None:
+    async with connection(pool) as conn:
+        await conn.execute(q("processed_prune_processed"), days)

@@ -1,0 +1,86 @@
+"""Queues, task names and deferring jobs from asyncpg.
+
+procrastinate's own defer takes psycopg connections only; calling its SQL
+function ``procrastinate_defer_jobs_v1`` from asyncpg lets a job commit or roll
+back together with the rows that belong with it, and lets the ingress record a
+whole batch of updates in one statement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+
+from core.platform.sql import q
+
+
+class Queue(StrEnum):
+    MESSAGING = "messaging"
+    BILLING = "billing"
+    ADMIN = "admin"
+    BROADCAST = "broadcast"
+
+
+class Task(StrEnum):
+    """Task names: the contract between whoever defers a job and the worker running it."""
+
+    MESSAGING_UPDATE = "messaging.update"
+    #: Handles every pending inbox update of one shard (core.jobs.inbox).
+    MESSAGING_DRAIN = "messaging.drain"
+    BILLING_UPDATE = "billing.update"
+    BILLING_STRIPE_EVENT = "billing.stripe_event"
+    BILLING_CHECKOUT = "billing.checkout"
+    BILLING_PORTAL = "billing.portal"
+    BILLING_AUTO_RECHARGE = "billing.auto_recharge"
+    BILLING_EXPORT_HISTORY = "billing.export_history"
+    ADMIN_UPDATE = "admin.update"
+    DELIVER_OUTBOX = "messaging.deliver_outbox"
+    DELIVER_GROUP = "messaging.deliver_group"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    queue: Queue
+    task: Task
+    #: One running job per lock, in arrival order: the actor (e.g. ``user:42``).
+    lock: str | None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    queueing_lock: str | None = None
+    scheduled_at: datetime | None = None
+
+
+async def defer(conn: asyncpg.Connection, jobs: Sequence[JobRequest]) -> list[int]:
+    """Insert jobs in the caller's transaction; workers are woken when it commits."""
+    if not jobs:
+        return []
+    ids: list[int] | None = await conn.fetchval(
+        q("queues_defer_jobs"),
+        [j.queue.value for j in jobs],
+        [j.task.value for j in jobs],
+        [j.priority for j in jobs],
+        [j.lock for j in jobs],
+        [j.queueing_lock for j in jobs],
+        [json.dumps(j.args, separators=(",", ":")) for j in jobs],
+        [j.scheduled_at for j in jobs],
+    )
+    return list(ids or [])
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    queue: str
+    todo: int
+    doing: int
+    failed: int
+
+
+async def queue_depths(conn: asyncpg.Connection) -> list[QueueDepth]:
+    rows = await conn.fetch(q("queues_depths"), [queue.value for queue in Queue])
+    return [QueueDepth(r["queue"], r["todo"], r["doing"], r["failed"]) for r in rows]

@@ -1,2 +1,0 @@
--- name: settings_all
-SELECT key, value FROM bot_settings;

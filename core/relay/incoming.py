@@ -1,0 +1,156 @@
+"""The paid relay, user side: charge and relay a message as one decision.
+
+A user's message is stored as held first; then held messages are released in
+the order written while the balance (or an active pass) allows, each with its
+ledger row, and queued for the user's topic. Whatever is left stays held until
+a grant releases it, so no message is lost and none is charged twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from core.accounts import language, ledger, users
+from core.accounts.users import User
+from core.billing import auto_recharge
+from core.delivery.effects import Effects
+from core.platform.bot_settings import BotSettings
+from core.platform.sql import q
+from core.relay import conversations, low_credit, messages, texts
+from core.telegram.updates import message_kind, text_of
+
+#: How long the relay of an album waits for its other parts, to send them as one album.
+ALBUM_WAIT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Released:
+    count: int
+    still_held: int
+    balance: int
+    pass_active: bool
+
+
+async def _buy_buttons(conn: asyncpg.Connection) -> dict[str, object]:
+    rows = await conn.fetch(q("incoming_products_for_sale"))
+    return texts.buy_keyboard([(r["code"], r["name"]) for r in rows])
+
+
+async def _queue_relay(
+    tx: Effects, conv: conversations.Conversation, user: User, held: Sequence[messages.Held],
+    *, were_held: bool,
+) -> int:
+    """Queue the relay of ``held`` (joining one still waiting); return its outbox row."""
+    ids = [h.user_message_id for h in held]
+    row_ids = [h.id for h in held]
+    appended: int | None = await tx.conn.fetchval(
+        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids
+    )
+    if appended is not None:
+        return appended
+    delay = ALBUM_WAIT_SECONDS if any(h.media_group_id for h in held) else 0.0
+    # When the admin group's budget is short, higher tiers are relayed first.
+    priority = int(await tx.conn.fetchval(q("incoming_tier_priority"), user.tier))
+    return await tx.send(
+        "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
+        user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
+    )
+
+
+async def release_held(
+    tx: Effects, cfg: BotSettings, user: User, conv: conversations.Conversation,
+    *, after_grant: bool = False, locked: ledger.Balance | None = None,
+) -> Released:
+    """Charge and queue held messages in order while the balance allows.
+
+    ``locked`` is the balance when the caller holds the user's row locked
+    already (it upserted it in this transaction): no need to read it again.
+    """
+    balance = locked or await ledger.lock_balance(tx.conn, user.id)
+    held = await messages.held(tx.conn, user.id)
+    credits = balance.credits
+    released: list[messages.Held] = []
+    for message in held:
+        cost = 0 if balance.pass_active else cfg.message_cost
+        if cost:
+            change = await ledger.apply(
+                tx.conn, user.id, -cost, reason="message", key=f"message:{message.id}"
+            )
+            if change.outcome is ledger.Outcome.INSUFFICIENT:
+                break
+            assert change.balance is not None
+            credits = change.balance
+        await messages.queue(tx.conn, message.id, cost)
+        released.append(message)
+    if released:
+        await conversations.user_wrote(tx.conn, conv.id, len(released))
+        relay_row = await _queue_relay(tx, conv, user, released, were_held=after_grant)
+        if credits < balance.credits:
+            await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits,
+                                         relay_row=relay_row)
+            if user.auto_recharge_enabled:
+                await auto_recharge.after_debit(tx, user.id, credits)
+    return Released(len(released), len(held) - len(released), credits, balance.pass_active)
+
+
+async def on_user_message(
+    tx: Effects,
+    cfg: BotSettings,
+    admin_groups: Sequence[int],
+    user: User,
+    message: Mapping[str, Any],
+    update_id: int,
+) -> None:
+    chat_id = user.telegram_id
+    if user.is_banned:
+        if await users.mark_ban_notified(tx.conn, user.id):
+            lang = await language.of_telegram_id(tx.conn, chat_id)
+            await tx.send("sendMessage", chat_id, text=texts.banned(lang=lang), parse_mode=texts.PARSE_MODE)
+        return
+    kind = message_kind(message)
+    if kind is None:
+        return
+    if kind in ("poll", "story"):
+        lang = await language.of_telegram_id(tx.conn, chat_id)
+        await tx.send("sendMessage", chat_id, text=texts.unsupported_message(lang=lang),
+                      parse_mode=texts.PARSE_MODE, reply_to_message_id=message["message_id"])
+        return
+    conv = await conversations.ensure(
+        tx.conn, user.id, conversations.admin_group_for(user.telegram_id, admin_groups)
+    )
+    stored = await messages.add_incoming(tx.conn, messages.Incoming(
+        user_id=user.id, conversation_id=conv.id, update_id=update_id,
+        user_message_id=message["message_id"], media_group_id=message.get("media_group_id"),
+        kind=kind, text=text_of(message),
+    ))
+    if stored is None:
+        return  # the same message came in another update; it is handled already
+    # users.upsert_from locked the user's row in this transaction: its balance is current.
+    pass_active = user.pass_expires_at is not None and user.pass_expires_at > datetime.now(UTC)
+    released = await release_held(tx, cfg, user, conv,
+                                  locked=ledger.Balance(user.credits, user.pass_expires_at, pass_active))
+    if released.still_held == 1 and released.count == 0:
+        # The first message held: say why, once, rather than after every message.
+        lang = await language.of_telegram_id(tx.conn, chat_id)
+        await tx.send(
+            "sendMessage", chat_id, parse_mode=texts.PARSE_MODE,
+            text=texts.not_enough_credits(released.balance, cfg.message_cost, lang=lang),
+            reply_markup=await _buy_buttons(tx.conn),
+        )
+
+
+async def after_grant(tx: Effects, cfg: BotSettings, user: User) -> Released | None:
+    """Release held messages after credits or a pass were granted.
+
+    The user is told with the relay's confirmation, which then names the
+    messages as the saved ones.
+    """
+    conv = await conversations.of_user(tx.conn, user.id)
+    if conv is None:
+        return None
+    return await release_held(tx, cfg, user, conv, after_grant=True)

@@ -1,0 +1,28 @@
+-- name: incoming_outbox_relay_append
+-- Coalesce a burst: messages join a relay of the same conversation that is
+-- still waiting (an album's grace period, a flood wait), up to the 100 ids
+-- one ForwardMessages call takes. The outer status check re-runs after a
+-- concurrent claim, so a row being sent is never extended.
+UPDATE outbox
+SET params = jsonb_set(
+        jsonb_set(params, '{message_ids}', (params -> 'message_ids') || $3::jsonb),
+        '{message_row_ids}', (params -> 'message_row_ids') || $4::jsonb)
+WHERE status = 'pending'
+  AND id = (
+    SELECT id FROM outbox
+    WHERE method = 'relayToTopic' AND status = 'pending' AND chat_id = $1
+      AND (params ->> 'conversation_id')::bigint = $2
+      AND jsonb_array_length(params -> 'message_ids') + jsonb_array_length($3::jsonb) <= 100
+    ORDER BY id DESC
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED)
+RETURNING id;
+
+-- name: incoming_products_for_sale
+SELECT code, name, credits, stripe_amount, stripe_currency, stars_amount, badge
+FROM products
+WHERE active AND NOT hidden AND kind = 'credits'
+ORDER BY sort;
+
+-- name: incoming_tier_priority
+SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0);

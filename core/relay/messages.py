@@ -1,0 +1,105 @@
+"""Every message between a user and the operators, with its ids in both chats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import asyncpg
+
+from core.platform.sql import q
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Status(StrEnum):
+    HELD = "held"
+    QUEUED = "queued"
+    RELAYED = "relayed"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Held:
+    id: int
+    user_message_id: int
+    media_group_id: str | None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    user_id: int
+    conversation_id: int
+    update_id: int
+    user_message_id: int
+    media_group_id: str | None
+    kind: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    id: int
+    user_id: int
+    credits_charged: int
+
+
+async def add_incoming(conn: asyncpg.Connection, m: Incoming) -> int | None:
+    """Store a user's message as held; None if it was stored before."""
+    row_id: int | None = await conn.fetchval(
+        q("messages_insert_in"), m.user_id, m.conversation_id, m.update_id, m.user_message_id,
+        m.media_group_id, m.kind, m.text,
+    )
+    return row_id
+
+
+async def add_from_operator(
+    conn: asyncpg.Connection,
+    *,
+    user_id: int,
+    conversation_id: int,
+    direction: Direction,
+    status: Status,
+    update_id: int,
+    admin_chat_id: int,
+    admin_message_id: int,
+    kind: str,
+    text: str | None,
+    operator_id: int,
+) -> int | None:
+    row_id: int | None = await conn.fetchval(
+        q("messages_insert_from_operator"), user_id, conversation_id, direction.value, status.value,
+        update_id, admin_chat_id, admin_message_id, kind, text, operator_id,
+    )
+    return row_id
+
+
+async def held(conn: asyncpg.Connection, user_id: int) -> list[Held]:
+    rows = await conn.fetch(q("messages_held"), user_id)
+    return [Held(r["id"], r["user_message_id"], r["media_group_id"]) for r in rows]
+
+
+async def queue(conn: asyncpg.Connection, message_id: int, credits: int) -> None:
+    await conn.execute(q("messages_queue"), message_id, credits)
+
+
+
+async def relayed_to_user(
+    conn: asyncpg.Connection, ids: Sequence[int], user_message_ids: Sequence[int]
+) -> None:
+    await conn.execute(q("messages_relayed_to_user"), list(ids), list(user_message_ids))
+
+
+async def mark_failed(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Failed]:
+    rows = await conn.fetch(q("messages_failed"), list(ids))
+    return [Failed(r["id"], r["user_id"], r["credits_charged"]) for r in rows]
+
+
+async def set_text(conn: asyncpg.Connection, message_id: int, text: str | None) -> None:
+    await conn.execute(q("messages_set_text"), message_id, text)

@@ -1,0 +1,37 @@
+-- name: messages_insert_in
+-- A redelivered update finds its message already there and inserts nothing.
+INSERT INTO messages (user_id, conversation_id, direction, status, update_id, user_message_id,
+                      media_group_id, kind, text)
+VALUES ($1, $2, 'in', 'held', $3, $4, $5, $6, $7)
+ON CONFLICT (user_id, user_message_id) WHERE direction = 'in' DO NOTHING
+RETURNING id;
+
+-- name: messages_insert_from_operator
+INSERT INTO messages (user_id, conversation_id, direction, status, update_id, admin_chat_id,
+                      admin_message_id, kind, text, operator_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (admin_chat_id, admin_message_id) WHERE admin_message_id IS NOT NULL DO NOTHING
+RETURNING id;
+
+-- name: messages_held
+-- Telegram numbers a chat's messages in the order they were written.
+SELECT id, user_message_id, media_group_id FROM messages
+WHERE user_id = $1 AND status = 'held'
+ORDER BY user_message_id
+FOR UPDATE;
+
+-- name: messages_queue
+UPDATE messages SET status = 'queued', credits_charged = $2 WHERE id = $1;
+
+-- name: messages_relayed_to_user
+UPDATE messages AS m
+SET status = 'relayed', user_message_id = x.user_message_id, relayed_at = now()
+FROM unnest($1::bigint[], $2::int[]) AS x(id, user_message_id)
+WHERE m.id = x.id;
+
+-- name: messages_failed
+UPDATE messages SET status = 'failed' WHERE id = ANY($1::bigint[]) AND status <> 'relayed'
+RETURNING id, user_id, credits_charged;
+
+-- name: messages_set_text
+UPDATE messages SET text = $2, edited_at = now() WHERE id = $1;

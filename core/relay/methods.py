@@ -1,0 +1,205 @@
+"""The relay's own outbox methods: they need the database as well as Telegram.
+
+``relayToTopic`` copies a user's messages into their topic in one call
+(creating or recreating the topic as needed) and confirms to the user;
+``relayToUser`` copies an operator's reply to the user, or tells the topic why
+it could not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+
+from core import i18n
+from core.accounts import ledger, users
+from core.delivery.budgets import Lane
+from core.delivery.courier import Courier
+from core.platform.database import connection
+from core.platform.errors import (
+    ChatMigrated,
+    PermanentError,
+    RecipientUnavailable,
+    TelegramError,
+    TopicGone,
+    TopicRecreating,
+)
+from core.platform.sql import q
+from core.relay import low_credit, messages, texts
+from core.relay.topics import ensure_topic
+from core.relay.topics import forget as forget_topic
+from core.telegram.gateway import Sent
+
+log = structlog.get_logger(__name__)
+
+
+#: The confirmation to the user is worth a short wait for the chat's slot, not more.
+CONFIRMATION_MAX_WAIT = 1.0
+
+
+async def _refund(pool: asyncpg.Pool, row_ids: Sequence[int]) -> None:
+    """Messages that can never be relayed give their credits back."""
+    async with connection(pool) as conn, conn.transaction():
+        for failed in await messages.mark_failed(conn, row_ids):
+            if failed.credits_charged:
+                await ledger.apply(conn, failed.user_id, failed.credits_charged,
+                                   reason="relay_failed_refund", key=f"refund:message:{failed.id}")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the delivery learnt while claiming a relay, to spare it queries and waits."""
+
+    #: The conversation's topic, open: no need to lock the conversation first.
+    topic_id: int | None = None
+    #: The user's chat slots for the confirmation (and a warning) are reserved already.
+    confirmation_reserved: bool = False
+    #: Seconds from the relay until the reserved confirmation slot.
+    confirmation_after: float = 0.0
+    #: The row was tried before (a failure, or a worker that died mid-send):
+    #: messages recorded as relayed by that try are not copied again.
+    retried: bool = False
+    #: Seconds between making the topic ready (created or reopened) and the
+    #: copies: separate calls, each in its own slots of the group's budget.
+    copy_after: float = 0.0
+    #: Only make the topic ready: the copies' slots are further out (the
+    #: delivery puts the row back until then).
+    topic_only: bool = False
+
+
+async def _not_yet_relayed(
+    pool: asyncpg.Pool, p: Mapping[str, Any], ids_key: str, hints: Hints
+) -> tuple[list[int], list[int]]:
+    """The row's (message row ids, ids to copy) still to relay, in order.
+
+    Telegram has no idempotency key, so a copy made just before a worker died
+    would go out twice; each copy is recorded right after Telegram answers, so
+    a retried row skips what its earlier try recorded.
+    """
+    row_ids, ids = list(p["message_row_ids"]), list(p[ids_key])
+    if not hints.retried:
+        return row_ids, ids
+    async with connection(pool) as conn:
+        done = set(await conn.fetchval(q("methods_messages_relayed_among"), row_ids))
+    kept = [(r, i) for r, i in zip(row_ids, ids, strict=True) if r not in done]
+    return [r for r, _ in kept], [i for _, i in kept]
+
+
+async def _copy_into_topic(
+    courier: Courier, p: Mapping[str, Any], ids: list[int], hints: Hints
+) -> tuple[int, int, list[Sent]]:
+    """Copy the user's messages ``ids`` into their topic: (admin chat, topic, copies)."""
+    pool, gateway = courier.pool, courier.gateway
+    if hints.topic_id is not None:
+        admin_chat_id, topic_id = int(p["chat_id"]), hints.topic_id
+    else:
+        conv = await ensure_topic(pool, gateway, p["conversation_id"])
+        assert conv.topic_id is not None
+        admin_chat_id, topic_id = conv.admin_chat_id, conv.topic_id
+        if hints.copy_after > 0:
+            await asyncio.sleep(hints.copy_after)
+    try:
+        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], ids, thread_id=topic_id)
+    except TopicGone:
+        # Operators deleted the topic: the retry creates a new one, in slots of its own.
+        await forget_topic(pool, p["conversation_id"])
+        raise TopicRecreating() from None
+    return admin_chat_id, topic_id, sent
+
+
+async def relay_to_topic(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
+    pool, gateway = courier.pool, courier.gateway
+    if hints.topic_only:
+        await ensure_topic(pool, gateway, p["conversation_id"])
+        return {"topic_ready": True}
+    row_ids, ids = await _not_yet_relayed(pool, p, "message_ids", hints)
+    if not ids:
+        log.info("relay skipped: an earlier try relayed every message")
+        return {"message_ids": [], "resumed": True}
+    try:
+        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, ids, hints)
+    except ChatMigrated:
+        raise  # delivered at the group's new id: nothing to give back
+    except PermanentError:
+        await _refund(pool, row_ids)
+        raise
+    async with connection(pool) as conn:
+        row = await conn.fetchrow(q("methods_relay_recorded"), row_ids[: len(sent)], admin_chat_id,
+                                  [s.message_id for s in sent], p["user_chat_id"])
+    assert row is not None
+    balance = ledger.Balance(row["credits"], None, row["pass_active"])
+    lang = i18n.negotiate(row["language"], row["language_code"])
+    result = {"message_ids": [s.message_id for s in sent], "topic_id": topic_id}
+    if not hints.confirmation_reserved and await courier.limiter.take_within(
+        p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT
+    ):
+        log.info("confirmation skipped: the user's chat is at its limit")
+        return result
+    if hints.confirmation_reserved and hints.confirmation_after > 0:
+        await asyncio.sleep(hints.confirmation_after)
+    try:
+        confirm = texts.held_released if p.get("were_held") else texts.delivered
+        await gateway.send_message(
+            p["user_chat_id"],
+            confirm(len(sent), balance.credits, pass_active=balance.pass_active, lang=lang),
+            parse_mode=texts.PARSE_MODE,
+        )
+    except TelegramError as exc:
+        # The relay itself succeeded; a lost confirmation must not resend it.
+        log.warning("confirmation not sent", error=str(exc))
+    else:
+        await _warn_low_credit(courier, p, balance, lang, reserved=hints.confirmation_reserved)
+    return result
+
+
+async def _warn_low_credit(courier: Courier, p: Mapping[str, Any], balance: ledger.Balance,
+                           lang: str, *, reserved: bool) -> None:
+    """The low-credit warning that rode on this relay (core.relay.low_credit), after its confirmation."""
+    below = p.get("low_credit_below")
+    if below is None or balance.pass_active or balance.credits >= below:
+        return
+    if not reserved and await courier.limiter.take_within(
+        p["user_chat_id"], Lane.NORMAL, CONFIRMATION_MAX_WAIT
+    ):
+        log.info("low-credit warning skipped: the user's chat is at its limit")
+        return
+    try:
+        await courier.gateway.send_message(
+            p["user_chat_id"], low_credit.warning_text(balance.credits, lang),
+            parse_mode=texts.PARSE_MODE, reply_markup=low_credit.warning_markup(lang))
+    except TelegramError as exc:
+        log.warning("low-credit warning not sent", error=str(exc))
+
+
+async def relay_to_user(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
+    pool, gateway = courier.pool, courier.gateway
+    row_ids, ids = await _not_yet_relayed(pool, p, "admin_message_ids", hints)
+    if not ids:
+        log.info("reply skipped: an earlier try delivered it")
+        return {"message_ids": [], "resumed": True}
+    try:
+        sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids)
+    except RecipientUnavailable as exc:
+        async with connection(pool) as conn, conn.transaction():
+            await users.set_blocked_bot(conn, p["chat_id"], True)
+            await messages.mark_failed(conn, row_ids)
+        await gateway.send_message(
+            p["admin_chat_id"], texts.not_delivered_notice("the user blocked the bot or left Telegram"),
+            thread_id=p.get("topic_id"), parse_mode=texts.PARSE_MODE,
+            reply_to_message_id=p["admin_message_ids"][-1],
+        )
+        raise RecipientUnavailable(f"not delivered, operators told: {exc}") from exc
+    async with connection(pool) as conn:
+        await messages.relayed_to_user(conn, row_ids[: len(sent)], [s.message_id for s in sent])
+    return {"message_ids": [s.message_id for s in sent]}
+
+
+METHODS: dict[str, Callable[[Courier, Mapping[str, Any], Hints], Awaitable[dict[str, Any]]]] = {
+    "relayToTopic": relay_to_topic,
+    "relayToUser": relay_to_user,
+}

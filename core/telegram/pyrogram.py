@@ -1,0 +1,406 @@
+"""The Telegram gateway over Pyrogram: Bot API vocabulary in, MTProto calls out.
+
+The same class drives the real Telegram (a client from :func:`build_bot_client`)
+and the fake one (:class:`core.sandbox.telegram.FakeClient`), so tests exercise the
+code that runs in production. Every Pyrogram failure leaves as a
+:mod:`core.platform.errors` Telegram error through :func:`core.telegram.errors.translate`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Final
+
+import asyncpg
+from pyrogram import Client, enums, types
+from pyrogram import errors as pe
+
+# Imported from their own modules: pyrogram.raw's packages do not re-export them.
+from pyrogram.raw.functions.messages.forward_messages import ForwardMessages
+from pyrogram.raw.functions.messages.get_chats import GetChats
+from pyrogram.raw.types.update_message_id import UpdateMessageID
+from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
+from pyrogram.raw.types.update_new_message import UpdateNewMessage
+
+from core.platform.errors import ChatMigrated, TelegramRejected
+from core.telegram.errors import TRANSLATED, may_be_migrated, migrated, translate
+from core.telegram.gateway import LabeledPrice, ReplyMarkup, Sent
+from core.telegram.session import postgres_client
+
+#: How every bot client is configured, real or fake, so tests see what production does.
+BOT_CLIENT_OPTIONS: Final[Mapping[str, Any]] = {
+    "in_memory": True,
+    "no_updates": True,  # updates arrive over the webhook, never over MTProto
+    # The Bot API sends text as is unless parse_mode says otherwise; Pyrogram's
+    # default would read Markdown and HTML in every user-supplied text.
+    "parse_mode": enums.ParseMode.DISABLED,
+    # Never sleep through a flood wait inside a worker: the outbox reschedules.
+    "sleep_threshold": 0,
+    # Each of these costs an extra call per parsed message, for data we never read.
+    "fetch_replies": False,
+    "fetch_topics": False,
+    "fetch_stories": False,
+    "fetch_stickers": False,
+}
+
+#: Telegram's limit on message ids in one messages.forwardMessages call.
+MAX_FORWARD: Final = 100
+
+_PARSE_MODES: Final = {"html": enums.ParseMode.HTML}
+_BUTTON_ACTIONS: Final = (
+    "callback_data", "url", "pay", "web_app", "copy_text", "switch_inline_query",
+    "switch_inline_query_current_chat",
+)
+_BUTTON_STYLES: Final = {
+    "primary": enums.ButtonStyle.PRIMARY,
+    "danger": enums.ButtonStyle.DANGER,
+    "success": enums.ButtonStyle.SUCCESS,
+}
+
+
+def build_bot_client(
+    pool: asyncpg.Pool, api_id: int, api_hash: str, bot_token: str, *, name: str = "paid-desk"
+) -> Client:
+    """The Pyrogram client for real Telegram, its session kept in Postgres so every
+    process and restart reuses one authorization (repeated logins draw flood waits)."""
+    return postgres_client(
+        pool, name, api_id=api_id, api_hash=api_hash, bot_token=bot_token, **BOT_CLIENT_OPTIONS
+    )
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except TRANSLATED as exc:
+        raise translate(exc) from exc  # type: ignore[arg-type]
+
+
+def _command_scope(scope: Mapping[str, Any]) -> Any:
+    kind = scope.get("type", "default")
+    if kind == "default":
+        return types.BotCommandScopeDefault()  # type: ignore[no-untyped-call]
+    if kind == "all_private_chats":
+        return types.BotCommandScopeAllPrivateChats()  # type: ignore[no-untyped-call]
+    if kind == "all_group_chats":
+        return types.BotCommandScopeAllGroupChats()  # type: ignore[no-untyped-call]
+    if kind == "all_chat_administrators":
+        return types.BotCommandScopeAllChatAdministrators()  # type: ignore[no-untyped-call]
+    if kind == "chat":
+        return types.BotCommandScopeChat(scope["chat_id"])
+    if kind == "chat_administrators":
+        return types.BotCommandScopeChatAdministrators(scope["chat_id"])
+    raise TelegramRejected(f"unknown command scope {kind!r}")
+
+
+def _parse_mode(parse_mode: str | None) -> Any:
+    if parse_mode is None:
+        return enums.ParseMode.DISABLED
+    try:
+        return _PARSE_MODES[parse_mode.lower()]
+    except KeyError:
+        # Pyrogram's Markdown is not the Bot API's MarkdownV2; accepting it would
+        # silently render differently, so only HTML is offered.
+        raise TelegramRejected(f"parse_mode {parse_mode!r} is not supported, use HTML") from None
+
+
+def _button(button: Mapping[str, Any]) -> Any:
+    actions = [key for key in _BUTTON_ACTIONS if key in button]
+    unknown = set(button) - {"text", "style", "icon_custom_emoji_id", *_BUTTON_ACTIONS}
+    if "text" not in button or len(actions) != 1 or unknown:
+        raise TelegramRejected(f"inline button not supported: {dict(button)!r}")
+    style = button.get("style")
+    if style is not None and style not in _BUTTON_STYLES:
+        raise TelegramRejected(f"inline button style not supported: {style!r}")
+    args: dict[str, Any] = {
+        "text": button["text"],
+        "style": _BUTTON_STYLES[style] if style else enums.ButtonStyle.DEFAULT,
+        "icon_custom_emoji_id": button.get("icon_custom_emoji_id"),
+    }
+    action, value = actions[0], button[actions[0]]
+    if action == "pay":
+        args["pay"] = bool(value)
+    elif action == "web_app":
+        args["web_app"] = types.WebAppInfo(url=value["url"])
+    elif action == "copy_text":
+        args["copy_text"] = types.CopyTextButton(text=value["text"])
+    else:
+        args[action] = value
+    return types.InlineKeyboardButton(**args)
+
+
+def inline_keyboard(markup: ReplyMarkup | None) -> Any:
+    """A Bot API inline keyboard (JSON) as Pyrogram's InlineKeyboardMarkup."""
+    if markup is None:
+        return None
+    rows = markup.get("inline_keyboard")
+    if not isinstance(rows, list) or set(markup) != {"inline_keyboard"}:
+        raise TelegramRejected("reply_markup must be an inline keyboard: {'inline_keyboard': [...]}")
+    return types.InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in rows])
+
+
+def _query_id(query_id: str) -> int:
+    # Bot API query ids are decimal strings of MTProto's 64-bit ids; Pyrogram would
+    # raise a bare ValueError on anything else.
+    try:
+        return int(query_id)
+    except ValueError:
+        raise TelegramRejected(f"query id {query_id!r} is not a Telegram query id") from None
+
+
+def _new_message_ids(updates: Any, random_ids: Sequence[int]) -> list[int]:
+    """The ids of sent messages in the order asked, matched through their random ids."""
+    by_random = {
+        u.random_id: u.id
+        for u in getattr(updates, "updates", [])
+        if isinstance(u, UpdateMessageID)
+    }
+    if by_random:
+        return [by_random[r] for r in random_ids if r in by_random]
+    return [
+        u.message.id
+        for u in getattr(updates, "updates", [])
+        if isinstance(u, UpdateNewMessage | UpdateNewChannelMessage)
+    ]
+
+
+class PyrogramGateway:
+    """:class:`core.telegram.gateway.TelegramGateway` over a Pyrogram client (real or fake)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def prepare(self, chat_ids: Sequence[int]) -> None:
+        # A chat the client has not met costs a lookup round trip (a bot's
+        # updates come by webhook, so Pyrogram's peer cache learns nothing from them).
+        async def resolve(chat_id: int) -> None:
+            with contextlib.suppress(Exception):
+                await self._client.resolve_peer(chat_id)
+
+        await asyncio.gather(*(resolve(c) for c in set(chat_ids)))
+
+    async def _peer(self, chat_id: int) -> Any:
+        peer = await self._client.resolve_peer(chat_id)
+        assert peer is not None  # resolve_peer answers None only for a None id
+        return peer
+
+    @asynccontextmanager
+    async def _sending_to(self, chat_id: int) -> AsyncIterator[None]:
+        """Translate errors as :func:`_translated`, and a send refused because the
+        basic group ``chat_id`` became a supergroup into ChatMigrated (its new id)."""
+        try:
+            yield
+        except TRANSLATED as exc:
+            error = translate(exc)  # type: ignore[arg-type]
+            if may_be_migrated(chat_id, exc):
+                moved = await self._migration_of(chat_id)
+                if moved is not None:
+                    raise moved from exc
+            raise error from exc
+
+    async def _migration_of(self, chat_id: int) -> ChatMigrated | None:
+        """ChatMigrated if Telegram says the basic group was upgraded, else None."""
+        try:
+            answer = await self._client.invoke(GetChats(id=[-chat_id]))
+        except TRANSLATED:
+            return None  # the original refusal says more than this one
+        for chat in getattr(answer, "chats", []):
+            if getattr(chat, "id", None) == -chat_id:
+                return migrated(chat)
+        return None
+
+    def _sent(self, chat_id: int, message: Any) -> Sent:
+        if message is None:
+            # Telegram answered without the message; sending again could duplicate it.
+            raise TelegramRejected("Telegram's answer did not contain the sent message")
+        return Sent(chat_id=chat_id, message_id=int(message.id))
+
+    async def send_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        parse_mode: str | None = None,
+        reply_to_message_id: int | None = None,
+        paid_broadcast: bool = False,
+    ) -> Sent:
+        keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
+        reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
+        async with self._sending_to(chat_id):
+            message = await self._client.send_message(
+                chat_id, text, parse_mode=mode, message_thread_id=thread_id,
+                reply_parameters=reply, reply_markup=keyboard,
+                # Telegram's paid allowance (up to 1000/s), charged in Stars per message.
+                allow_paid_broadcast=paid_broadcast or None,
+            )
+        return self._sent(chat_id, message)
+
+    async def _forward(
+        self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], thread_id: int | None,
+        *, copy: bool,
+    ) -> list[Sent]:
+        if not message_ids:
+            return []
+        if len(message_ids) > MAX_FORWARD:
+            raise TelegramRejected(f"at most {MAX_FORWARD} messages per call, got {len(message_ids)}")
+        random_ids = [self._client.rnd_id() for _ in message_ids]
+        async with self._sending_to(chat_id):
+            # One raw call for the whole burst: Pyrogram's copy_message would be two per message.
+            updates = await self._client.invoke(
+                ForwardMessages(
+                    from_peer=await self._peer(from_chat_id),
+                    id=list(message_ids),
+                    random_id=random_ids,
+                    to_peer=await self._peer(chat_id),
+                    top_msg_id=thread_id,
+                    drop_author=copy or None,
+                )
+            )
+        return [Sent(chat_id, i) for i in _new_message_ids(updates, random_ids)]
+
+    async def copy_messages(
+        self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
+        thread_id: int | None = None,
+    ) -> list[Sent]:
+        return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=True)
+
+    async def forward_messages(
+        self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
+        thread_id: int | None = None,
+    ) -> list[Sent]:
+        return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=False)
+
+    async def edit_message_text(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        reply_markup: ReplyMarkup | None = None,
+        parse_mode: str | None = None,
+    ) -> None:
+        keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
+        try:
+            with _translated():
+                await self._client.edit_message_text(
+                    chat_id, message_id, text, parse_mode=mode, reply_markup=keyboard
+                )
+        except TelegramRejected as exc:
+            # Already saying exactly this: the edit's goal is reached, e.g. on a retry.
+            if not isinstance(exc.__cause__, pe.MessageNotModified):
+                raise
+
+    async def answer_callback_query(
+        self, callback_query_id: str, *, text: str | None = None, show_alert: bool = False
+    ) -> None:
+        _query_id(callback_query_id)
+        with _translated():
+            await self._client.answer_callback_query(
+                callback_query_id, text=text, show_alert=show_alert
+            )
+
+    async def create_forum_topic(self, chat_id: int, name: str) -> int:
+        async with self._sending_to(chat_id):
+            created = await self._client.create_forum_topic(chat_id, name)
+        return int(created.id)
+
+    async def _edit_topic(self, chat_id: int, thread_id: int, **changes: Any) -> None:
+        try:
+            with _translated():
+                await self._client.edit_forum_topic(chat_id, thread_id, **changes)
+        except TelegramRejected as exc:
+            # Closing a closed topic (or renaming to its name) already holds: not a failure.
+            if not isinstance(exc.__cause__, pe.TopicNotModified):
+                raise
+
+    async def edit_forum_topic(self, chat_id: int, thread_id: int, *, name: str) -> None:
+        await self._edit_topic(chat_id, thread_id, title=name)
+
+    async def close_forum_topic(self, chat_id: int, thread_id: int) -> None:
+        await self._edit_topic(chat_id, thread_id, closed=True)
+
+    async def reopen_forum_topic(self, chat_id: int, thread_id: int) -> None:
+        await self._edit_topic(chat_id, thread_id, closed=False)
+
+    async def send_invoice(
+        self,
+        chat_id: int,
+        *,
+        title: str,
+        description: str,
+        payload: str,
+        currency: str,
+        prices: Sequence[LabeledPrice],
+        provider_token: str = "",
+    ) -> Sent:
+        async with self._sending_to(chat_id):
+            message = await self._client.send_invoice(
+                chat_id,
+                title=title,
+                description=description,
+                payload=payload,
+                currency=currency,
+                prices=[types.LabeledPrice(label=p.label, amount=p.amount) for p in prices],
+                # Stars (XTR) take no provider: the Bot API's empty token is "none" in MTProto.
+                provider_token=provider_token or None,
+            )
+        return self._sent(chat_id, message)
+
+    async def answer_pre_checkout_query(
+        self, pre_checkout_query_id: str, *, ok: bool, error_message: str | None = None
+    ) -> None:
+        _query_id(pre_checkout_query_id)
+        with _translated():
+            await self._client.answer_pre_checkout_query(
+                pre_checkout_query_id, ok=ok, error_message=error_message
+            )
+
+    async def set_my_commands(
+        self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""
+    ) -> None:
+        listed = [types.BotCommand(name, description) for name, description in commands]
+        with _translated():
+            await self._client.set_bot_commands(listed, _command_scope(scope), language_code)
+
+    async def send_document(
+        self,
+        chat_id: int,
+        document: bytes,
+        *,
+        file_name: str,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        parse_mode: str | None = None,
+    ) -> Sent:
+        mode = _parse_mode(parse_mode)
+        stream = io.BytesIO(document)
+        stream.name = file_name
+        async with self._sending_to(chat_id):
+            message = await self._client.send_document(
+                chat_id, stream, file_name=file_name, caption=caption or "",
+                parse_mode=mode, message_thread_id=thread_id,
+            )
+        return self._sent(chat_id, message)
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: bytes,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+    ) -> Sent:
+        stream = io.BytesIO(photo)
+        stream.name = "photo.jpg"
+        async with self._sending_to(chat_id):
+            message = await self._client.send_photo(
+                chat_id, stream, caption=caption or "", parse_mode=enums.ParseMode.DISABLED,
+                message_thread_id=thread_id,
+            )
+        return self._sent(chat_id, message)
