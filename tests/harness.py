@@ -155,7 +155,7 @@ async def running_system(
         gateway, recorder = await wiring.build_gateway(settings, pool)
         container = Container(settings=settings, pool=pool, gateway=gateway,
                               limiter=Limiter(pool, settings.send_limits), sandbox=recorder,
-                              stripe=wiring.build_stripe(settings))
+                              stripe=wiring.build_stripe(settings), bus=wiring.BUS)
     try:
         async with aiohttp.ClientSession() as http:
             yield System(

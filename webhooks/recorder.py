@@ -17,6 +17,7 @@ import structlog
 
 from core.jobs import inbox
 from core.jobs.queues import JobRequest
+from core.platform.config import DEFAULT_SHARDS
 from core.platform.database import UNAVAILABLE, connection
 from core.platform.errors import DatabaseUnavailable
 
@@ -25,7 +26,7 @@ log = structlog.get_logger(__name__)
 
 class JobRecorder:
     def __init__(
-        self, pool: asyncpg.Pool, *, shards: int = inbox.DEFAULT_SHARDS, max_batch: int = 500,
+        self, pool: asyncpg.Pool, *, shards: int = DEFAULT_SHARDS, max_batch: int = 500,
         max_inflight: int = 4,
     ) -> None:
         self._pool = pool

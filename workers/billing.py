@@ -18,13 +18,13 @@ from procrastinate import App
 from core.billing import auto_recharge, checkout, history, portal, recharges, stars, texts
 from core.billing.rails import bot_link
 from core.billing.stripe import events
-from core.billing.stripe.gateway import IntentStatus, NoSavedCard, PaymentDeclined
+from core.billing.stripe.gateway import IntentStatus
 from core.billing.texts import Reason
 from core.delivery.effects import Effects
 from core.jobs.processed import Source
 from core.jobs.queues import Task
 from core.platform.database import connection
-from core.platform.errors import PermanentError
+from core.platform.errors import NoSavedCard, PaymentDeclined, PermanentError
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)

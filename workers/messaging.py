@@ -9,40 +9,29 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core.accounts import language, ledger, users
-from core.accounts.users import User
-from core.billing import purchases
+from core import billing, experience
+from core.accounts import users
 from core.delivery import engine
 from core.delivery.effects import Effects
-from core.experience import commands
+from core.dispatch.router import Context, Dispatcher
+from core.dispatch.screens import message_id_of
+from core.dispatch.unknown import stale_notice, unknown_command
 from core.jobs import inbox
 from core.jobs.processed import Source
 from core.jobs.queues import Task
 from core.platform import bot_settings
 from core.platform.database import connection
-from core.relay import edits, incoming, replies, texts
-from core.telegram.updates import command_of, message_of, sender_of
+from core.relay import edits, incoming, replies
+from core.telegram.updates import command_attempt, message_of, sender_of
 from workers import inbox_drain
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
 
 
-async def _start(tx: Effects, cfg: bot_settings.BotSettings, user: User, new: bool, payload: str) -> None:
-    credits = user.credits
-    if new and cfg.signup_credits > 0:
-        change = await ledger.apply(tx.conn, user.id, cfg.signup_credits, reason="signup_bonus",
-                                    key=f"signup:{user.id}")
-        credits = change.balance if change.balance is not None else credits
-    if payload:
-        referrer = payload[4:] if payload.startswith("ref_") else ""
-        await users.record_start_payload(tx.conn, user.id, payload[:200],
-                                         int(referrer) if referrer.isdigit() else None)
-    await commands.welcome(tx, cfg, user, new=new, credits=credits)
-    if payload.startswith("paid_"):
-        lang = await language.of_telegram_id(tx.conn, user.telegram_id)
-        await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending(lang=lang),
-                      parse_mode=texts.PARSE_MODE)
+#: The features' commands and buttons in private chats; a command or button
+#: prefix two of them claim fails here, at import.
+DISPATCHER = Dispatcher([experience.router, billing.router], stale_notice=stale_notice)
 
 
 async def _private_message(
@@ -52,31 +41,30 @@ async def _private_message(
     if sender is None:
         return
     user, new = await users.upsert_from(tx.conn, sender)
-    command = command_of(message)
+    command = command_attempt(message)
     if command is None:
         await incoming.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
-    elif command.name == "start":
-        await _start(tx, cfg, user, new, command.payload)
-    elif not (
-        await purchases.on_command(tx, c.settings, cfg, user, command)
-        or await commands.on_command(tx, c.settings, cfg, user, command)
-    ):
-        # An unknown command is still a message the user wants to send.
-        await incoming.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
+        return
+    ctx = Context(tx, c.settings, cfg, user, new_user=new)
+    if not await DISPATCHER.on_command(ctx, command):
+        # Neither charged nor relayed: a typo of a command is not a message to the operators.
+        await unknown_command(ctx)
 
 
 async def _callback(
     c: Container, tx: Effects, cfg: bot_settings.BotSettings, query: Mapping[str, Any]
 ) -> None:
     sender = sender_of(query)
-    if sender is not None:
-        user, _ = await users.upsert_from(tx.conn, sender)
-        if await purchases.on_callback(tx, c.settings, cfg, user, query):
-            return
-        if await commands.on_callback(tx, c.settings, cfg, user, query):
-            return
-    # Every button press gets an answer, or the user's client keeps spinning.
-    await tx.send("answerCallbackQuery", query["from"]["id"], callback_query_id=query["id"])
+    if sender is None:
+        # Every button press gets an answer, or the user's client keeps spinning.
+        await tx.send("answerCallbackQuery", 0, callback_query_id=query["id"])
+        return
+    user, _ = await users.upsert_from(tx.conn, sender)
+    message = query.get("message")
+    chat = message.get("chat") if isinstance(message, Mapping) else None
+    in_own_chat = isinstance(chat, Mapping) and chat.get("id") == user.telegram_id
+    ctx = Context(tx, c.settings, cfg, user, message_id=message_id_of(query) if in_own_chat else None)
+    await DISPATCHER.on_callback(ctx, str(query["id"]), query.get("data"))
 
 
 async def _edited(c: Container, tx: Effects, message: Mapping[str, Any]) -> None:

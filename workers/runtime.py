@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import asyncpg
@@ -16,6 +16,7 @@ from core.delivery import engine
 from core.delivery.budgets import Limiter
 from core.delivery.courier import Courier
 from core.delivery.effects import Effects
+from core.jobs.bus import Bus
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
@@ -43,6 +44,8 @@ class Container:
     sandbox: IncomingRecorder | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None
+    #: The features' subscriptions to each other's events (core.jobs.bus).
+    bus: Bus = field(default_factory=Bus)
     #: The procrastinate worker running the current job (set per job by :func:`job`).
     worker_id: int | None = None
 
@@ -85,7 +88,7 @@ async def apply_once(
             if conn is None:
                 log.info("repeat delivery ignored", source=source.value, key=key)
                 return False
-            tx = Effects(conn, cause=f"{source.value}:{key}")
+            tx = Effects(conn, cause=f"{source.value}:{key}", bus=c.bus)
             await effects(tx)
     except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
         raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc

@@ -13,12 +13,15 @@ import asyncpg
 import structlog
 from procrastinate import App, PsycopgConnector
 
+from core import billing as billing_feature
+from core import relay as relay_feature
 from core.billing.stripe.gateway import StripeGateway
 from core.delivery import chat_migrations
 from core.delivery.budgets import Limiter, SendLimits
 from core.delivery.effects import Effects
 from core.dispatch import command_menu
 from core.jobs import stalls
+from core.jobs.bus import Bus
 from core.jobs.processed import Source
 from core.jobs.queues import Queue
 from core.platform import database
@@ -31,6 +34,9 @@ from workers.runtime import Container, IncomingRecorder, apply_once
 log = structlog.get_logger("workers")
 
 POLL_SECONDS = 0.02
+
+#: Who reacts to what: the features' subscriptions to each other's events.
+BUS = Bus(relay_feature.SUBSCRIPTIONS, billing_feature.SUBSCRIPTIONS)
 
 REGISTER: dict[Queue, Callable[[App, Container], None]] = {
     Queue.MESSAGING: messaging.register,
@@ -163,7 +169,7 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     gateway, sandbox = await build_gateway(settings, telegram_pool)
     stripe = build_stripe(settings)
     c = Container(settings=settings, pool=pool, gateway=gateway,
-                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe)
+                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe, bus=BUS)
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:
         await register_commands(c)

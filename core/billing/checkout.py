@@ -15,7 +15,7 @@ import asyncpg
 
 from core import i18n
 from core.accounts.users import User
-from core.billing import catalog, texts, transactions
+from core.billing import catalog, keyboards, texts, transactions
 from core.billing.catalog import Product
 from core.billing.rails import Rail, start_link, stripe_lock
 from core.billing.stripe.gateway import CheckoutLink, CheckoutMode, StripeGateway
@@ -108,7 +108,7 @@ async def record_link(tx: Effects, plan: Plan, link: CheckoutLink) -> None:
     await tx.send("sendMessage", plan.telegram_id, parse_mode=texts.PARSE_MODE,
                   text=texts.checkout_link(plan.product.name, t.amount, t.currency,
                                                    subscription=t.kind is Kind.SUBSCRIPTION, lang=plan.lang),
-                  reply_markup=texts.checkout_keyboard(t.amount, t.currency, link.url,
+                  reply_markup=keyboards.checkout_keyboard(t.amount, t.currency, link.url,
                                                                lang=plan.lang))
 
 

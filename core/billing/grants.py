@@ -14,12 +14,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.accounts import language, ledger, users
+from core.accounts.events import CreditsArrived
 from core.billing import catalog, passes, refunds, texts, transactions
 from core.billing.transactions import Kind, Status, Transaction
 from core.delivery.effects import Effects
-from core.platform import bot_settings
 from core.platform.sql import q
-from core.relay import incoming
 
 
 class Notice(StrEnum):
@@ -75,10 +74,8 @@ async def grant(
         await tx.send("sendMessage", user.telegram_id, text=text, parse_mode=texts.PARSE_MODE)
     # A refund reported before the payment completed takes back what was just granted.
     await refunds.settle(tx, t, admin_chat_id=admin_chat_id)
-    fresh = await users.get(tx.conn, user_id)
-    assert fresh is not None
-    if not fresh.is_banned:
-        await incoming.after_grant(tx, await bot_settings.load(tx.conn), fresh)
+    # Messages waiting for credits may go through now (core.relay, subscribed).
+    await tx.publish(CreditsArrived(user_id))
     return True
 
 

@@ -14,7 +14,7 @@ import asyncpg
 
 from core import i18n
 from core.accounts.users import User
-from core.billing import texts
+from core.billing import keyboards, texts
 from core.billing.rails import stripe_lock
 from core.delivery.effects import Effects
 from core.jobs import queues
@@ -48,7 +48,7 @@ async def prepare(pool: asyncpg.Pool, user_id: int) -> Plan | None:
 
 async def record_link(tx: Effects, plan: Plan, url: str) -> None:
     await tx.send("sendMessage", plan.telegram_id, text=texts.billing_portal(lang=plan.lang),
-                  reply_markup=texts.portal_keyboard(url, lang=plan.lang))
+                  reply_markup=keyboards.portal_keyboard(url, lang=plan.lang))
 
 
 async def record_failure(tx: Effects, plan: Plan) -> None:

@@ -26,10 +26,11 @@ from html import escape
 from core.billing.catalog import Badge, Kind, Product
 from core.billing.history import Entry, Summary
 from core.billing.rails import Rail
-from core.i18n import DEFAULT, Html, catalogs, label, t
-from core.relay import texts
+from core.i18n import DEFAULT, Html, catalogs, credits_word, label, t
+from core.telegram.markup import PARSE_MODE
 
-PARSE_MODE = "HTML"
+__all__ = ["PARSE_MODE", "credits_word"]  # and the texts below
+
 
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 #: Currencies Stripe counts in whole units (no cents).
@@ -62,10 +63,6 @@ class Reason(StrEnum):
     NEEDS_CONFIRMATION = "the bank asked for a confirmation that cannot be given automatically."
 
 
-def credits_word(n: int, *, lang: str = DEFAULT) -> Html:
-    return texts.credits_word(n, lang=lang)
-
-
 def money(amount: int, currency: str) -> str:
     """An amount in minor units as people read it: ``$9.99``, ``⭐ 500``, ``1200 JPY``."""
     c = currency.lower()
@@ -94,10 +91,6 @@ def reason_text(reason: str, *, lang: str = DEFAULT) -> str:
     except ValueError:
         return reason
     return label(lang, f"reason_{known.name.lower()}")
-
-
-def _keyboard(rows: Sequence[Sequence[dict[str, str]]]) -> Keyboard:
-    return {"inline_keyboard": [list(row) for row in rows]}
 
 
 def _what(p: Product, lang: str) -> Html:
@@ -137,39 +130,8 @@ def catalog(
     return "\n".join(lines)
 
 
-def catalog_keyboard(products: Sequence[Product], rails: Sequence[Rail], *, lang: str = DEFAULT) -> Keyboard:
-    """One row per product: the card price and the Stars price, each straight to payment."""
-    rows = []
-    for p in products:
-        icon = _BADGE_ICONS.get(p.badge, "") if p.badge else ""
-        row = []
-        if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
-            text = f"{icon}{p.name} · {_stripe_price(p, lang)}"
-            row.append({"text": text, "callback_data": f"pay:stripe:{p.code}"})
-        if Rail.STARS in rails and p.sold_on(Rail.STARS):
-            assert p.stars_amount is not None
-            text = money(p.stars_amount, "XTR")
-            row.append({"text": text if row else f"{icon}{p.name} · {text}",
-                        "callback_data": f"pay:stars:{p.code}"})
-        if row:
-            rows.append(row)
-    return _keyboard(rows)
-
-
 def choose_rail(p: Product, *, lang: str = DEFAULT) -> str:
     return t(lang, "choose_rail", name=p.name)
-
-
-def choose_rail_keyboard(p: Product, rails: Sequence[Rail], *, lang: str = DEFAULT) -> Keyboard:
-    row = []
-    if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
-        row.append({"text": label(lang, "btn_pay_card", price=_stripe_price(p, lang)),
-                    "callback_data": f"pay:stripe:{p.code}"})
-    if Rail.STARS in rails and p.sold_on(Rail.STARS):
-        assert p.stars_amount is not None
-        row.append({"text": label(lang, "btn_pay_stars", price=money(p.stars_amount, "XTR")),
-                    "callback_data": f"pay:stars:{p.code}"})
-    return _keyboard([row])
 
 
 def not_for_sale(*, lang: str = DEFAULT) -> str:
@@ -189,18 +151,6 @@ def cannot_buy(*, lang: str = DEFAULT) -> str:
 def checkout_link(name: str, amount: int, currency: str, *, subscription: bool, lang: str = DEFAULT) -> str:
     return t(lang, "checkout_subscribe" if subscription else "checkout_pay", name=name,
              price=money(amount, currency))
-
-
-def checkout_keyboard(amount: int, currency: str, url: str, *, lang: str = DEFAULT) -> Keyboard:
-    return link_keyboard(label(lang, "btn_pay", price=money(amount, currency)), url)
-
-
-def link_keyboard(text: str, url: str) -> Keyboard:
-    return _keyboard([[{"text": text, "url": url}]])
-
-
-def retry_keyboard(product_code: str, *, lang: str = DEFAULT) -> Keyboard:
-    return _keyboard([[{"text": label(lang, "btn_try_again"), "callback_data": f"buy:{product_code}"}]])
 
 
 def payment_failed(reason: str | None, *, lang: str = DEFAULT) -> str:
@@ -302,10 +252,6 @@ def billing_portal(*, lang: str = DEFAULT) -> str:
     return t(lang, "billing_portal")
 
 
-def portal_keyboard(url: str, *, lang: str = DEFAULT) -> Keyboard:
-    return link_keyboard(label(lang, "btn_billing_portal"), url)
-
-
 def billing_unavailable(*, lang: str = DEFAULT) -> str:
     """Plain text."""
     return t(lang, "billing_unavailable")
@@ -323,23 +269,8 @@ def auto_recharge_status(
     return f"{head}\n\n{t(lang, 'auto_recharge_help')}"
 
 
-def auto_recharge_keyboard(products: Sequence[Product], enabled: bool, *, lang: str = DEFAULT) -> Keyboard:
-    packs = [{"text": p.name, "callback_data": f"ar:p:{p.code}"} for p in products]
-    rows = [packs[i : i + 2] for i in range(0, len(packs), 2)]
-    if enabled:
-        rows.append([{"text": label(lang, "btn_auto_recharge_off"), "callback_data": "ar:off"}])
-    return _keyboard(rows)
-
-
 def auto_recharge_threshold(product: Product, *, lang: str = DEFAULT) -> str:
     return t(lang, "auto_recharge_threshold", name=product.name)
-
-
-def auto_recharge_threshold_keyboard(
-    product: Product, thresholds: Sequence[int], *, lang: str = DEFAULT,
-) -> Keyboard:
-    return _keyboard([[{"text": str(credits_word(n, lang=lang)), "callback_data": f"ar:on:{product.code}:{n}"}
-                       for n in thresholds]])
 
 
 def auto_recharge_needs_card(*, lang: str = DEFAULT) -> str:
@@ -411,17 +342,6 @@ def history(s: Summary, entries: Sequence[Entry], number: int, *, lang: str = DE
     return "\n".join(lines)
 
 
-def history_keyboard(number: int, has_more: bool, *, lang: str = DEFAULT) -> Keyboard:
-    nav = []
-    if number > 0:
-        nav.append({"text": label(lang, "btn_history_newer"), "callback_data": f"hist:{number - 1}"})
-    if has_more:
-        nav.append({"text": label(lang, "btn_history_older"), "callback_data": f"hist:{number + 1}"})
-    rows = [nav] if nav else []
-    rows.append([{"text": label(lang, "btn_history_csv"), "callback_data": "hist:csv"}])
-    return _keyboard(rows)
-
-
 def history_export_caption(*, lang: str = DEFAULT) -> str:
     """Plain text (a document's caption)."""
     return label(lang, "history_export_caption")
@@ -456,3 +376,8 @@ def unmatched_stars_alert(telegram_id: int, amount: int, charge_id: str) -> str:
     return (f"⚠️ <b>Unmatched Stars payment</b> of {money(amount, 'XTR')} from id <code>{telegram_id}"
             f"</code> (charge <code>{escape(charge_id)}</code>): no open invoice matches. Grant or refund "
             "it by hand.")
+
+
+def not_enough_credits(balance: int, cost: int, *, lang: str = DEFAULT) -> str:
+    return t(lang, "not_enough_credits", balance=credits_word(balance, lang=lang),
+             cost=credits_word(cost, lang=lang))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 import asyncpg
 
 from core.platform.database import connection
+from core.platform.send_limits import SendLimits
 from core.platform.sql import q
+
+__all__ = ["Lane", "Limiter", "SendLimits"]
 
 #: How much of the shared budget a flood wait takes away, in seconds of sends.
 FLOOD_SLOWDOWN_SECONDS = 0.25
@@ -26,41 +28,6 @@ FLOOD_SLOWDOWN_SECONDS = 0.25
 class Lane(StrEnum):
     NORMAL = "normal"
     PAID = "paid"  # allow_paid_broadcast: Telegram's paid allowance, up to 1000/s
-
-
-@dataclass(frozen=True)
-class SendLimits:
-    global_per_second: float = 30.0
-    global_burst: float = 1.0
-    paid_per_second: float = 1000.0
-    paid_burst: float = 1.0
-    chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 20.0
-    group_burst: float = 3.0
-    #: A slot is taken a moment before Telegram counts the message, and the
-    #: moments differ from send to send; every bucket refills this much slower
-    #: than Telegram's figure so that jitter never adds up to a flood wait.
-    overall_margin: float = 0.975
-
-    def buckets(self, chat_id: int, lane: Lane) -> tuple[list[str], list[float], list[float]]:
-        """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
-        if lane is Lane.PAID:
-            keys = ["global_paid"]
-            rates, bursts = [self.paid_per_second * self.overall_margin], [self.paid_burst]
-        else:
-            keys = ["global"]
-            rates, bursts = [self.global_per_second * self.overall_margin], [self.global_burst]
-        if chat_id < 0:
-            # b + r·60 = per minute: the burst is paid for out of the minute's allowance.
-            keys.append(f"group:{chat_id}")
-            rates.append(max(self.group_per_minute - self.group_burst, 1.0) / 60.0 * self.overall_margin)
-            bursts.append(self.group_burst)
-        else:
-            keys.append(f"chat:{chat_id}")
-            rates.append(self.chat_per_second * self.overall_margin)
-            bursts.append(self.chat_burst)
-        return keys, rates, bursts
 
 
 class Limiter:

@@ -7,8 +7,9 @@ from typing import Any
 
 import asyncpg
 
-from core.delivery import engine, outbox
+from core.delivery import outbox
 from core.delivery.budgets import Lane
+from core.jobs.bus import Bus
 
 
 @dataclass
@@ -18,6 +19,12 @@ class Effects:
     cause: str
     #: Rows to deliver right after commit, in order.
     outbox_ids: list[int] = field(default_factory=list)
+    #: Where the domain events published in this transaction go (core.jobs.bus).
+    bus: Bus = field(default_factory=Bus)
+
+    async def publish(self, event: object) -> None:
+        """Let the features subscribed to ``event`` act on it, in this transaction."""
+        await self.bus.publish(self, event)
 
     async def send(
         self, method: str, chat_id: int, *, delay: float = 0.0, priority: int = 0,
@@ -30,6 +37,8 @@ class Effects:
         row_id = await outbox.add(self.conn, chat_id, method, params, cause=self.cause,
                                   delay_seconds=delay, priority=priority, lane=lane)
         if delay > 0:
+            from core.delivery import engine
+
             await engine.schedule(self.conn, chat_id, [row_id], delay)
         else:
             self.outbox_ids.append(row_id)

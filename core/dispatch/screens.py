@@ -9,26 +9,15 @@ gets a new message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from core.relay.texts import PARSE_MODE
+from core.telegram.markup import PARSE_MODE, Keyboard
 
 if TYPE_CHECKING:
     # Only a type here: core.delivery.effects imports delivery, which may import this.
     from core.delivery.effects import Effects
-
-Keyboard = dict[str, Any]
-
-
-def button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
-
-
-def keyboard(*rows: Sequence[Mapping[str, str]]) -> Keyboard:
-    return {"inline_keyboard": [[dict(b) for b in row] for row in rows if row]}
-
 
 @dataclass(frozen=True)
 class Screen:

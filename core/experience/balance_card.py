@@ -20,14 +20,19 @@ import asyncpg
 
 from core import i18n
 from core.accounts import ledger
-from core.dispatch.screens import Keyboard, Screen, button, keyboard
-from core.experience import menus
-from core.i18n import Html, label, t
+from core.dispatch.callback_data import CallbackData
+from core.dispatch.menu import OpenCatalog
+from core.dispatch.screens import Screen
+from core.experience import menus, texts
+from core.i18n import Html, credits_word, label, t
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
-from core.relay import texts
+from core.telegram.markup import Keyboard, button, keyboard
 
-REFRESH = "bal:refresh"
+
+@dataclass(frozen=True)
+class RefreshCard(CallbackData, prefix="bal:refresh"):
+    pass
 BAR_CELLS = 10
 USAGE_DAYS = 30
 #: A pack "fits" when it lasts this many days at the user's pace.
@@ -128,7 +133,7 @@ def card_lines(
         lines.append(texts.pass_line(menus.until_text(balance), lang=lang))
         return lines
     if usage.messages == 0:
-        lines.append(t(lang, "card_no_usage", cost=texts.credits_word(cfg.message_cost, lang=lang)))
+        lines.append(t(lang, "card_no_usage", cost=credits_word(cfg.message_cost, lang=lang)))
     else:
         days = usage.days(now)
         spent_per_day = usage.credits_spent / days
@@ -136,12 +141,12 @@ def card_lines(
                        duration=duration(lang, balance.credits / spent_per_day if spent_per_day else 0)))
         advice = advise(packs, spent_per_day)
         if advice is not None:
-            lines.append(t(lang, "card_tip_pack", pack=texts.credits_word(advice.pack.credits, lang=lang),
+            lines.append(t(lang, "card_tip_pack", pack=credits_word(advice.pack.credits, lang=lang),
                            price=i18n.money(lang, advice.pack.amount, advice.pack.currency),
                            duration=duration(lang, advice.pack.credits / spent_per_day)))
             if advice.pack != advice.smallest and advice.percent > 0:
                 lines.append(t(lang, "card_tip_saving", percent=advice.percent,
-                               smallest=texts.credits_word(advice.smallest.credits, lang=lang),
+                               smallest=credits_word(advice.smallest.credits, lang=lang),
                                saving=i18n.money(lang, advice.saving, advice.smallest.currency)))
     if balance.credits < cfg.low_credit_threshold:
         lines.append(t(lang, "card_low"))
@@ -150,8 +155,9 @@ def card_lines(
 
 def card_markup(lang: str) -> Keyboard:
     return keyboard(
-        [button(label(lang, "btn_refresh"), REFRESH), button(label(lang, "btn_buy"), "menu:buy")],
-        [button(label(lang, "btn_menu"), menus.MENU)],
+        [button(label(lang, "btn_refresh"), RefreshCard().pack()),
+         button(label(lang, "btn_buy"), OpenCatalog().pack())],
+        [button(label(lang, "btn_menu"), menus.ShowMenu().pack())],
     )
 
 

@@ -1,24 +1,47 @@
 """The main menu and help: quick actions as inline buttons.
 
-Buy, history and billing belong to payments; their buttons carry
-``menu:buy``, ``menu:history`` and ``menu:billing``, which the purchases code
-is asked about first. Where it does not handle them, the answer points to the
-command instead of leaving the button dead.
+Buy, history and billing belong to billing: their payloads are declared in
+core.dispatch.menu, and billing's router handles them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core import i18n
 from core.accounts import ledger
-from core.dispatch.screens import Keyboard, Screen, button, keyboard
+from core.dispatch.callback_data import CallbackData
+from core.dispatch.menu import OpenBillingPortal, OpenCatalog, OpenHistory
+from core.dispatch.screens import Screen
+from core.experience import texts
 from core.i18n import Html, label
 from core.platform.bot_settings import BotSettings
-from core.relay import texts
+from core.telegram.markup import Keyboard, button, keyboard
 
-MENU = "menu:main"  # shown in place of the message the button is on
-OPEN_MENU = "menu:open"  # shown as a new message (from the welcome, which stays)
-POINTERS = {"menu:buy": "menu_pointer_buy", "menu:history": "menu_pointer_history",
-            "menu:billing": "menu_pointer_billing"}
+
+@dataclass(frozen=True)
+class ShowMenu(CallbackData, prefix="menu:main"):
+    """The menu, in place of the message the button is on."""
+
+
+@dataclass(frozen=True)
+class OpenMenu(CallbackData, prefix="menu:open"):
+    """The menu as a new message (from the welcome, which stays)."""
+
+
+@dataclass(frozen=True)
+class ShowBalance(CallbackData, prefix="menu:balance"):
+    pass
+
+
+@dataclass(frozen=True)
+class ShowHelp(CallbackData, prefix="menu:help"):
+    pass
+
+
+@dataclass(frozen=True)
+class PickLanguage(CallbackData, prefix="menu:language"):
+    pass
 
 
 def until_text(balance: ledger.Balance) -> str:
@@ -34,16 +57,17 @@ def status_line(balance: ledger.Balance, cfg: BotSettings, lang: str) -> Html:
 
 def menu_markup(lang: str) -> Keyboard:
     return keyboard(
-        [button(label(lang, "btn_balance"), "menu:balance"), button(label(lang, "btn_buy"), "menu:buy")],
-        [button(label(lang, "btn_history"), "menu:history"),
-         button(label(lang, "btn_billing"), "menu:billing")],
-        [button(label(lang, "btn_help"), "menu:help"),
-         button(label(lang, "btn_language"), "menu:language")],
+        [button(label(lang, "btn_balance"), ShowBalance().pack()),
+         button(label(lang, "btn_buy"), OpenCatalog().pack())],
+        [button(label(lang, "btn_history"), OpenHistory().pack()),
+         button(label(lang, "btn_billing"), OpenBillingPortal().pack())],
+        [button(label(lang, "btn_help"), ShowHelp().pack()),
+         button(label(lang, "btn_language"), PickLanguage().pack())],
     )
 
 
 def back_to_menu(lang: str) -> Keyboard:
-    return keyboard([button(label(lang, "btn_menu"), MENU)])
+    return keyboard([button(label(lang, "btn_menu"), ShowMenu().pack())])
 
 
 async def show_menu(screen: Screen, cfg: BotSettings, user_id: int) -> None:
@@ -56,8 +80,3 @@ async def show_help(screen: Screen, cfg: BotSettings) -> None:
     await screen.show(texts.help_text(lang=screen.lang, cost=cfg.message_cost),
                       back_to_menu(screen.lang))
 
-
-def pointer(data: str, lang: str) -> str | None:
-    """The notice for a payments button nothing else handled: which command to send."""
-    key = POINTERS.get(data)
-    return None if key is None else label(lang, key)

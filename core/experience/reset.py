@@ -12,12 +12,12 @@ from __future__ import annotations
 from core.accounts import ledger
 from core.accounts.profile import Profile
 from core.accounts.users import User
-from core.dispatch.screens import Screen, keyboard
+from core.dispatch.screens import Screen
 from core.experience.tutorial import offer_button, offer_text
-from core.i18n import t
+from core.i18n import credits_word, t
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
-from core.relay import texts
+from core.telegram.markup import keyboard
 
 REASON = "reset"
 
@@ -42,7 +42,7 @@ async def reset(screen: Screen, cfg: BotSettings, user: User, profile: Profile, 
         await ledger.apply(conn, user.id, target - balance.credits, reason=REASON, key=key)
     await conn.execute(q("reset_user"), user.id)
     fresh = Profile(profile.language, profile.language_code, 0, False, profile.tutorial_bonus_granted)
-    lines = [t(screen.lang, "reset_done", balance=texts.credits_word(target, lang=screen.lang))]
+    lines = [t(screen.lang, "reset_done", balance=credits_word(target, lang=screen.lang))]
     if held:
         lines.append(t(screen.lang, "reset_held", count=held))
     lines.append(offer_text(fresh, cfg, screen.lang))

@@ -10,22 +10,42 @@ a /reset, finds the key and grants nothing. Skipping shows the main menu.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.accounts import ledger
+from core.accounts.events import CreditsArrived
 from core.accounts.profile import Profile
 from core.accounts.users import User
-from core.dispatch.screens import Keyboard, Screen, button, keyboard
+from core.dispatch.callback_data import CallbackData
+from core.dispatch.screens import Screen
 from core.experience import menus
-from core.i18n import Html, label, t
+from core.i18n import Html, credits_word, label, t
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
-from core.relay import incoming, texts
+from core.telegram.markup import Keyboard, button, keyboard
 
 STEPS = 3
-PREFIX = "tut:"
-START = "tut:start"  # from the welcome: a new message, at the step the user left
-SKIP = "tut:skip"
-DONE = "tut:done"
 BONUS_REASON = "tutorial_bonus"
+
+
+@dataclass(frozen=True)
+class TourStart(CallbackData, prefix="tut:start"):
+    """From the welcome: the tour as a new message, at the step the user left."""
+
+
+@dataclass(frozen=True)
+class TourSkip(CallbackData, prefix="tut:skip"):
+    pass
+
+
+@dataclass(frozen=True)
+class TourDone(CallbackData, prefix="tut:done"):
+    pass
+
+
+@dataclass(frozen=True)
+class TourStep(CallbackData, prefix="tut"):
+    step: int
 
 
 def bonus_key(user_id: int) -> str:
@@ -47,22 +67,22 @@ def offer_text(profile: Profile, cfg: BotSettings, lang: str) -> Html:
 def offer_button(profile: Profile, lang: str) -> dict[str, str]:
     step = resume_step(profile)
     if step > 1:
-        return button(label(lang, "btn_tour_resume", step=step), START)
-    return button(label(lang, "btn_tour_start"), START)
+        return button(label(lang, "btn_tour_resume", step=step), TourStart().pack())
+    return button(label(lang, "btn_tour_start"), TourStart().pack())
 
 
 def step_text(step: int, cfg: BotSettings, lang: str) -> Html:
-    return t(lang, f"tutorial_step_{step}", cost=texts.credits_word(cfg.message_cost, lang=lang))
+    return t(lang, f"tutorial_step_{step}", cost=credits_word(cfg.message_cost, lang=lang))
 
 
 def step_markup(step: int, lang: str) -> Keyboard:
-    back = button(label(lang, "btn_back"), f"{PREFIX}{step - 1}") if step > 1 else None
+    back = button(label(lang, "btn_back"), TourStep(step - 1).pack()) if step > 1 else None
     if step < STEPS:
-        forward = button(label(lang, "btn_next"), f"{PREFIX}{step + 1}")
+        forward = button(label(lang, "btn_next"), TourStep(step + 1).pack())
     else:
-        forward = button(label(lang, "btn_finish"), DONE)
+        forward = button(label(lang, "btn_finish"), TourDone().pack())
     first_row = [b for b in (back, forward) if b is not None]
-    skip_row = [button(label(lang, "btn_skip"), SKIP)] if step < STEPS else []
+    skip_row = [button(label(lang, "btn_skip"), TourSkip().pack())] if step < STEPS else []
     return keyboard(first_row, skip_row)
 
 
@@ -83,8 +103,8 @@ async def finish(screen: Screen, cfg: BotSettings, user: User) -> str | None:
         if change.outcome is ledger.Outcome.APPLIED:
             granted = cfg.tutorial_bonus_credits
             await conn.execute(q("tutorial_bonus_granted"), user.id)
-            # Messages held for lack of credits may go through now.
-            await incoming.after_grant(screen.tx, cfg, user)
+            # Messages held for lack of credits may go through now (core.relay, subscribed).
+            await screen.tx.publish(CreditsArrived(user.id))
         else:
             already = True
     text = t(screen.lang, "tutorial_done_bonus", count=granted) if granted else t(
@@ -92,21 +112,3 @@ async def finish(screen: Screen, cfg: BotSettings, user: User) -> str | None:
     await screen.show(text, menus.menu_markup(screen.lang))
     return label(screen.lang, "tutorial_bonus_already") if already else None
 
-
-async def on_callback(
-    screen: Screen, cfg: BotSettings, user: User, profile: Profile, data: str
-) -> tuple[bool, str | None]:
-    """(handled, notice) for a ``tut:`` button."""
-    if data == START:
-        await show_step(screen.fresh(), cfg, user.id, resume_step(profile))
-        return True, None
-    if data == SKIP:
-        await menus.show_menu(screen, cfg, user.id)
-        return True, label(screen.lang, "tutorial_skipped")
-    if data == DONE:
-        return True, await finish(screen, cfg, user)
-    step = data.removeprefix(PREFIX)
-    if step.isdigit() and 1 <= int(step) <= STEPS:
-        await show_step(screen, cfg, user.id, int(step))
-        return True, None
-    return False, None

@@ -199,3 +199,8 @@ ZERO_DECIMAL_CURRENCIES = frozenset({
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
     "xaf", "xof", "xpf",
 })
+
+
+def credits_word(n: int, *, lang: str = DEFAULT) -> Html:
+    """``1 credit``, ``3 credits`` (plain text, no markup)."""
+    return t(lang, "credits", count=n)

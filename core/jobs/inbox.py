@@ -24,10 +24,6 @@ from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.sql import q
 
-#: Changing the number of shards while updates wait could let an actor's old
-#: and new updates run side by side: change it with the inbox empty.
-DEFAULT_SHARDS = 16
-
 
 @dataclass(frozen=True)
 class Pending:

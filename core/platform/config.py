@@ -11,10 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.delivery.budgets import SendLimits
-from core.jobs.inbox import DEFAULT_SHARDS
 from core.platform.admin_groups import AdminGroups
 from core.platform.errors import ConfigError
+from core.platform.send_limits import SendLimits
 
 #: The webhook secret used in sandbox mode when none is set. Documented in the
 #: README: scripts driving the sandbox send it in X-Telegram-Bot-Api-Secret-Token.
@@ -26,6 +25,11 @@ SANDBOX_BOT_ID = 7000000001
 #: In sandbox mode the stripe library talks to the fake Stripe mounted in the web process.
 SANDBOX_STRIPE_API_KEY = "sk_test_sandbox"
 FAKE_STRIPE_PATH = "/fake-stripe"
+
+#: Inbox shards (core.jobs.inbox) when MESSAGING_SHARDS is unset. Changing the
+#: number while updates wait could let an actor's old and new updates run side
+#: by side: change it with the inbox empty.
+DEFAULT_SHARDS = 16
 
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")

@@ -84,3 +84,34 @@ class TelegramRejected(TelegramError, PermanentError):
 
 class PaymentError(BotError):
     """A payment provider failed."""
+
+
+class StripeUnavailable(PaymentError, RetryableError):
+    """Stripe could not be reached, failed, or asked us to slow down."""
+
+
+class StripeRejected(PaymentError, PermanentError):
+    """Stripe refused the request as invalid or unauthorized."""
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = http_status
+
+
+class PaymentDeclined(PaymentError, PermanentError):
+    """The card was declined."""
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 decline_code: str | None = None, payment_intent_id: str | None = None) -> None:
+        super().__init__(message)
+        #: Stripe's error code (card_declined, expired_card, authentication_required, ...).
+        self.code = code
+        #: The issuer's reason (insufficient_funds, generic_decline, ...), when given.
+        self.decline_code = decline_code
+        self.payment_intent_id = payment_intent_id
+
+
+class NoSavedCard(PaymentError, PermanentError):
+    """The customer has no saved card to charge."""

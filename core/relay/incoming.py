@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from core.accounts import language, ledger, users
+from core.accounts.events import BalanceDebited, CreditsArrived, CreditsShort
 from core.accounts.users import User
-from core.billing import auto_recharge
 from core.delivery.effects import Effects
+from core.platform import bot_settings
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
 from core.relay import conversations, low_credit, messages, texts
@@ -36,9 +35,24 @@ class Released:
     pass_active: bool
 
 
-async def _buy_buttons(conn: asyncpg.Connection) -> dict[str, object]:
-    rows = await conn.fetch(q("incoming_products_for_sale"))
-    return texts.buy_keyboard([(r["code"], r["name"]) for r in rows])
+@dataclass(frozen=True)
+class Charge:
+    message: messages.Held
+    #: Credits it costs: 0 on an active pass.
+    cost: int
+
+
+def plan_release(held: Sequence[messages.Held], credits: int, cost: int, pass_active: bool) -> list[Charge]:
+    """Which held messages go now, oldest first, and what each costs.
+
+    On an active pass all go, free. Otherwise each costs ``cost`` and they go
+    while the balance pays for them; the first the balance cannot pay for stops
+    the rest, so a user's messages are never relayed out of order.
+    """
+    if pass_active or cost <= 0:
+        return [Charge(m, 0) for m in held]
+    affordable = max(credits, 0) // cost
+    return [Charge(m, cost) for m in held[:affordable]]
 
 
 async def _queue_relay(
@@ -75,26 +89,24 @@ async def release_held(
     held = await messages.held(tx.conn, user.id)
     credits = balance.credits
     released: list[messages.Held] = []
-    for message in held:
-        cost = 0 if balance.pass_active else cfg.message_cost
-        if cost:
+    for charge in plan_release(held, balance.credits, cfg.message_cost, balance.pass_active):
+        if charge.cost:
             change = await ledger.apply(
-                tx.conn, user.id, -cost, reason="message", key=f"message:{message.id}"
+                tx.conn, user.id, -charge.cost, reason="message", key=f"message:{charge.message.id}"
             )
-            if change.outcome is ledger.Outcome.INSUFFICIENT:
-                break
+            if change.outcome is not ledger.Outcome.APPLIED:
+                break  # charged before (it cannot be held then) or short: it stays held
             assert change.balance is not None
             credits = change.balance
-        await messages.queue(tx.conn, message.id, cost)
-        released.append(message)
+        await messages.queue(tx.conn, charge.message.id, charge.cost)
+        released.append(charge.message)
     if released:
         await conversations.user_wrote(tx.conn, conv.id, len(released))
         relay_row = await _queue_relay(tx, conv, user, released, were_held=after_grant)
         if credits < balance.credits:
             await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits,
                                          relay_row=relay_row)
-            if user.auto_recharge_enabled:
-                await auto_recharge.after_debit(tx, user.id, credits)
+            await tx.publish(BalanceDebited(user.id, credits, user.auto_recharge_enabled))
     return Released(len(released), len(held) - len(released), credits, balance.pass_active)
 
 
@@ -135,13 +147,9 @@ async def on_user_message(
     released = await release_held(tx, cfg, user, conv,
                                   locked=ledger.Balance(user.credits, user.pass_expires_at, pass_active))
     if released.still_held == 1 and released.count == 0:
-        # The first message held: say why, once, rather than after every message.
-        lang = await language.of_telegram_id(tx.conn, chat_id)
-        await tx.send(
-            "sendMessage", chat_id, parse_mode=texts.PARSE_MODE,
-            text=texts.not_enough_credits(released.balance, cfg.message_cost, lang=lang),
-            reply_markup=await _buy_buttons(tx.conn),
-        )
+        # The first message held: say why, once, rather than after every message
+        # (billing, subscribed, says it with an offer of packs).
+        await tx.publish(CreditsShort(user.id, chat_id, released.balance, cfg.message_cost))
 
 
 async def after_grant(tx: Effects, cfg: BotSettings, user: User) -> Released | None:
@@ -154,3 +162,11 @@ async def after_grant(tx: Effects, cfg: BotSettings, user: User) -> Released | N
     if conv is None:
         return None
     return await release_held(tx, cfg, user, conv, after_grant=True)
+
+
+async def on_credits_arrived(tx: Effects, event: CreditsArrived) -> None:
+    """Credits arrived (core.accounts.events): held messages go through, unless the user is banned."""
+    user = await users.get(tx.conn, event.user_id)
+    if user is None or user.is_banned:
+        return
+    await after_grant(tx, await bot_settings.load(tx.conn), user)

@@ -18,11 +18,5 @@ WHERE status = 'pending'
     FOR UPDATE SKIP LOCKED)
 RETURNING id;
 
--- name: incoming_products_for_sale
-SELECT code, name, credits, stripe_amount, stripe_currency, stars_amount, badge
-FROM products
-WHERE active AND NOT hidden AND kind = 'credits'
-ORDER BY sort;
-
 -- name: incoming_tier_priority
 SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0);

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import i18n
-from core.dispatch.screens import Keyboard, button, keyboard
 from core.i18n import label, t
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
 from core.relay.texts import PARSE_MODE
+from core.telegram.markup import Keyboard, button, keyboard
 
 if TYPE_CHECKING:
     from core.delivery.effects import Effects

@@ -34,6 +34,21 @@ def command_of(message: Mapping[str, Any]) -> Command | None:
     return None
 
 
+def command_attempt(message: Mapping[str, Any]) -> Command | None:
+    """The command a message asks for: its ``bot_command`` entity, or, for any other
+    text starting with ``/`` (``/ hello``, a command Telegram did not mark), a
+    command of that first word, which names nothing the bot runs. Such messages
+    are commands, never paid messages to relay."""
+    found = command_of(message)
+    if found is not None:
+        return found
+    text = message.get("text")
+    if not isinstance(text, str) or not text.startswith("/"):
+        return None
+    word, _, rest = text[1:].partition(" ")
+    return Command(name=word.split("@", 1)[0].lower(), payload=rest.strip())
+
+
 #: Content a user can pay to send, in the order Telegram's Message object lists them.
 CONTENT_KINDS = (
     "text", "animation", "audio", "document", "photo", "sticker", "story", "video",

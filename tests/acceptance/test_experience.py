@@ -7,7 +7,7 @@ from typing import Any
 
 from core.accounts import ledger, users
 from core.delivery.effects import Effects
-from core.experience import commands
+from core.experience.router import welcome as show_welcome
 from core.jobs.processed import Source
 from core.platform import bot_settings
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
@@ -118,7 +118,7 @@ async def test_welcome_offers_the_tour_until_it_is_finished(system: System) -> N
     assert user is not None
 
     async def welcome(tx: Effects) -> None:
-        await commands.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
+        await show_welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
 
     await _run(system, welcome)
     greeting = await _last(system)
@@ -290,7 +290,7 @@ async def test_operator_welcome_text_per_language(system: System) -> None:
         assert user is not None
 
         async def welcome(tx: Effects, user: users.User = user) -> None:
-            await commands.welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
+            await show_welcome(tx, await bot_settings.load(tx.conn), user, new=True, credits=3)
 
         await _run(system, welcome)
     greeting = (await _last(system, MARIA))["text"]

@@ -13,6 +13,7 @@ import itertools
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from core.accounts import language, ledger
@@ -727,8 +728,32 @@ async def test_buying_in_the_users_language(system: System) -> None:
     assert answers["9201"].text == "Ціна змінилася після надсилання цього рахунку. Виберіть ще раз у /buy."
 
 
-def test_event_fixture_shapes_are_json() -> None:
-    json.dumps(_pre_checkout(MARIA, "tx:1", 250))
+#: Fields the Bot API leaves out when they are empty or false.
+_OPTIONAL = frozenset({"last_name", "username", "language_code", "is_premium", "shipping_option_id",
+                       "order_info", "subscription_expiration_date", "is_recurring", "is_first_recurring"})
+
+
+def _fits(built: object, telegram: object, path: str = "") -> list[str]:
+    """Where ``built`` departs from the shape Telegram sends: every key it has, Telegram
+    has with a value of the same type, and it has every key Telegram always sends."""
+    if isinstance(telegram, dict) and isinstance(built, dict):
+        problems = [f"{path}.{k} is not sent by Telegram" for k in built if k not in telegram]
+        problems += [f"{path}.{k} is missing" for k in telegram if k not in built and k not in _OPTIONAL]
+        for k in built.keys() & telegram.keys():
+            problems += _fits(built[k], telegram[k], f"{path}.{k}")
+        return problems
+    return [] if type(built) is type(telegram) else [f"{path} is {type(built).__name__}"]
+
+
+def test_built_payment_updates_have_the_shapes_telegram_sends() -> None:
+    """The builders above must produce what the shared fixtures show Telegram sending."""
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "telegram"
+    telegram = json.loads((fixtures / "pre_checkout_query_stars.json").read_text())
+    assert _fits(json.loads(json.dumps(_pre_checkout(MARIA, "tx:1", 250))), telegram) == []
+    paid = json.loads(json.dumps(_successful_payment(MARIA, "tx:1", 250, "stx1")))
+    telegram_paid = json.loads((fixtures / "successful_payment_stars.json").read_text())
+    assert _fits(paid, telegram_paid) == []
+    assert _fits({"update_id": 1, "pre_checkout_query": {"id": 7}}, telegram) != []  # it can fail
 
 
 async def test_wired_relay_debit_triggers_auto_recharge(system: System) -> None:

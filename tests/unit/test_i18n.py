@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 import pytest
 
 from core import i18n
+from core.billing import texts as billing_texts
+from core.experience import texts as xtexts
 from core.i18n import Catalogs, Html
 from core.platform.bot_settings import BotSettings
 from core.relay import texts
@@ -168,22 +170,22 @@ def test_catalog_texts_are_valid_telegram_html(lang: str) -> None:
 
 
 def test_text_functions_keep_their_signatures_and_default_to_english() -> None:
-    assert texts.credits_word(1) == "1 credit"
-    assert texts.welcome("Maria Silva", new=True).startswith("Welcome, <b>Maria Silva</b>!")
-    assert "Balance: <b>3</b> credits" in texts.welcome_with_balance("M", new=True, credits=3, cost=1)
+    assert i18n.credits_word(1) == "1 credit"
+    assert xtexts.welcome("Maria Silva", new=True).startswith("Welcome, <b>Maria Silva</b>!")
+    assert "Balance: <b>3</b> credits" in xtexts.welcome_with_balance("M", new=True, credits=3, cost=1)
     assert texts.delivered(1, 2, pass_active=False) == "✓ Message delivered · 2 credits left"
     assert texts.held_released(2, 0, pass_active=False) == (
         "✓ Your 2 saved messages went through · 0 credits left")
-    assert texts.not_enough_credits(0, 1).startswith(
+    assert billing_texts.not_enough_credits(0, 1).startswith(
         "Not enough credits: you have 0 credits, a message costs 1 credit")
-    assert texts.payments_unavailable() == "Payments are not available right now. Please try again later."
+    assert xtexts.payments_unavailable() == "Payments are not available right now. Please try again later."
 
 
 def test_operator_welcome_text_is_escaped_and_takes_the_name() -> None:
-    assert texts.welcome("<Zoë>", new=True, custom="Hi {name} <3 & more") == (
+    assert xtexts.welcome("<Zoë>", new=True, custom="Hi {name} <3 & more") == (
         "Hi &lt;Zoë&gt; &lt;3 &amp; more")
-    assert texts.welcome("Zoë", new=False, custom="Hi {name}") == "Welcome back, <b>Zoë</b>!"
-    assert texts.welcome("Zoë", new=True, custom="   ").startswith("Welcome, <b>Zoë</b>!")
+    assert xtexts.welcome("Zoë", new=False, custom="Hi {name}") == "Welcome back, <b>Zoë</b>!"
+    assert xtexts.welcome("Zoë", new=True, custom="   ").startswith("Welcome, <b>Zoë</b>!")
 
 
 def test_settings_read_types_and_ignore_malformed_values() -> None:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.billing import history, rails, refunds, stars, texts
+from core.billing import history, keyboards, purchases, rails, refunds, stars, texts
 from core.billing.catalog import Badge, Kind, Product
-from core.billing.rails import Rail
+from core.billing.rails import Rail, Rails
 from core.billing.stripe import subscriptions
 from core.platform.config import load_settings
 
@@ -70,12 +70,12 @@ def test_products_per_rail_and_subscription_interval() -> None:
 def test_catalog_keyboard_marks_badges_and_offers_enabled_rails_only() -> None:
     products = [_product("pack10", badge=None, name="10 credits"), _product(),
                 _product("pack100", badge=Badge.BEST_VALUE, name="100 credits")]
-    both = texts.catalog_keyboard(products, (Rail.STRIPE, Rail.STARS))["inline_keyboard"]
+    both = keyboards.catalog_keyboard(products, (Rail.STRIPE, Rail.STARS))["inline_keyboard"]
     assert isinstance(both, list)
     assert [b["callback_data"] for b in both[1]] == ["pay:stripe:pack25", "pay:stars:pack25"]
     assert both[1][0]["text"].startswith("🔥 ")
     assert both[2][0]["text"].startswith("💎 ")
-    stars_only = texts.catalog_keyboard(products, (Rail.STARS,))["inline_keyboard"]
+    stars_only = keyboards.catalog_keyboard(products, (Rail.STARS,))["inline_keyboard"]
     assert isinstance(stars_only, list)
     assert stars_only[0] == [{"text": "10 credits · ⭐ 500", "callback_data": "pay:stars:pack10"}]
     for row in both:
@@ -144,3 +144,22 @@ def test_history_lines_and_analytics() -> None:
 def test_user_data_is_escaped() -> None:
     assert "&lt;b&gt;" in texts.dispute_alert("<b>x</b>", 1, 999, "usd", "fraudulent", 3)
     assert texts.terms("a <b> c") == "a &lt;b&gt; c"
+
+
+def test_a_quick_buy_pays_on_the_primary_rail_or_the_one_that_sells_it() -> None:
+    both, card, stars, none = (Rails(True, True), Rails(True, False), Rails(False, True), Rails(False, False))
+    pack = _product()
+    stars_only = _product(stripe_amount=None, stripe_currency=None)
+    assert purchases.quick_rail(pack, both) is Rail.STRIPE
+    assert purchases.quick_rail(pack, stars) is Rail.STARS
+    assert purchases.quick_rail(stars_only, both) is Rail.STARS
+    assert purchases.quick_rail(stars_only, card) is Rail.STRIPE  # refused later: not sold on a card
+    assert purchases.quick_rail(None, stars) is Rail.STARS
+    assert purchases.quick_rail(pack, none) is Rail.STRIPE
+
+
+def test_a_product_is_offered_on_the_enabled_rails_that_sell_it() -> None:
+    pack, stars_only = _product(), _product(stripe_amount=None, stripe_currency=None)
+    assert purchases.offered(pack, Rails(True, True)) == [Rail.STRIPE, Rail.STARS]
+    assert purchases.offered(stars_only, Rails(True, True)) == [Rail.STARS]
+    assert purchases.offered(stars_only, Rails(True, False)) == []

@@ -105,9 +105,42 @@ def test_update_id_is_required(update: dict) -> None:
         route_update(update, ADMIN)
 
 
-def test_every_shared_fixture_routes(shared_fixtures: list[dict]) -> None:
-    for update in shared_fixtures:
-        route_update(update, (-1001500000001,))
+#: Where each shared fixture goes: (queue, task, lock), or None when it is acknowledged and dropped.
+EXPECTED_ROUTES: dict[str, tuple[Queue, Task, str] | None] = {
+    "callback_query": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "chosen_inline_result": None,
+    "forum_topic_closed_service": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
+    "forum_topic_edited_service": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
+    "general_topic_message_in_admin_group": (Queue.ADMIN, Task.ADMIN_UPDATE, "admin:-1001500000001"),
+    "inline_query_in_admin_group": None,
+    "my_chat_member_blocked": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "non_admin_in_admin_group": (Queue.ADMIN, Task.ADMIN_UPDATE, "admin:-1001500000001"),
+    "operator_document_upload_private": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:222000111"),
+    "pre_checkout_query_stars": (Queue.BILLING, Task.BILLING_UPDATE, "user:123456789"),
+    "private_album_part1": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_album_part2": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_command_with_botname": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_edited_text": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_photo_caption": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_reply_to_operator_copy": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:310000123"),
+    "private_start_deeplink": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_sticker": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_text": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "private_voice": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
+    "successful_payment_stars": (Queue.BILLING, Task.BILLING_UPDATE, "user:123456789"),
+    "topic_reply_from_operator": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
+    "topic_reply_to_relayed_message": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
+}
+
+
+def test_every_shared_fixture_routes_where_it_belongs(shared_fixtures: dict[str, dict]) -> None:
+    assert set(shared_fixtures) == set(EXPECTED_ROUTES), "a fixture without an expected route"
+    for name, update in shared_fixtures.items():
+        job = route_update(update, (-1001500000001,))
+        found = None if job is None else (job.queue, job.task, job.lock)
+        assert found == EXPECTED_ROUTES[name], name
+        if job is not None:
+            assert job.args == {"update": update}
 
 
 def test_stripe_events_are_locked_per_user_or_customer() -> None:
@@ -124,6 +157,6 @@ def test_stripe_events_are_locked_per_user_or_customer() -> None:
 
 
 @pytest.fixture
-def shared_fixtures() -> list[dict]:
+def shared_fixtures() -> dict[str, dict]:
     folder = Path(__file__).resolve().parent.parent / "fixtures" / "telegram"
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}

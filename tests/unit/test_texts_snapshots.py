@@ -18,17 +18,18 @@ from typing import Any
 import pytest
 
 from core import i18n
-from core.accounts import language
 from core.accounts.ledger import Balance
 from core.accounts.profile import Profile
 from core.billing import auto_recharge
+from core.billing import keyboards as kb
 from core.billing import texts as billing_texts
 from core.billing.catalog import Badge, Kind, Product
 from core.billing.history import Entry, Summary
 from core.billing.rails import Rail
 from core.billing.texts import Reason
 from core.dispatch import command_menu
-from core.experience import balance_card, menus, tutorial
+from core.experience import balance_card, language, menus, tutorial
+from core.experience import texts as xtexts
 from core.experience.balance_card import Pack, Usage
 from core.platform.bot_settings import BotSettings
 from core.relay import low_credit, texts
@@ -100,22 +101,22 @@ def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "billing dates", lambda: "\n".join(
         tb.when(datetime(2025, m, 4, 9, 5, tzinfo=UTC), lang=lang) for m in range(1, 13))
     yield "billing catalog", lambda: (tb.catalog(PRODUCTS, BOTH, balance=3, cost=1, lang=lang) + "\n"
-                                      + _markup(tb.catalog_keyboard(PRODUCTS, BOTH, lang=lang)))
+                                      + _markup(kb.catalog_keyboard(PRODUCTS, BOTH, lang=lang)))
     yield "billing catalog, Stars only", lambda: (
         tb.catalog(PRODUCTS, (Rail.STARS,), balance=1, cost=2, lang=lang) + "\n"
-        + _markup(tb.catalog_keyboard(PRODUCTS, (Rail.STARS,), lang=lang)))
+        + _markup(kb.catalog_keyboard(PRODUCTS, (Rail.STARS,), lang=lang)))
     yield "billing choose rail", lambda: (tb.choose_rail(PRODUCTS[3], lang=lang) + "\n"
-                                          + _markup(tb.choose_rail_keyboard(week, BOTH, lang=lang)))
+                                          + _markup(kb.choose_rail_keyboard(week, BOTH, lang=lang)))
     yield "billing not for sale", lambda: tb.not_for_sale(lang=lang)
     yield "billing no rail", lambda: tb.no_rail(lang=lang)
     yield "billing cannot buy", lambda: tb.cannot_buy(lang=lang)
     yield "billing checkout", lambda: (
         tb.checkout_link(HOSTILE, 999, "usd", subscription=False, lang=lang) + "\n"
-        + _markup(tb.checkout_keyboard(999, "usd", "https://checkout.stripe.com/c/pay/cs_1", lang=lang)))
+        + _markup(kb.checkout_keyboard(999, "usd", "https://checkout.stripe.com/c/pay/cs_1", lang=lang)))
     yield "billing checkout subscription", lambda: tb.checkout_link(
         month.name, 3999, "usd", subscription=True, lang=lang)
     yield "billing payment failed", lambda: (tb.payment_failed(None, lang=lang) + "\n"
-                                             + _markup(tb.retry_keyboard("pack25", lang=lang)))
+                                             + _markup(kb.retry_keyboard("pack25", lang=lang)))
     yield "billing payment failed, our reason", lambda: tb.payment_failed(Reason.BANK_UNCONFIRMED, lang=lang)
     yield "billing payment failed, Stripe's reason", lambda: tb.payment_failed(
         "Your card has insufficient funds <3", lang=lang)
@@ -144,16 +145,16 @@ def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "billing subscription ends, no date", lambda: tb.subscription_ends(None, lang=lang)
     portal = "https://billing.stripe.com/p/session/1"
     yield "billing portal", lambda: (tb.billing_portal(lang=lang) + "\n"
-                                     + _markup(tb.portal_keyboard(portal, lang=lang)))
+                                     + _markup(kb.portal_keyboard(portal, lang=lang)))
     yield "billing portal unavailable", lambda: tb.billing_unavailable(lang=lang)
     packs = PRODUCTS[:3]
     yield "auto-recharge on", lambda: (tb.auto_recharge_status(True, 5, pack, lang=lang) + "\n"
-                                       + _markup(tb.auto_recharge_keyboard(packs, True, lang=lang)))
+                                       + _markup(kb.auto_recharge_keyboard(packs, True, lang=lang)))
     yield "auto-recharge off", lambda: (tb.auto_recharge_status(False, None, None, lang=lang) + "\n"
-                                        + _markup(tb.auto_recharge_keyboard(packs, False, lang=lang)))
+                                        + _markup(kb.auto_recharge_keyboard(packs, False, lang=lang)))
     yield "auto-recharge threshold", lambda: (
         tb.auto_recharge_threshold(pack, lang=lang) + "\n"
-        + _markup(tb.auto_recharge_threshold_keyboard(pack, auto_recharge.THRESHOLDS, lang=lang)))
+        + _markup(kb.auto_recharge_threshold_keyboard(pack, auto_recharge.THRESHOLDS, lang=lang)))
     yield "auto-recharge needs a card", lambda: tb.auto_recharge_needs_card(lang=lang)
     yield "auto-recharge failed, our reasons", lambda: "\n".join(
         tb.auto_recharge_failed(reason, lang=lang) for reason in Reason)
@@ -163,9 +164,9 @@ def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "terms, operator's", lambda: tb.terms("Our <rules> & more", lang=lang)
     yield "paysupport", lambda: tb.paysupport("", lang=lang)
     yield "history", lambda: (tb.history(SUMMARY, ENTRIES, 1, lang=lang) + "\n"
-                              + _markup(tb.history_keyboard(1, True, lang=lang)))
+                              + _markup(kb.history_keyboard(1, True, lang=lang)))
     yield "history, nothing yet", lambda: (tb.history(NEWCOMER, [], 0, lang=lang) + "\n"
-                                           + _markup(tb.history_keyboard(0, False, lang=lang)))
+                                           + _markup(kb.history_keyboard(0, False, lang=lang)))
     yield "history export", lambda: "\n".join([tb.history_export_started(lang=lang),
                                                  tb.history_export_caption(lang=lang)])
 
@@ -174,25 +175,26 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     cfg = BotSettings()
     new = Profile(None, lang, 0, False, False)
     halfway = Profile(None, lang, 2, False, False)
-    yield "welcome new", lambda: texts.welcome_with_balance(HOSTILE, new=True, credits=3, cost=1, lang=lang)
-    yield "welcome back", lambda: texts.welcome_with_balance(HOSTILE, new=False, credits=1, cost=2, lang=lang)
-    yield "welcome operator text", lambda: texts.welcome(
+    yield "welcome new", lambda: xtexts.welcome_with_balance(HOSTILE, new=True, credits=3, cost=1, lang=lang)
+    yield "welcome back", lambda: xtexts.welcome_with_balance(HOSTILE, new=False, credits=1, cost=2,
+                                                              lang=lang)
+    yield "welcome operator text", lambda: xtexts.welcome(
         HOSTILE, new=True, lang=lang, custom="Hi {name}! <3 & {unknown}")
-    yield "help", lambda: texts.help_text(lang=lang, cost=1)
+    yield "help", lambda: xtexts.help_text(lang=lang, cost=1)
     for n in (0, 1, 2, 5, 21):
-        yield f"credits {n}", lambda n=n: texts.credits_word(n, lang=lang)
+        yield f"credits {n}", lambda n=n: i18n.credits_word(n, lang=lang)
     yield "delivered 1", lambda: texts.delivered(1, 2, pass_active=False, lang=lang)
     yield "delivered 3 pass", lambda: texts.delivered(3, 0, pass_active=True, lang=lang)
     yield "delivered 5 left 1", lambda: texts.delivered(5, 1, pass_active=False, lang=lang)
     yield "held released 1", lambda: texts.held_released(1, 4, pass_active=False, lang=lang)
     yield "held released 2", lambda: texts.held_released(2, 0, pass_active=False, lang=lang)
-    yield "not enough credits", lambda: texts.not_enough_credits(0, 1, lang=lang)
+    yield "not enough credits", lambda: billing_texts.not_enough_credits(0, 1, lang=lang)
     yield "banned", lambda: texts.banned(lang=lang)
     yield "unsupported message", lambda: texts.unsupported_message(lang=lang)
     yield "message too long", lambda: texts.message_too_long(1024, lang=lang)
     yield "operator edited", lambda: texts.operator_edited("<i>fixed</i> & done", lang=lang)
-    yield "payments unavailable", lambda: texts.payments_unavailable(lang=lang)
-    yield "payment pending", lambda: texts.payment_pending(lang=lang)
+    yield "payments unavailable", lambda: xtexts.payments_unavailable(lang=lang)
+    yield "payment pending", lambda: xtexts.payment_pending(lang=lang)
     for key in ("payment_failed", "payment_canceled", "nothing_to_buy", "product_unavailable"):
         yield key, lambda key=key: i18n.t(lang, key)
     for key in ("payment_failed_reason", "auto_recharge_failed"):
@@ -216,8 +218,7 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     passed = Balance(0, NOW + timedelta(days=6), True)
     yield "menu with pass", lambda: str(i18n.t(lang, "menu_title",
                                                status=menus.status_line(passed, cfg, lang)))
-    for data in menus.POINTERS:
-        yield f"pointer {data}", lambda data=data: str(menus.pointer(data, lang))
+    yield "unknown command", lambda: str(i18n.t(lang, "unknown_command"))
     fresh = Usage(0, 0, None, 3)
     steady = Usage(12, 12, NOW - timedelta(days=6), 10)
     yield "card new user", lambda: "\n".join(balance_card.card_lines(lang, cfg, Balance(3, None, False),
@@ -235,7 +236,7 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
                                       + _markup(language.picker_markup(lang)))
     yield "language set", lambda: i18n.t(lang, "language_set")
     yield "reset done", lambda: "\n".join([
-        i18n.t(lang, "reset_done", balance=texts.credits_word(3, lang=lang)),
+        i18n.t(lang, "reset_done", balance=i18n.credits_word(3, lang=lang)),
         i18n.t(lang, "reset_held", count=2)])
     yield "commands", lambda: "\n".join(
         f"/{c} – {d}" for c, d in command_menu.commands(
@@ -260,6 +261,6 @@ def test_rendered_texts_match_the_reviewed_snapshot(lang: str) -> None:
 
 def test_hostile_names_are_escaped_in_every_language() -> None:
     for lang in i18n.LANGUAGES:
-        text = texts.welcome_with_balance(HOSTILE, new=True, credits=3, cost=1, lang=lang)
+        text = xtexts.welcome_with_balance(HOSTILE, new=True, credits=3, cost=1, lang=lang)
         assert "&lt;b&gt;Zoë&lt;/b&gt; &amp; \"Al\" *_x_* [y](z) Иван 李 مرحبا" in text
         assert "<b>Zoë</b>" not in text

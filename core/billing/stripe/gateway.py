@@ -19,7 +19,7 @@ import stripe
 from stripe.params import PaymentIntentCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItemPriceData
 
-from core.platform.errors import PaymentError, PermanentError, RetryableError
+from core.platform.errors import NoSavedCard, PaymentDeclined, StripeRejected, StripeUnavailable
 
 
 class CheckoutMode(StrEnum):
@@ -44,39 +44,6 @@ class IntentStatus(StrEnum):
     REQUIRES_CONFIRMATION = "requires_confirmation"
     REQUIRES_CAPTURE = "requires_capture"
     CANCELED = "canceled"
-
-
-# --- errors ---
-
-class StripeUnavailable(PaymentError, RetryableError):
-    """Stripe could not be reached, failed, or asked us to slow down."""
-
-
-class StripeRejected(PaymentError, PermanentError):
-    """Stripe refused the request as invalid or unauthorized."""
-
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 http_status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.http_status = http_status
-
-
-class PaymentDeclined(PaymentError, PermanentError):
-    """The card was declined."""
-
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 decline_code: str | None = None, payment_intent_id: str | None = None) -> None:
-        super().__init__(message)
-        #: Stripe's error code (card_declined, expired_card, authentication_required, ...).
-        self.code = code
-        #: The issuer's reason (insufficient_funds, generic_decline, ...), when given.
-        self.decline_code = decline_code
-        self.payment_intent_id = payment_intent_id
-
-
-class NoSavedCard(PaymentError, PermanentError):
-    """The customer has no saved card to charge."""
 
 
 @contextmanager

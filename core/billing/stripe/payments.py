@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.accounts import language, users
-from core.billing import event_log, recharges, texts, transactions
+from core.billing import event_log, keyboards, recharges, texts, transactions
 from core.billing.catalog import by_id
 from core.billing.event_log import Handled
 from core.billing.grants import grant
@@ -96,7 +96,7 @@ async def fail_checkout(tx: Effects, t: Transaction, reason: str | None) -> None
     product = await by_id(tx.conn, t.product_id) if t.product_id is not None else None
     assert user is not None
     lang = await language.of_telegram_id(tx.conn, user.telegram_id)
-    retry = texts.retry_keyboard(product.code, lang=lang) if product is not None else None
+    retry = keyboards.retry_keyboard(product.code, lang=lang) if product is not None else None
     await tx.send("sendMessage", user.telegram_id, parse_mode=texts.PARSE_MODE,
                   text=texts.payment_failed(reason, lang=lang), reply_markup=retry)
 
