@@ -18,6 +18,9 @@ import asyncpg
 import pytest
 
 from core.platform import database, embedded_postgres
+from core.sandbox.telegram.client import FakeClient, create_fake_client
+from core.sandbox.telegram.model import TelegramModel
+from core.telegram.pyrogram import PyrogramGateway
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATE = ROOT / "sql" / "migrate.sh"
@@ -95,3 +98,19 @@ async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+# --- the stand-in Telegram, driven directly (tests/sandbox, tests/integration) ---
+# A module that uses these defines ``model``: the TelegramModel with the chats it needs.
+
+
+@pytest.fixture
+async def client(model: TelegramModel) -> AsyncIterator[FakeClient]:
+    client = await create_fake_client(model)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def gateway(client: FakeClient) -> PyrogramGateway:
+    return PyrogramGateway(client)
