@@ -1,7 +1,9 @@
 """Real Postgres for every test: embedded unless TEST_DATABASE_URL is set.
 
 The schema is built once per session into a template database by the real
-migration script (psql), and every test gets a fresh copy of it.
+migration script (psql, with the sandbox's tables), and every test gets a
+fresh copy of it. Also the stand-in Telegram's client, for the tests that
+drive it directly.
 """
 
 from __future__ import annotations
