@@ -1,8 +1,8 @@
 """Run every process of the Procfile locally, as scripts/run does.
 
 Starts the embedded Postgres when DATABASE_URL is unset, applies the
-migrations with psql, then hands over to honcho with DATABASE_URL exported so
-all processes share one database.
+migrations with psql (and the sandbox's when BOT_TOKEN is unset), then hands
+over to honcho with DATABASE_URL exported so all processes share one database.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ def main() -> int:
     if not env.get("BOT_TOKEN") and not env.get("STRIPE_API_KEY"):
         env.setdefault("STRIPE_API_BASE", f"http://127.0.0.1:{port}/fake-stripe")
     try:
-        subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh")], env=env, check=True)
+        # Sandbox mode (no bot token) also needs the tables of the stand-ins for Telegram and Stripe.
+        sandbox = [] if env.get("BOT_TOKEN") else ["--sandbox"]
+        subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh"), *sandbox], env=env, check=True)
         honcho = Path(sys.executable).parent / "honcho"
         command = [str(honcho), "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start", *PROCESSES]
         return subprocess.call(command, env=env)

@@ -1,7 +1,9 @@
 """Real Postgres for every test: embedded unless TEST_DATABASE_URL is set.
 
 The schema is built once per session into a template database by the real
-migration script (psql), and every test gets a fresh copy of it.
+migration script (psql, with the sandbox's tables), and every test gets a
+fresh copy of it. Also the stand-in Telegram's client, for the tests that
+drive it directly.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import asyncpg
 import pytest
 
 from core.platform import database, embedded_postgres
+from core.sandbox.telegram.client import FakeClient, create_fake_client
+from core.sandbox.telegram.model import TelegramModel
+from core.telegram.pyrogram import PyrogramGateway
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATE = ROOT / "sql" / "migrate.sh"
@@ -31,10 +36,11 @@ class PgServer:
     def url_for(self, name: str) -> str:
         return embedded_postgres.with_database(self.url, name)
 
-    def migrate(self, name: str) -> subprocess.CompletedProcess[str]:
+    def migrate(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run sql/migrate.sh on database ``name`` (``"--sandbox"`` adds the stand-ins' tables)."""
         env = dict(self.env, DATABASE_URL=self.url_for(name))
         return subprocess.run(
-            ["bash", str(MIGRATE)], env=env, capture_output=True, text=True, check=True
+            ["bash", str(MIGRATE), *args], env=env, capture_output=True, text=True, check=check
         )
 
 
@@ -66,7 +72,8 @@ def template_db(pg_server: PgServer) -> str:
 
     name = f"paid_desk_tpl_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}"'))
-    pg_server.migrate(name)
+    # The tests drive the system in sandbox mode: its stand-ins need their tables.
+    pg_server.migrate(name, "--sandbox")
     return name
 
 
@@ -93,3 +100,19 @@ async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+# --- the stand-in Telegram, driven directly (tests/sandbox, tests/integration) ---
+# A module that uses these defines ``model``: the TelegramModel with the chats it needs.
+
+
+@pytest.fixture
+async def client(model: TelegramModel) -> AsyncIterator[FakeClient]:
+    client = await create_fake_client(model)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def gateway(client: FakeClient) -> PyrogramGateway:
+    return PyrogramGateway(client)

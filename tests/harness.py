@@ -22,12 +22,10 @@ from aiohttp.test_utils import TestServer
 from core.delivery.budgets import Limiter
 from core.jobs.queues import Queue
 from core.platform.config import Settings, load_settings
-from core.sandbox.stripe import FAKE_STRIPE, FakeStripe
+from core.sandbox.stripe import FakeStripe
 from core.sandbox.telegram.model import TelegramModel
 from webhooks import __main__ as webhooks_main
-from webhooks.app import build_app as build_ingress
-from webhooks.deps import IngressDeps
-from webhooks.recorder import JobRecorder
+from webhooks.sandbox import SANDBOX
 from workers import wiring
 from workers.runtime import Container
 
@@ -146,9 +144,8 @@ async def running_system(
     settings = sandbox_settings(database_url, port, real_limits=real_limits, env=env)
     pool = await database.create_pool(database_url, max_size=12)
     model = TelegramModel(pool, limits=wiring.sandbox_limits(settings.send_limits))
-    deps = IngressDeps(settings=settings, pool=pool, recorder=JobRecorder(pool), sandbox=model)
-    fake_stripe = webhooks_main.fake_stripe(settings, pool)
-    server = TestServer(build_ingress(deps, fake_stripe=fake_stripe), host="127.0.0.1", port=port)
+    ingress = webhooks_main.build_web_app(settings, pool)
+    server = TestServer(ingress, host="127.0.0.1", port=port)
     await server.start_server()
     container = None
     if with_workers:
@@ -165,7 +162,7 @@ async def running_system(
                 base_url=str(server.make_url("")).rstrip("/"),
                 http=http,
                 container=container,
-                fake_stripe=fake_stripe[FAKE_STRIPE] if fake_stripe is not None else None,
+                fake_stripe=ingress[SANDBOX].stripe,
             )
     finally:
         if container is not None and container.stripe is not None:

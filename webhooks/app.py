@@ -9,26 +9,20 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from core.delivery import chat_migrations
-from core.platform.config import FAKE_STRIPE_PATH
 from webhooks.deps import DEPS, MAX_BODY_BYTES, IngressDeps
 from webhooks.health import health, root
-from webhooks.sandbox import sent_messages
-from webhooks.sandbox_payments import pay_invoice
 from webhooks.stripe_events import receive_event
 from webhooks.telegram import receive_update
 
 
-def build_app(deps: IngressDeps, *, fake_stripe: web.Application | None = None) -> web.Application:
+def build_app(deps: IngressDeps) -> web.Application:
+    """The ingress's own routes; in sandbox mode the wiring adds the sandbox's (webhooks.sandbox)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[DEPS] = deps
     app.router.add_post("/webhooks/telegram", receive_update)
     app.router.add_post("/webhooks/stripe", receive_event)
     app.router.add_get("/health", health)
     app.router.add_get("/", root)
-    app.router.add_get("/sandbox/messages", sent_messages)
-    app.router.add_post("/sandbox/pay-invoice", pay_invoice)
-    if fake_stripe is not None:
-        app.add_subapp(FAKE_STRIPE_PATH, fake_stripe)
 
     async def close_recorder(_: web.Application) -> None:
         await deps.recorder.close()

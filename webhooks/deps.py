@@ -12,7 +12,6 @@ from core.platform.config import Settings
 
 if TYPE_CHECKING:
     from webhooks.recorder import JobRecorder
-    from webhooks.sandbox import SandboxView
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,6 @@ class IngressDeps:
     settings: Settings
     pool: asyncpg.Pool
     recorder: JobRecorder
-    sandbox: SandboxView | None
 
 
 #: Telegram updates are far smaller; anything bigger is refused with 413 unread.

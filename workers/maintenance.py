@@ -15,7 +15,6 @@ from core.delivery import engine
 from core.jobs import inbox, processed, stalls
 from core.jobs.queues import Queue
 from core.platform.database import connection
-from core.sandbox.telegram.model import TelegramModel
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
@@ -50,6 +49,6 @@ def register(app: App, c: Container) -> None:
         async with connection(c.pool) as conn:
             await stalls.prune(conn, days=PROCESSED_RETENTION_DAYS)
         await c.limiter.prune()
-        if isinstance(c.sandbox, TelegramModel):
+        if c.sandbox is not None:
             await c.sandbox.prune_sends()
         await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)

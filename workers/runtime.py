@@ -28,9 +28,14 @@ log = structlog.get_logger(__name__)
 
 
 class IncomingRecorder(Protocol):
-    """Sandbox only: the stand-in Telegram learns the messages users send."""
+    """Sandbox only: the stand-in Telegram, as the workers see it (never imported with a
+    real BOT_TOKEN: the wiring passes it in)."""
 
-    async def record_incoming(self, message: Mapping[str, Any]) -> None: ...
+    async def record_incoming(self, message: Mapping[str, Any]) -> None:
+        """Learn a message a user sent, so the bot can copy it."""
+
+    async def prune_sends(self) -> None:
+        """Forget the bookkeeping of sends no limit needs any more."""
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,3 @@ CREATE TABLE chat_migrations (
     new_chat_id bigint NOT NULL CHECK (new_chat_id <> old_chat_id),
     migrated_at timestamptz NOT NULL DEFAULT now()
 );
-
--- The fake Telegram models basic groups too, and their upgrade: a migrated
--- group refuses sends and names the supergroup it became.
-ALTER TABLE sandbox_chats DROP CONSTRAINT sandbox_chats_type_check;
-ALTER TABLE sandbox_chats
-    ADD CONSTRAINT sandbox_chats_type_check CHECK (type IN ('private', 'group', 'supergroup')),
-    ADD COLUMN migrated_to bigint;

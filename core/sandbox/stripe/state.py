@@ -127,10 +127,6 @@ class FakeStripe:
         async with self.unit() as tx:
             return await checkout.decline(tx, session_id, decline_code)
 
-    async def expire_session(self, session_id: str) -> dict[str, Any]:
-        async with self.unit() as tx:
-            return await checkout.expire(tx, session_id)
-
     async def refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
         """A refund from the Dashboard: ``refund.created`` and ``charge.refunded``."""
         async with self.unit() as tx:

@@ -27,7 +27,7 @@ OTHER_USER = 987654321
 GROUP = SANDBOX_ADMIN_GROUP_ID
 PUBLIC_KEYS = {"chat_id", "message_id", "thread_id", "text", "reply_markup", "kind", "from_bot", "date"}
 #: These tests are about what Telegram stores and refuses, not how fast it lets the bot send
-#: (tests/integration/test_fake_telegram_limits.py); the limiter still runs, just never refuses.
+#: (tests/sandbox/test_fake_telegram_limits.py); the limiter still runs, just never refuses.
 GENEROUS = Limits(per_chat_per_second=1000, per_chat_burst=1000, per_group_per_minute=10_000,
                   global_per_second=10_000)
 

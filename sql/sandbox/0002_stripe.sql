@@ -1,4 +1,5 @@
--- The fake Stripe behind sandbox mode and the tests (core/fake_stripe).
+-- formerly: 0004_fake_stripe.sql
+-- The fake Stripe behind sandbox mode and the tests (core/sandbox/stripe).
 -- It lives in Postgres, not in a process, so the web process that serves it,
 -- every worker calling it over HTTP and the test code driving it see one and
 -- the same Stripe. Objects are kept as the JSON the API answers with: the fake

@@ -1,4 +1,5 @@
--- The fake Telegram behind sandbox mode and the tests (core/fake_telegram).
+-- formerly: 0003_sandbox.sql
+-- The fake Telegram behind sandbox mode and the tests (core/sandbox/telegram).
 -- It lives in Postgres, not in a process, so the web process, every worker and
 -- the test code see one and the same Telegram. Ids are the Bot API's: a user's
 -- private chat has the user's id, a supergroup is -100...

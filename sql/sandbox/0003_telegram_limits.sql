@@ -1,4 +1,5 @@
--- Telegram's sending limits in the fake Telegram (core/fake_telegram/limits.py).
+-- formerly: 0007_sandbox_limits.sql
+-- Telegram's sending limits in the fake Telegram (core/sandbox/telegram/limits.py).
 -- Kept in Postgres like the rest of the fake, so every process sending through
 -- it is limited together, as one bot is by Telegram.
 --
