@@ -145,3 +145,34 @@ def my_chat_member(person: Person, status: str) -> dict[str, Any]:
         "old_chat_member": {"user": BOT, "status": "member"},
         "new_chat_member": {"user": BOT, "status": status, "until_date": 0},
     }}
+
+
+OWNER = Person(1000001, "Olga", "Owner", "olga_owner", "en")
+
+
+def press(person: Person, sent: dict[str, Any], data: str, *, query_id: str | None = None) -> dict[str, Any]:
+    """``person`` presses the button ``data`` on a message the bot sent (an item of
+    ``/sandbox/messages``): in its chat, and its forum topic when it has one."""
+    chat_id = int(sent["chat_id"])
+    if chat_id < 0:
+        chat: dict[str, Any] = {"id": chat_id, "title": "Support desk", "is_forum": True, "type": "supergroup"}
+    else:
+        chat = person.as_private_chat() if chat_id == person.id else {"id": chat_id, "type": "private",
+                                                                       "first_name": "Someone"}
+    message: dict[str, Any] = {"message_id": sent["message_id"], "from": BOT, "chat": chat, "date": DATE,
+                               "text": sent.get("text") or ""}
+    if sent.get("thread_id"):
+        message["message_thread_id"] = sent["thread_id"]
+        message["is_topic_message"] = True
+    return {"update_id": next_update_id(), "callback_query": {
+        "id": query_id or str(next(_message_ids) * 1_000_003), "from": person.as_user(),
+        "chat_instance": "-8457392018374650011", "data": data, "message": message}}
+
+
+def with_command_entity(update: dict[str, Any]) -> dict[str, Any]:
+    """Mark the text's first word as a bot command, as Telegram does in groups too."""
+    message = update["message"]
+    text = message.get("text") or ""
+    if text.startswith("/"):
+        message["entities"] = [{"offset": 0, "length": len(text.split(" ", 1)[0]), "type": "bot_command"}]
+    return update

@@ -8,6 +8,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from core.admin import center
 from core.platform import database, embedded_postgres, process
 from core.platform.config import Settings
 from webhooks.app import build_app
@@ -20,7 +21,8 @@ log = structlog.get_logger("webhooks")
 def build_web_app(settings: Settings, pool: asyncpg.Pool) -> web.Application:
     """The ingress as this process serves it: the sandbox's routes only in sandbox mode."""
     deps = IngressDeps(settings=settings, pool=pool,
-                       recorder=JobRecorder(pool, shards=settings.messaging_shards))
+                       recorder=JobRecorder(pool, shards=settings.messaging_shards),
+                       operator_commands=center.COMMANDS)
     app = build_app(deps)
     if settings.sandbox:
         # Imported here only: with a real BOT_TOKEN the stand-ins are never loaded.

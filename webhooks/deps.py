@@ -19,6 +19,8 @@ class IngressDeps:
     settings: Settings
     pool: asyncpg.Pool
     recorder: JobRecorder
+    #: The control center's commands: typed in a private chat they go to the admin queue.
+    operator_commands: frozenset[str] = frozenset()
 
 
 #: Telegram updates are far smaller; anything bigger is refused with 413 unread.

@@ -90,7 +90,7 @@ def _update_id() -> int:
 
 async def _record(request: web.Request, update: dict[str, Any]) -> None:
     deps = request.app[DEPS]
-    job = route_update(update, deps.settings.admin_group_ids)
+    job = route_update(update, deps.settings.admin_group_ids, deps.operator_commands)
     assert job is not None
     await deps.recorder.record(job)
 

@@ -34,7 +34,7 @@ async def receive_update(request: web.Request) -> web.Response:
     if not isinstance(update, dict):
         return refuse(400, "an update must be a JSON object")
     try:
-        job = route_update(update, deps.settings.admin_group_ids)
+        job = route_update(update, deps.settings.admin_group_ids, deps.operator_commands)
     except BadInput as exc:
         return refuse(400, str(exc))
     if job is None:

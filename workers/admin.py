@@ -1,5 +1,5 @@
-"""The ``admin`` queue: the control center driven from the admin group, and
-Telegram's word that an admin group moved to a new id."""
+"""The ``admin`` queue: the control center (core.admin), and Telegram's word
+that an admin group moved to a new id."""
 
 from __future__ import annotations
 
@@ -9,23 +9,25 @@ from typing import Any
 import structlog
 from procrastinate import App
 
+from core.admin import intake
 from core.delivery import chat_migrations
 from core.delivery.effects import Effects
 from core.jobs.processed import Source
 from core.jobs.queues import Task
 from core.jobs.routing import migration_of
+from core.platform import bot_settings
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
 
 
 async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+    message = update.get("message")
+    if c.sandbox is not None and isinstance(message, Mapping) and not migration_of(update):
+        # Sandbox only: the stand-in Telegram learns the chat and message it answers in.
+        await c.sandbox.record_incoming(message)
+
     async def effects(tx: Effects) -> None:
-        callback = update.get("callback_query")
-        if isinstance(callback, Mapping):
-            await tx.send(
-                "answerCallbackQuery", callback["from"]["id"], callback_query_id=callback["id"]
-            )
         moved = migration_of(update)
         if moved is not None:
             # The group became a supergroup: conversations and waiting calls follow it,
@@ -33,6 +35,13 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
             recorded = await chat_migrations.record(tx.conn, *moved)
             tx.outbox_ids.extend(recorded.outbox_ids)
             c.settings.admin_groups.learn(moved[0], recorded.new_chat_id)
+            return
+        cfg = await bot_settings.load(tx.conn)
+        callback = update.get("callback_query")
+        if isinstance(callback, Mapping):
+            await intake.on_callback(tx, c.settings, cfg, callback)
+        elif isinstance(message, Mapping):
+            await intake.on_message(tx, c.settings, cfg, message, c.settings.admin_group_ids)
 
     await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 

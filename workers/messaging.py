@@ -16,9 +16,9 @@ from core.delivery.effects import Effects
 from core.dispatch.router import Context, Dispatcher
 from core.dispatch.screens import message_id_of
 from core.dispatch.unknown import stale_notice, unknown_command
-from core.jobs import inbox
+from core.jobs import inbox, queues
 from core.jobs.processed import Source
-from core.jobs.queues import Task
+from core.jobs.queues import JobRequest, Queue, Task
 from core.platform import bot_settings
 from core.platform.database import connection
 from core.relay import edits, incoming, replies
@@ -42,6 +42,12 @@ async def _private_message(
         return
     user, new = await users.upsert_from(tx.conn, sender)
     command = command_attempt(message)
+    if command is None and user.has_pending_question:
+        # An operator answering a control-center question: theirs, not a paid message.
+        answer = {"update": {"update_id": update_id, "message": message}}
+        await queues.defer(tx.conn, [JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE,
+                                                f"operator:{user.telegram_id}", answer)])
+        return
     if command is None:
         await incoming.on_user_message(tx, cfg, c.settings.admin_group_ids, user, message, update_id)
         return

@@ -15,6 +15,8 @@ from procrastinate import App, PsycopgConnector
 
 from core import billing as billing_feature
 from core import relay as relay_feature
+from core.admin import menus as admin_menus
+from core.admin import roles
 from core.billing.stripe.gateway import StripeGateway
 from core.delivery import chat_migrations
 from core.delivery.budgets import Limiter, SendLimits
@@ -94,12 +96,26 @@ async def build_gateway(
 
 
 async def register_commands(c: Container) -> None:
-    """Tell Telegram the bot's command lists, once per distinct set (idempotent across restarts)."""
-    lists = command_menu.command_lists(c.settings.admin_user_ids, c.settings.admin_group_ids)
-    digest = hashlib.sha256(repr(lists).encode()).hexdigest()[:16]
+    """Tell Telegram the bot's command lists (users', each operator's, the admin groups'),
+    once per distinct set: idempotent across restarts, and again when operators changed."""
+    async with database.connection(c.pool) as conn:
+        named = c.settings.admin_user_ids
+        owners = [await roles.resolve(conn, named, uid) for uid in named]
+        listed = [(uid, role, lang) for uid, role, lang in await roles.ids_with_role(conn)
+                  if uid not in c.settings.admin_user_ids]
+        everyone = [(o.telegram_id, o.role, o.lang) for o in owners if o is not None] + listed
+        # Telegram sets a chat's menu only once the person has written to the bot.
+        reachable = await roles.known(conn, [uid for uid, _, _ in everyone])
+    people = sorted(p for p in everyone if p[0] in reachable)
+    groups = c.settings.admin_group_ids
+    plan = (command_menu.command_lists(), groups, people, admin_menus.ADMIN_MENU)
+    digest = hashlib.sha256(repr(plan).encode()).hexdigest()[:16]
 
     async def effects(tx: Effects) -> None:
-        await command_menu.register(tx, c.settings.admin_user_ids, c.settings.admin_group_ids)
+        await command_menu.register(tx)
+        await admin_menus.for_groups(tx, groups)
+        for telegram_id, role, lang in people:
+            await admin_menus.for_operator(tx, telegram_id, role, lang)
 
     await apply_once(c, Source.INTERNAL, f"commands:{digest}", effects)
 

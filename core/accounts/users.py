@@ -28,6 +28,8 @@ class User:
     ban_notified_at: datetime | None = None
     pass_expires_at: datetime | None = None
     auto_recharge_enabled: bool = False
+    #: An operator whose next message answers a control-center question (core.admin.pending).
+    has_pending_question: bool = False
 
     @property
     def display_name(self) -> str:

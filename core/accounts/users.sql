@@ -29,7 +29,10 @@ SET username = EXCLUDED.username,
     updated_at = now()
 RETURNING id, telegram_id, username, first_name, last_name, language_code, credits, tier,
           is_banned, created_at, blocked_bot_at, ban_notified_at, pass_expires_at,
-          auto_recharge_enabled, (xmax = 0) AS inserted;
+          auto_recharge_enabled, (xmax = 0) AS inserted,
+          -- An operator whose next message answers a control-center question.
+          EXISTS (SELECT 1 FROM admin_pending p WHERE p.operator_id = $1 AND p.expires_at > now())
+              AS has_pending_question;
 
 -- name: users_mark_blocked_bot
 UPDATE users SET blocked_bot_at = CASE WHEN $2 THEN now() ELSE NULL END, updated_at = now()

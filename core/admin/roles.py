@@ -136,3 +136,8 @@ async def ids_with_role(conn: asyncpg.Connection) -> list[tuple[int, Role, str]]
     """(telegram id, role, language) of every operator in the table, for their command menus."""
     return [(r["telegram_id"], Role(r["role"]), i18n.negotiate(r["language"], r["language_code"]))
             for r in await conn.fetch(q("roles_menus"))]
+
+
+async def known(conn: asyncpg.Connection, telegram_ids: Sequence[int]) -> set[int]:
+    """Those who wrote to the bot: only their private chats can get a command menu."""
+    return {r["telegram_id"] for r in await conn.fetch(q("roles_known"), list(telegram_ids))}

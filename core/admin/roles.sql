@@ -28,3 +28,7 @@ ORDER BY CASE o.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'agent' THEN 2
 -- name: roles_menus
 SELECT o.telegram_id, o.role, u.language, u.language_code
 FROM operators o LEFT JOIN users u ON u.telegram_id = o.telegram_id;
+
+-- name: roles_known
+-- Of these people, those who have written to the bot: Telegram knows their chat with it.
+SELECT telegram_id FROM users WHERE telegram_id = ANY ($1::bigint[]);

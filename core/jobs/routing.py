@@ -57,8 +57,30 @@ def migration_of(update: Mapping[str, Any]) -> tuple[int, int] | None:
     return None
 
 
-def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> JobRequest | None:
-    """The job for a Telegram update, or None when the product ignores it."""
+def command_word(message: Mapping[str, Any]) -> str | None:
+    """``"credits"`` for a text ``/credits +5`` or ``/Credits@bot``; None when the text is
+    not a command (a ``//`` note starts with a slash but no letter follows it)."""
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) < 2 or text[0] != "/" or not text[1].isascii() \
+            or not text[1].isalpha():
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+
+
+#: Buttons of the control center carry data starting with this (core.admin).
+OPERATOR_BUTTONS = "adm:"
+
+
+def route_update(
+    update: Mapping[str, Any], admin_chat_ids: Collection[int], operator_commands: Collection[str] = (),
+) -> JobRequest | None:
+    """The job for a Telegram update, or None when the product ignores it.
+
+    ``operator_commands``: the control center's commands. Typed in a private
+    chat they go to the admin queue (whoever types them: the admin worker
+    answers a non-operator as it would any unknown command); in an admin
+    group every command does, and never reaches a customer.
+    """
     update_id(update)
     kind = next((k for k in HANDLED if isinstance(update.get(k), Mapping)), None)
     if kind is None:
@@ -79,9 +101,11 @@ def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> 
     chat_id = chat.get("id")
     in_admin_group = chat_id in admin_chat_ids
 
+    operator = f"operator:{user}"
     if kind == "callback_query":
-        if in_admin_group:
-            return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, f"admin:{chat_id}", args)
+        data = body.get("data")
+        if in_admin_group or (isinstance(data, str) and data.startswith(OPERATOR_BUTTONS)):
+            return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, operator, args)
         return JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"user:{user}", args)
 
     if in_admin_group:
@@ -89,6 +113,9 @@ def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> 
         if thread is None:
             # The group's General topic is where operators run the control center.
             return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, f"admin:{chat_id}", args)
+        if kind == "message" and command_word(body) is not None:
+            # A command in a customer's topic acts on that customer; it is never relayed.
+            return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, operator, args)
         # Replies in one topic go out in the order operators wrote them.
         return JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"topic:{chat_id}:{thread}", args)
 
@@ -96,6 +123,8 @@ def route_update(update: Mapping[str, Any], admin_chat_ids: Collection[int]) -> 
         return None
     if kind == "message" and isinstance(body.get("successful_payment"), Mapping):
         return JobRequest(Queue.BILLING, Task.BILLING_UPDATE, f"user:{user}", args)
+    if kind == "message" and command_word(body) in operator_commands:
+        return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, operator, args)
     return JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"user:{user}", args)
 
 

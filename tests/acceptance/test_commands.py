@@ -20,10 +20,14 @@ async def test_command_lists_are_registered_once(system: System) -> None:
     assert {r["status"] for r in rows} == {"sent"}
     languages = {r["params"]["language_code"] for r in rows}
     assert {"", "pt", "es", "uk"} <= languages
-    english = next(r["params"] for r in rows if r["params"]["language_code"] == "")
-    names = [c["command"] for c in english["commands"]]
+    users = next(r["params"] for r in rows if r["params"]["language_code"] == ""
+                 and r["params"]["scope"] == {"type": "all_private_chats"})
+    names = [c["command"] for c in users["commands"]]
     assert names[:3] == ["start", "menu", "balance"]
-    assert english["scope"] == {"type": "all_private_chats"}
+    assert "admin" not in names
+    group = next(r["params"] for r in rows if r["params"]["language_code"] == ""
+                 and r["params"]["scope"] == {"type": "chat", "chat_id": system.settings.admin_group_id})
+    assert [c["command"] for c in group["commands"]][:3] == ["admin", "dashboard", "conversations"]
     calls = system.container.gateway._client.calls  # type: ignore[attr-defined]
     assert calls.count("bots.SetBotCommands") == len(rows)
 

@@ -20,6 +20,7 @@ import pytest
 from core import i18n
 from core.accounts.ledger import Balance
 from core.accounts.profile import Profile
+from core.admin import menus as admin_menus
 from core.billing import auto_recharge
 from core.billing import keyboards as kb
 from core.billing import texts as billing_texts
@@ -240,7 +241,7 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
         i18n.t(lang, "reset_held", count=2)])
     yield "commands", lambda: "\n".join(
         f"/{c} – {d}" for c, d in command_menu.commands(
-            command_menu.USER_COMMANDS + command_menu.ADMIN_COMMANDS, lang))
+            command_menu.USER_COMMANDS + admin_menus.admin_commands(None), lang))
     yield from _billing_cases(lang)
 
 
