@@ -67,7 +67,7 @@ async def test_roles_decide_what_each_operator_sees_and_may_do(system: System) -
                                             "💰 Billing", "🔍 Search"]
 
     # A forged or forwarded button does not get around the role.
-    settings = _buttons((await _say(system, OWNER, "/admin")))["⚙️ Settings"]
+    settings = _buttons(await _say(system, OWNER, "/admin"))["⚙️ Settings"]
     assert await _press(system, AGENT, agent_home, settings) == "🚫 Not allowed for your role (agent)."
     refused = await _say(system, AGENT, "/operator add 5 owner")
     assert refused["text"] == "🚫 Not allowed for your role (agent)."
