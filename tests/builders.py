@@ -155,7 +155,8 @@ def press(person: Person, sent: dict[str, Any], data: str, *, query_id: str | No
     ``/sandbox/messages``): in its chat, and its forum topic when it has one."""
     chat_id = int(sent["chat_id"])
     if chat_id < 0:
-        chat: dict[str, Any] = {"id": chat_id, "title": "Support desk", "is_forum": True, "type": "supergroup"}
+        chat: dict[str, Any] = {"id": chat_id, "title": "Support desk", "is_forum": True,
+                                "type": "supergroup"}
     else:
         chat = person.as_private_chat() if chat_id == person.id else {"id": chat_id, "type": "private",
                                                                        "first_name": "Someone"}

@@ -102,7 +102,8 @@ async def test_a_removed_operators_buttons_stop_working_at_once(system: System) 
     assert await _press(system, OWNER, confirm_screen, confirm_data) == "Already done."
 
     assert await _press(system, AGENT, home, users) == "🚫 Not allowed."
-    assert (await _say(system, AGENT, "/admin"))["text"] == "Unknown command. Send /help to see what you can do."
+    hint = "Unknown command. Send /help to see what you can do."
+    assert (await _say(system, AGENT, "/admin"))["text"] == hint
     audit = await system.pool.fetch("SELECT action, before, after FROM admin_audit ORDER BY id")
     assert [(a["action"], a["before"], a["after"]) for a in audit][-1] == (
         "operator.remove", {"role": "agent"}, {"role": None})
@@ -115,7 +116,8 @@ async def test_a_command_in_a_customers_topic_never_reaches_the_customer(system:
     for text in ("/admin", "/nonsense", "/credits +5 thanks"):
         await system.write(builders.with_command_entity(builders.topic_message(OWNER, topic, text)))
     assert await system.sent(MARIA.id) == before
-    in_topic = [m["text"] for m in await system.sent(system.settings.admin_group_id) if m["thread_id"] == topic]
+    group = await system.sent(system.settings.admin_group_id)
+    in_topic = [m["text"] for m in group if m["thread_id"] == topic]
     assert any("Control center" in (t or "") for t in in_topic)
     assert "Unknown command. /admin opens the control center." in in_topic
     assert await system.pool.fetchval("SELECT count(*) FROM messages WHERE direction = 'out'") == 0
