@@ -1,5 +1,8 @@
 """The Settings screens' buttons. ``lang`` is ``-`` for a setting that is not per language.
 
+The list's pages are ``adm:set:<n>``: the other prefixes end in a letter, never
+a digit, so a page's button is never read as one of them.
+
 A button names a setting and what to do; the handler checks the presser's
 role and validates the value again, so a forged button can do no more than
 typing ``/set`` could.
@@ -49,7 +52,7 @@ class SettingReset(CallbackData, prefix="adm:set:d"):
 
 
 @dataclass(frozen=True)
-class SettingOff(CallbackData, prefix="adm:set:0"):
+class SettingOff(CallbackData, prefix="adm:set:z"):
     """A number whose 0 switches its feature off."""
 
     key: str

@@ -28,6 +28,7 @@ from core.admin.settings_buttons import (
     SettingOff,
     SettingOpen,
     SettingReset,
+    SettingsPage,
     lang_of,
 )
 from core.admin.settings_registry import Kind, Spec, Value
@@ -162,7 +163,7 @@ async def set_command(ctx: AdminContext, command: Command) -> None:
     """``/set <key> <value>``; ``/set welcome_text <lang> <text>``; ``/set <key>`` opens it."""
     key, rest = _split(command.payload)
     if not key:
-        await ctx.screen.say(_usage())
+        await ctx.screen.fresh().show(_usage(), keyboard(nav_row(SettingsPage(0))))
         return
     spec = registry.BY_KEY.get(key.lower())
     if spec is None:

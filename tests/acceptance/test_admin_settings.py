@@ -73,6 +73,8 @@ async def test_the_list_shows_every_setting_by_group_with_its_value_on_two_pages
     assert "• Welcome text (welcome_text): built-in in every language" in second["text"]
     assert f"• Internal note prefix (note_prefix): “{ISOLATE[0]}//{ISOLATE[1]}”" in second["text"]
     assert "low_balance_buttons" not in first["text"] + second["text"]
+    _, back = await _press(system, OWNER, second, "◀️")
+    assert back["text"] == first["text"]
     assert list(_buttons(second)) == ["Welcome text", "Terms (/terms)", "Payment support (/paysupport)",
                                       "Internal note prefix", "◀️", "2/2", "🏠 Home"]
 
@@ -266,6 +268,8 @@ async def test_set_alone_explains_itself_and_lists_every_key(system: System) -> 
                 "welcome_text", "terms_text", "paysupport_text", "note_prefix"):
         assert f"• {key}: " in usage["text"], key
     assert "• message_cost: a whole number of credits from 0 to 1,000 (0: messages are free)" in usage["text"]
+    _, listing = await _press(system, OWNER, usage, "⬅️ Back")
+    assert listing["text"].startswith("⚙️ Settings · 12 settings · page 1/2")
 
 
 async def test_only_owners_and_admins_change_settings(system: System) -> None:

@@ -11,7 +11,14 @@ import pytest
 from core.admin import settings_registry as registry
 from core.admin import settings_store as store
 from core.admin import settings_values as values
-from core.admin.settings_buttons import SettingAsk, SettingFlip, SettingOff, SettingOpen, SettingReset
+from core.admin.settings_buttons import (
+    SettingAsk,
+    SettingFlip,
+    SettingOff,
+    SettingOpen,
+    SettingReset,
+    SettingsPage,
+)
 from core.admin.settings_registry import BY_KEY, Kind
 from core.billing import rails
 from core.platform import sql
@@ -94,7 +101,27 @@ def test_every_button_fits_telegrams_64_bytes() -> None:
                          SettingReset(spec.key, lang)):
                 assert len(data.pack().encode()) <= 64  # pack() refuses more, too
         assert SettingFlip.unpack(SettingFlip(spec.key, True).pack()) == SettingFlip(spec.key, True)
-        assert SettingOff(spec.key).pack().startswith("adm:set:0:")
+        assert SettingOff(spec.key).pack().startswith("adm:set:z:")
+
+
+BUTTONS = (SettingsPage, SettingOpen, SettingFlip, SettingAsk, SettingReset, SettingOff)
+
+
+def _routed(data: str) -> type:
+    """The button class the control center reads ``data`` as: the longest prefix that matches."""
+    return max((b for b in BUTTONS if b.matches(data)), key=lambda b: len(b.prefix))
+
+
+def test_every_button_is_read_back_as_itself() -> None:
+    samples = [SettingsPage(0), SettingsPage(1), SettingsPage(12)]
+    for spec in registry.SPECS:
+        samples += [SettingOpen(spec.key), SettingOpen(spec.key, "pt"), SettingFlip(spec.key, False),
+                    SettingAsk(spec.key), SettingAsk(spec.key, "uk"), SettingReset(spec.key),
+                    SettingOff(spec.key)]
+    for sample in samples:
+        kind = _routed(sample.pack())
+        assert kind is type(sample), sample
+        assert kind.unpack(sample.pack()) == sample
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
