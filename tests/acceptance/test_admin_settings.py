@@ -327,3 +327,33 @@ async def test_a_feature_switched_off_by_its_zero(system: System) -> None:
     assert "Now: 0 credits (never warn)" in saved["text"]
     assert "↩️ Default (2 credits)" in _buttons(saved)
     assert await _value(system, "low_credit_threshold") == 0
+
+
+async def test_texts_changed_through_buttons_and_a_typed_answer(system: System) -> None:
+    listing = await _say(system, OWNER, "/settings")
+    _, texts = await _press(system, OWNER, listing, "▶️")
+    _, welcome = await _press(system, OWNER, texts, "Welcome text")
+    _, spanish = await _press(system, OWNER, welcome, "es · built-in")
+    assert "Now: the built-in welcome" in spanish["text"]
+    _, question = await _press(system, OWNER, spanish, "✏️ Change…")
+    assert "Send the new value: a text per language, up to 3,000 characters" in question["text"]
+
+    refusal = await _say(system, OWNER, "¡Hola {nombre}!")
+    assert refusal["text"].startswith("Unknown placeholder {nombre}")
+    await system.write(builders.private_text(OWNER, "¡Hola {name}! 🎉 <3"))
+    proposal = await _screen(system, OWNER, question["message_id"])
+    # The owner's typed answers made them known to the bot: the preview greets them by name.
+    assert "As users will see it (es):\n¡Hola Olga Owner! 🎉 <3" in proposal["text"]
+    assert (await _press(system, OWNER, proposal, "✅ Confirm"))[0] == "Saved."
+    assert await _value(system, "welcome_text") == {"es": "¡Hola {name}! 🎉 <3"}
+
+    support = await _say(system, OWNER, "/settings paysupport_text")
+    _, question = await _press(system, OWNER, support, "✏️ Change…")
+    await system.write(builders.private_text(OWNER, "Write to billing@example.com\nor call +1 555 0100"))
+    proposal = await _screen(system, OWNER, question["message_id"])
+    assert "As users will see it (en):\nWrite to billing@example.com\nor call +1 555 0100" in proposal["text"]
+    assert (await _press(system, OWNER, proposal, "✅ Confirm"))[0] == "Saved."
+    assert await _value(system, "paysupport_text") == "Write to billing@example.com\nor call +1 555 0100"
+    await system.write(builders.private_text(MARIA, "/paysupport"))
+    assert (await system.sent(MARIA.id))[-1]["text"] == "Write to billing@example.com\nor call +1 555 0100"
+    assert [a[2] for a in await _audit(system)] == ["welcome_text", "paysupport_text"]
