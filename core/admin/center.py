@@ -6,12 +6,14 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators
+from core.admin import home, operators, system
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
 
-CATEGORIES = Categories({})
+CATEGORIES = Categories({
+    Category.SYSTEM: system.open_system,
+})
 
 
 def _categories() -> Categories:
@@ -22,6 +24,7 @@ DISPATCHER = AdminDispatcher([
     home.router,
     home.category_commands(_categories),
     operators.router,
+    system.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

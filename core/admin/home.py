@@ -25,7 +25,6 @@ Opener = Callable[[AdminContext, str], Awaitable[None]]
 COMING = {
     Category.USERS: "the control center",
     Category.SETTINGS: "the control center",
-    Category.SYSTEM: "the control center",
     Category.SEARCH: "the control center",
     Category.DASHBOARD: "the control center",
     Category.CONVERSATIONS: "the operator desk",
