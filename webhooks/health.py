@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from core.admin import alerts
 from core.delivery.outbox import counts as outbox_counts
 from core.jobs import inbox, stalls
 from core.jobs.queues import queue_depths
@@ -21,6 +22,7 @@ async def health(request: web.Request) -> web.Response:
             undelivered = await outbox_counts(conn)
             waiting = await inbox.counts(conn)
             stalled = await stalls.status(conn, deps.settings.stalled_after_seconds)
+            active = await alerts.active(conn)
     except (DatabaseUnavailable, asyncpg.PostgresError, *UNAVAILABLE):
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response(
@@ -44,6 +46,9 @@ async def health(request: web.Request) -> web.Response:
                 "last_recovery_at": (stalled.last_recovery_at.isoformat()
                                      if stalled.last_recovery_at else None),
             },
+            # The control center's alerts on now (core.admin.alerts), oldest first.
+            "alerts": [{"condition": a.condition, "since": a.since.isoformat(), "detail": a.detail}
+                       for a in active],
         }
     )
 

@@ -17,6 +17,7 @@ from core import billing as billing_feature
 from core import relay as relay_feature
 from core.admin import menus as admin_menus
 from core.admin import roles
+from core.admin.outages import OutageWatch
 from core.billing.stripe.gateway import StripeGateway
 from core.delivery import chat_migrations
 from core.delivery.budgets import Limiter, SendLimits
@@ -125,11 +126,13 @@ def recovery_interval(stalled_after: float) -> float:
     return min(max(stalled_after / 4, 0.5), 5.0)
 
 
-async def watch_stalls(pool: asyncpg.Pool, stalled_after: float) -> None:
+async def watch_stalls(pool: asyncpg.Pool, stalled_after: float, outage: OutageWatch | None = None) -> None:
     """Recover the jobs and claimed sends of dead workers, for as long as this process runs.
 
     Every worker process does it, so recovery needs no particular survivor;
-    the SQL takes each job once however many look at the same time.
+    the SQL takes each job once however many look at the same time. Being
+    the process's own periodic use of the database, it also tells ``outage``
+    when the database stopped and started answering (core.admin.outages).
     """
     interval = recovery_interval(stalled_after)
     while True:
@@ -137,7 +140,11 @@ async def watch_stalls(pool: asyncpg.Pool, stalled_after: float) -> None:
         try:
             async with database.connection(pool) as conn:
                 found = await stalls.recover(conn, stalled_after)
-        except DatabaseUnavailable as exc:
+                if outage is not None and await outage.reached(conn):
+                    log.warning("database reachable again: outage recorded")
+        except (DatabaseUnavailable, *database.UNAVAILABLE) as exc:
+            if outage is not None:
+                outage.failed()
             log.warning("stall recovery skipped: database unavailable", error=str(exc))
             continue
         except Exception:
@@ -207,7 +214,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
             )
         )
         log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
-        watchdog = asyncio.create_task(watch_stalls(pool, settings.stalled_after_seconds))
+        watchdog = asyncio.create_task(watch_stalls(pool, settings.stalled_after_seconds,
+                                                    OutageWatch(f"{queue.value}-{os.getpid()}")))
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
         watchdog.cancel()

@@ -6,13 +6,14 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators, settings, settings_edit
+from core.admin import home, operators, settings, settings_edit, system
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
 
 CATEGORIES = Categories({
     Category.SETTINGS: settings.open_settings,
+    Category.SYSTEM: system.open_system,
 })
 
 
@@ -26,6 +27,7 @@ DISPATCHER = AdminDispatcher([
     operators.router,
     settings.router,
     settings_edit.router,
+    system.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.
