@@ -44,7 +44,8 @@ async def _private_message(
     command = command_attempt(message)
     if command is None and user.has_pending_question:
         # An operator answering a control-center question: theirs, not a paid message.
-        answer = {"update": {"update_id": update_id, "message": message}}
+        # Its own job, marked as an answer: this update is marked processed here already.
+        answer = {"update": {"update_id": update_id, "message": message}, "answer": True}
         await queues.defer(tx.conn, [JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE,
                                                 f"operator:{user.telegram_id}", answer)])
         return

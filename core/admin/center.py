@@ -6,12 +6,14 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators
+from core.admin import home, operators, user_commands, user_flows, users_screens
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
 
-CATEGORIES = Categories({})
+CATEGORIES = Categories({
+    Category.USERS: users_screens.open_users,
+})
 
 
 def _categories() -> Categories:
@@ -22,6 +24,9 @@ DISPATCHER = AdminDispatcher([
     home.router,
     home.category_commands(_categories),
     operators.router,
+    users_screens.router,
+    user_commands.router,
+    user_flows.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -23,7 +23,6 @@ Opener = Callable[[AdminContext, str], Awaitable[None]]
 
 #: Categories whose own issue is still open: their screens say so.
 COMING = {
-    Category.USERS: "the control center",
     Category.SETTINGS: "the control center",
     Category.SYSTEM: "the control center",
     Category.SEARCH: "the control center",
