@@ -6,7 +6,16 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators, settings, settings_edit, system
+from core.admin import (
+    home,
+    operators,
+    settings,
+    settings_edit,
+    system,
+    user_commands,
+    user_flows,
+    users_screens,
+)
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
@@ -14,6 +23,7 @@ from core.admin.router import AdminDispatcher
 CATEGORIES = Categories({
     Category.SETTINGS: settings.open_settings,
     Category.SYSTEM: system.open_system,
+    Category.USERS: users_screens.open_users,
 })
 
 
@@ -28,6 +38,9 @@ DISPATCHER = AdminDispatcher([
     settings.router,
     settings_edit.router,
     system.router,
+    users_screens.router,
+    user_commands.router,
+    user_flows.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -23,7 +23,6 @@ Opener = Callable[[AdminContext, str], Awaitable[None]]
 
 #: Categories whose own issue is still open: their screens say so.
 COMING = {
-    Category.USERS: "the control center",
     Category.SEARCH: "the control center",
     Category.DASHBOARD: "the control center",
     Category.CONVERSATIONS: "the operator desk",

@@ -42,7 +42,7 @@ _BADGE_ICONS = {Badge.POPULAR: "🔥 ", Badge.BEST_VALUE: "💎 "}
 #: show as stored, underscores as spaces.
 _HISTORY_REASONS = frozenset({
     "purchase", "auto_recharge", "message", "refund", "signup_bonus", "relay_failed_refund", "renewal",
-    "subscription_canceled", "tutorial_bonus", "reset",
+    "subscription_canceled", "tutorial_bonus", "reset", "operator_grant", "operator_take", "operator",
 })
 
 Keyboard = dict[str, object]
