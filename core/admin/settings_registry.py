@@ -83,6 +83,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("low_credit_warning_hours", Kind.INT, Group.FEATURES, "Low-credit warning at most every",
          "At most one low-credit warning per user within this many hours.", 24,
          minimum=1, maximum=720, unit="hour"),
+    Spec("announce_credit_takes", Kind.BOOL, Group.CREDITS, "Announce credits taken",
+         "Tell a user when an operator takes credits or ends their pass (grants are always told).",
+         True),
     Spec("message_cost", Kind.INT, Group.CREDITS, "Message cost",
          "Credits each message to the operators costs.", 1,
          minimum=0, maximum=1000, unit="credit", zero="messages are free"),
@@ -110,7 +113,6 @@ BY_KEY: Mapping[str, Spec] = {s.key: s for s in SPECS}
 UNREAD: Mapping[str, str] = {
     "low_balance_buttons": "seeded in 0006 for the buy buttons under the low-balance notice, which"
                            " are always shown",
-    "announce_credit_takes": "seeded in 0016 for the Users screen, which does not read it yet",
 }
 
 

@@ -89,12 +89,6 @@ def _pass_value(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
 
-async def _announce_takes(conn: asyncpg.Connection) -> bool:
-    # Read here rather than from BotSettings: the Settings screen owns that type.
-    value = await conn.fetchval(q("user_actions_announce_takes"))
-    return value not in (False, "false")
-
-
 async def _tell(ctx: AdminContext, s: Subject, text: str) -> None:
     await ctx.tx.send("sendMessage", s.telegram_id, text=text, parse_mode=PARSE_MODE)
 
@@ -116,7 +110,7 @@ async def change_credits(ctx: AdminContext, s: Subject, delta: int, reason: str 
         await _tell(ctx, s, user_texts.credits_added(delta, after, lang=s.lang))
         # Messages held for lack of credits may go through now (core.relay, subscribed).
         await ctx.tx.publish(CreditsArrived(s.id))
-    elif await _announce_takes(ctx.tx.conn):
+    elif ctx.cfg.announce_credit_takes:
         await _tell(ctx, s, user_texts.credits_removed(-delta, after, lang=s.lang))
     return f"✅ {s.name}: {fmt.number(s.credits)} → {fmt.number(after)} credits ({delta:+,})."
 
@@ -177,6 +171,6 @@ async def set_pass(ctx: AdminContext, s: Subject, days: int, *, key: str) -> str
         await _tell(ctx, s, user_texts.pass_granted(after, lang=s.lang))
         await ctx.tx.publish(CreditsArrived(s.id))
         return f"✅ {s.name}: pass until {fmt.date(after)}."
-    if await _announce_takes(ctx.tx.conn):
+    if ctx.cfg.announce_credit_takes:
         await _tell(ctx, s, user_texts.pass_ended(lang=s.lang))
     return f"✅ {s.name}: pass ended."

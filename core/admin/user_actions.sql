@@ -26,7 +26,3 @@ RETURNING true;
 
 -- name: user_actions_set_tier
 UPDATE users SET tier = $2, updated_at = now() WHERE id = $1 AND tier <> $2 RETURNING true;
-
--- name: user_actions_announce_takes
--- The setting announce_credit_takes (seeded by 0016; NULL when it was removed).
-SELECT value FROM bot_settings WHERE key = 'announce_credit_takes';

@@ -27,6 +27,9 @@ class BotSettings:
     low_credit_warning_hours: int = 24
     #: Whether users may reset their own account with /reset (for testing the bot).
     reset_enabled: bool = False
+    #: Whether a user is told when an operator takes credits or ends their pass
+    #: (grants are always announced).
+    announce_credit_takes: bool = True
     #: The operator's welcome for new users, by language (``{"en": "Hi {name}!"}``);
     #: a language without one gets the catalog's welcome.
     welcome_text: Mapping[str, str] = field(default_factory=dict)
