@@ -43,16 +43,21 @@ CREATE TABLE sandbox_files (
     created_at     timestamptz NOT NULL DEFAULT now()
 );
 
--- Claim message_id in chat_id for update_id; returns the update that owns the
--- id now: update_id itself, another update, or NULL when a message nobody
--- claimed (the bot's) has it. The chat's row lock orders this after any send
--- in progress, and every statement of a function sees what committed before
--- it, so a message the bot just took the id for is seen.
-CREATE FUNCTION sandbox_claim_message(p_chat bigint, p_message integer, p_update bigint)
-    RETURNS bigint
+-- Claim message_id in chat_id for update_id, the update that delivers it;
+-- returns the update that owns the id now: update_id itself, another update,
+-- or NULL when another message has it (the bot's, or someone else's). A
+-- message the stand-in Telegram holds already (a service message it posted)
+-- is the same message when its sender, kind and text are the update's: the
+-- update delivers it. The chat's row lock orders this after any send in
+-- progress, and every statement of a function sees what committed before it,
+-- so a message the bot just took the id for is seen.
+CREATE FUNCTION sandbox_claim_message(
+    p_chat bigint, p_message integer, p_update bigint, p_sender bigint, p_kind text, p_text text
+) RETURNS bigint
     LANGUAGE plpgsql AS $$
 DECLARE
     owner bigint;
+    held sandbox_messages%ROWTYPE;
 BEGIN
     PERFORM 1 FROM sandbox_chats WHERE id = p_chat FOR UPDATE;
     SELECT update_id INTO owner FROM sandbox_message_claims
@@ -60,7 +65,9 @@ BEGIN
     IF FOUND THEN
         RETURN owner;
     END IF;
-    IF EXISTS (SELECT 1 FROM sandbox_messages WHERE chat_id = p_chat AND message_id = p_message) THEN
+    SELECT * INTO held FROM sandbox_messages WHERE chat_id = p_chat AND message_id = p_message;
+    IF FOUND AND (held.from_bot OR held.sender_id IS DISTINCT FROM p_sender OR held.kind <> p_kind
+                  OR held.text IS DISTINCT FROM p_text) THEN
         RETURN NULL;
     END IF;
     INSERT INTO sandbox_message_claims (chat_id, message_id, update_id)

@@ -289,3 +289,19 @@ async def test_a_paid_stars_invoice_takes_the_chats_next_message_id(system: Syst
     assert paid[0]["message_id"] > invoice["message_id"] + 1
     assert await system.pool.fetchval("SELECT credits FROM users WHERE telegram_id = $1", maria.id) == 13
 
+
+
+async def test_operators_run_the_control_center_in_the_general_topic(system: System) -> None:
+    await send(system, GROUP, "/admin", from_id=OWNER)
+    home = next(m for m in reversed(await conversation(system, GROUP)) if m["from_bot"])
+    assert home["thread_id"] is None
+    opened = callbacks(home)
+    assert all(data.startswith("adm:") for data in opened)
+
+    query_id = await press(system, GROUP, home["message_id"], opened[0], from_id=OWNER)
+    assert query_id in {a.query_id for a in await system.model.query_answers()}
+    screen = next(m for m in await conversation(system, GROUP) if m["message_id"] == home["message_id"])
+    assert screen["edited"]  # one message per screen, edited in place
+    status, body = await call(system, "POST", "/sandbox/press", {
+        "chat_id": GROUP, "message_id": home["message_id"], "data": opened[0], "from_id": 42})
+    assert (status, "neither an owner" in body["error"]) == (400, True)

@@ -21,6 +21,7 @@ from aiohttp.typedefs import Handler
 
 from core.platform.database import UNAVAILABLE
 from core.platform.errors import DatabaseUnavailable
+from core.sandbox.telegram.incoming import read_message
 from core.sandbox.telegram.model import TelegramModel
 from webhooks.deps import DEPS, MAX_BODY_BYTES
 from webhooks.responses import refuse
@@ -50,20 +51,21 @@ async def _conflict(model: TelegramModel, update: Mapping[str, Any]) -> str | No
         return None  # the ingress answers malformed updates itself
     kind, message = found
     chat = message.get("chat")
-    chat_id = _int(chat.get("id")) if isinstance(chat, Mapping) else None
-    message_id = _int(message.get("message_id"))
-    if chat_id is None or message_id is None or not isinstance(chat, Mapping) \
-            or chat.get("type") not in MODELLED:
+    if not isinstance(chat, Mapping) or chat.get("type") not in MODELLED \
+            or _int(chat.get("id")) is None or _int(message.get("message_id")) is None:
         return None
+    try:
+        m = read_message(message)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None  # not a message the stand-in keeps; the ingress and the workers judge it
+    where = f"in chat {m.chat.id}"
     if kind == "edited_message":
-        sender = message.get("from")
-        sender_id = _int(sender.get("id")) if isinstance(sender, Mapping) else None
-        if await model.edit_allowed(chat_id, message_id, sender_id):
+        if await model.edit_allowed(m.chat.id, m.message_id, m.sender_id):
             return None
-        return f"message {message_id} in chat {chat_id} is not this sender's: it cannot be edited by them"
-    if await model.claim(chat_id, message_id, update_id):
+        return f"message {m.message_id} {where} is not this sender's: it cannot be edited by them"
+    if await model.claim(update_id, m):
         return None
-    return (f"message_id {message_id} is already used in chat {chat_id} by another message; "
+    return (f"message_id {m.message_id} is already used {where} by another message; "
             "Telegram gives each message its own id (POST /sandbox/send picks one for you)")
 
 

@@ -103,10 +103,12 @@ class People:
             await self.record_incoming_on(conn, m)
         return full
 
-    async def claim(self, chat_id: int, message_id: int, update_id: int) -> bool:
-        """Whether ``update_id`` may bring message ``message_id`` of the chat: it is new,
-        or this update brought it before (a redelivery)."""
-        owner = await self._pool.fetchval(q("people_claim"), chat_id, message_id, update_id)
+    async def claim(self, update_id: int, m: Incoming) -> bool:
+        """Whether update ``update_id`` may bring the message ``m``: its id is new in the chat,
+        the fake holds that very message (one it posted), or this update brought it before
+        (a redelivery)."""
+        owner = await self._pool.fetchval(q("people_claim"), m.chat.id, m.message_id, update_id,
+                                          m.sender_id, m.content.kind, m.content.text)
         return owner is not None and int(owner) == update_id
 
     async def edit_allowed(self, chat_id: int, message_id: int, sender_id: int | None) -> bool:

@@ -22,7 +22,7 @@ SELECT nextval('sandbox_update_ids');
 INSERT INTO sandbox_message_claims (chat_id, message_id, update_id) VALUES ($1, $2, $3);
 
 -- name: people_claim
-SELECT sandbox_claim_message($1, $2, $3);
+SELECT sandbox_claim_message($1, $2, $3, $4, $5, $6);
 
 -- name: people_author
 SELECT from_bot, sender_id FROM sandbox_messages WHERE chat_id = $1 AND message_id = $2;

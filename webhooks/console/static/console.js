@@ -63,6 +63,7 @@ function toast(text, kind = "") {
     setTimeout(() => node.remove(), kind === "error" ? 6000 : 3500);
   }
   $("toasts").append(node);
+  return node;
 }
 
 function fail(error) { toast(String(error.message || error), "error"); }
@@ -537,12 +538,12 @@ async function press(m, b, button) {
 
 async function payInvoice(m, button) {
   button.disabled = true;
-  toast("Paying with Telegram Stars…");
+  const paying = toast("Paying with Telegram Stars…");
   try {
     const data = await api("/sandbox/pay-invoice", { method: "POST", body: { chat_id: m.chat_id, message_id: m.message_id } });
     if (data.paid) toast(`Paid ${m.invoice ? m.invoice.price : ""}`);
     else toast(`The bot declined: ${data.error_message || "no reason given"}`, "error");
-  } catch (e) { fail(e); } finally { button.disabled = false; }
+  } catch (e) { fail(e); } finally { button.disabled = false; paying.remove(); }
 }
 
 function showAnswer(answer) {
