@@ -229,15 +229,17 @@ async def test_the_page_is_served_to_browsers_and_json_to_scripts(system: System
         assert f'data-testid="{hook}"' in page
     assert "http" not in page.replace("http://", "").split("<body>")[0]  # nothing fetched from elsewhere
     assert await system.get("/") == (200, {"service": "paid-desk", "status": "ok"})
-    for path, kind in (("/console", "text/html"), ("/console/static/console.js", "application/javascript"),
-                       ("/console/static/console.css", "text/css")):
+    scripts = [f"/console/static/{name}.js" for name in ("console", "dom", "text", "inspector")]
+    for path, kind in (("/console", "text/html"), ("/console/static/console.css", "text/css"),
+                       ("/console/open?start=paid_1", "text/html"),
+                       *((script, "application/javascript") for script in scripts)):
         async with system.http.get(f"{system.base_url}{path}") as r:
             assert (r.status, r.content_type) == (200, kind), path
 
 
-def _form(content: bytes, mime: str) -> aiohttp.FormData:
+def _form(content: bytes, mime: str, name: str = "receipt.png") -> aiohttp.FormData:
     form = aiohttp.FormData()
-    form.add_field("file", io.BytesIO(content), filename="receipt.png", content_type=mime)
+    form.add_field("file", io.BytesIO(content), filename=name, content_type=mime)
     return form
 
 
@@ -257,6 +259,17 @@ async def test_files_people_attach_are_kept_shown_and_relayed(system: System) ->
     [copy] = [m for m in await conversation(system, GROUP, topic["topic_id"]) if m["kind"] == "photo"]
     async with system.http.get(f"{system.base_url}{copy['file']['url']}") as r:
         assert (r.status, await r.read()) == (200, png)
+
+    # Any other file is a document: shown with its name, offered as a download.
+    async with system.http.post(f"{system.base_url}/sandbox/files",
+                                data=_form(b"order,total\n1234,9.99\n", "text/csv", "order.csv")) as r:
+        stored = await r.json()
+    await send(system, ada, None, attachment={"kind": "document", "unique_id": stored["unique_id"]})
+    [document] = [m for m in await conversation(system, ada) if m["kind"] == "document"]
+    assert (document["file"]["name"], document["file"]["size"], document["text"]) == ("order.csv", 22, None)
+    async with system.http.get(f"{system.base_url}{document['file']['url']}") as r:
+        assert r.headers["Content-Disposition"] == 'attachment; filename="order.csv"'
+        assert await r.read() == b"order,total\n1234,9.99\n"
 
     async with system.http.post(f"{system.base_url}/sandbox/files",
                                 data=_form(b"x" * (10 * 1024 * 1024 + 1), "text/plain")) as r:

@@ -51,6 +51,8 @@ def start(found: Found, *, width: int, height: int, phone: bool = False) -> Any:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='paid-desk-chromium-')}")
+    # The page's own errors, read back after the test (Console.script_errors).
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
     if phone:
         # A window cannot be narrower than 500 px; the phone's viewport is emulated.
         options.add_experimental_option("mobileEmulation", {

@@ -147,7 +147,9 @@ def _console(system: LiveSystem, shots: Path, **size: Any) -> Iterator[Console]:
     assert not isinstance(FOUND, str)
     driver = chromium.start(FOUND, **size)
     try:
-        yield Console(driver, system.base_url, shots)
+        page = Console(driver, system.base_url, shots)
+        yield page
+        assert page.script_errors() == []
     finally:
         driver.quit()
 

@@ -95,10 +95,18 @@ class Console:
         self.driver.get(f"{self.base_url}{path}")
         self.until(lambda: self.text("live-status") == "live", "the live updates connected")
 
+    def _click(self, find: Callable[[], WebElement], what: str) -> WebElement:
+        """Click what ``find`` finds; the page redraws lists and messages as updates arrive,
+        so an element found a moment ago may be gone: then it is found again."""
+        def clicked() -> WebElement:
+            element = find()
+            self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+            element.click()
+            return element
+        return self.until(clicked, what)
+
     def click(self, testid: str, **attrs: object) -> None:
-        element = self.find(testid, **attrs)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.click()
+        self._click(lambda: self.find(testid, **attrs), f"a click on {hook(testid, **attrs)}")
 
     def press(self, label: str, message_id: int | None = None) -> WebElement:
         """Press the inline button labelled ``label`` (on the newest message that has it)."""
@@ -107,10 +115,9 @@ class Console:
             found = [b for b in self.driver.find_elements(By.CSS_SELECTOR, f'{scope}{hook("inline-button")}')
                      if label in b.text and b.is_enabled()]
             return found[-1] if found else None
-        element = self.until(button, f"a button {label!r}")
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.click()
-        return element
+        def found() -> WebElement:
+            return self.until(button, f"a button {label!r}")
+        return self._click(found, f"a click on the button {label!r}")
 
     def type(self, text: str) -> None:
         self.find("composer-input").send_keys(text)
@@ -125,6 +132,11 @@ class Console:
 
     def wait_balance(self, credits: int) -> None:
         self.until(lambda: self.balance() == str(credits), f"the panel's balance at {credits}")
+
+    def script_errors(self) -> list[str]:
+        """What the page's scripts threw (answers refused on purpose are not errors)."""
+        logs = self.driver.get_log("browser")
+        return [str(e["message"]) for e in logs if "Failed to load resource" not in str(e["message"])]
 
     def shot(self, name: str) -> Path:
         self._count += 1

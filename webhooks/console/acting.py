@@ -26,13 +26,11 @@ from core.sandbox.telegram.rows import MAX_CAPTION, MAX_TEXT, Chat, ChatType, Re
 from webhooks.console import updates
 from webhooks.console.state import CONSOLE, Console
 from webhooks.console.updates import Attachment, Sender
-from webhooks.console.views import operators
+from webhooks.console.views import INLINE_IMAGES, operators
 from webhooks.responses import ok, refuse
 
 #: Telegram lets bots download files up to 20 MB; the sandbox keeps less, in Postgres.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-#: Images the page shows inline; any other file is offered as a download.
-INLINE_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 class Invalid(Exception):

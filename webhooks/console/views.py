@@ -4,6 +4,7 @@ and the side panel (the same figures /health and the control center read)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 from aiohttp import web
@@ -24,6 +25,10 @@ from webhooks.responses import refuse
 #: The languages offered for a new user: the bot's catalogs, and one it does not speak.
 LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)"), ("es", "Español"),
              ("uk", "Українська"), ("de", "Deutsch (no catalog: English)")]
+
+
+#: Images the page shows inline; any other file is offered as a download.
+INLINE_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 def _int(request: web.Request, name: str, *, required: bool = True) -> int | None:
@@ -123,10 +128,14 @@ async def file_view(request: web.Request) -> web.StreamResponse:
     if stored is None:
         return refuse(404, "no such file in the sandbox")
     headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
-    if not stored.mime_type.startswith("image/"):
-        # Shown as a download, never rendered in the console's origin.
-        name = (stored.file_name or "file").replace('"', "")
-        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if stored.mime_type not in INLINE_IMAGES:
+        # Shown as a download, never rendered in the console's origin (an SVG or HTML could script it).
+        name = stored.file_name or "file"
+        plain = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
+        disposition = f'attachment; filename="{plain}"'
+        if plain != name:  # RFC 6266: the real name, UTF-8, for browsers that read it
+            disposition += f"; filename*=UTF-8''{quote(name)}"
+        headers["Content-Disposition"] = disposition
     return web.Response(body=stored.content, content_type=stored.mime_type, headers=headers)
 
 

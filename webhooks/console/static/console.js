@@ -1,10 +1,12 @@
 // The sandbox console: a small Telegram client for the stand-in Telegram.
 // Reads /sandbox/world, /sandbox/chat, /sandbox/panel; acts with /sandbox/send,
 // /sandbox/press, /sandbox/pay-invoice; hears changes on /sandbox/events (SSE).
-"use strict";
+// Plain ES modules, no build step: dom.js, text.js (entities), inspector.js (the side panel).
 
-const $ = (id) => document.getElementById(id);
-const COLORS = ["#e17076", "#7bc862", "#65aadd", "#a695e7", "#ee7aae", "#6ec9cb", "#faa774"];
+import { $, ago, api, avatar, colorOf, dayOf, el, fail, hhmm, initials, kb, toast } from "./dom.js";
+import { renderPanel } from "./inspector.js";
+import { formatted, safeUrl } from "./text.js";
+
 const state = {
   world: null,
   chat: null, // {chatId, threadId, kind: "private" | "group", title}
@@ -20,95 +22,6 @@ const state = {
   suggestIndex: 0,
 };
 
-// --- small helpers ---
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-async function api(path, options = {}) {
-  const init = { method: options.method || "GET", headers: {} };
-  if (options.form) init.body = options.form;
-  else if (options.body !== undefined) {
-    init.body = JSON.stringify(options.body);
-    init.headers["Content-Type"] = "application/json";
-  }
-  const response = await fetch(path, init);
-  let data = null;
-  try { data = await response.json(); } catch (e) { data = null; }
-  if (!response.ok || (data && data.ok === false)) {
-    throw new Error((data && data.error) || `${response.status} ${response.statusText}`);
-  }
-  return data;
-}
-
-function toast(text, kind = "") {
-  const node = el("div", { class: `toast ${kind}`, role: "status", "data-testid": "toast" }, text);
-  if (kind === "alert") {
-    node.append(el("button", { class: "primary", onclick: () => node.remove() }, "OK"));
-  } else {
-    setTimeout(() => node.remove(), kind === "error" ? 6000 : 3500);
-  }
-  $("toasts").append(node);
-  return node;
-}
-
-function fail(error) { toast(String(error.message || error), "error"); }
-
-function colorOf(id) { return COLORS[Math.abs(Number(id) || 0) % COLORS.length]; }
-
-function initials(name) {
-  // Letters only: "Support desk (sandbox)" is "SS", not "S(".
-  const words = String(name || "").match(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu) || ["?"];
-  const pick = [...words[0]][0] + (words.length > 1 ? [...words[words.length - 1]][0] : "");
-  return pick.toUpperCase();
-}
-
-function avatar(name, id, small) {
-  const node = el("div", { class: small ? "avatar small" : "avatar" }, initials(name));
-  node.style.background = colorOf(id);
-  return node;
-}
-
-function hhmm(iso) {
-  const d = new Date(iso);
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
-
-function dayOf(iso) {
-  const d = new Date(iso);
-  const today = new Date();
-  if (d.toDateString() === today.toDateString()) return "Today";
-  return d.toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
-}
-
-function ago(iso) {
-  if (!iso) return "";
-  const seconds = (Date.now() - new Date(iso).getTime()) / 1000;
-  if (seconds < 60) return "now";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86400) return hhmm(iso);
-  return new Date(iso).toLocaleDateString([], { day: "numeric", month: "short" });
-}
-
-function kb(size) {
-  if (!size) return "";
-  return size < 1024 * 1024 ? `${Math.max(1, Math.round(size / 1024))} KB` : `${(size / 1048576).toFixed(1)} MB`;
-}
-
 const key = (chatId, threadId) => `${chatId}:${threadId ?? ""}`;
 
 function previewText(last) {
@@ -119,67 +32,6 @@ function previewText(last) {
   return (last.from_bot ? "" : "You: ") + text;
 }
 
-// --- text with entities (offsets in UTF-16 code units, which JavaScript strings count in) ---
-
-function formatted(text, entities) {
-  const root = el("div", { class: "text" });
-  if (!text) return root;
-  const cuts = new Set([0, text.length]);
-  for (const e of entities || []) { cuts.add(e.offset); cuts.add(Math.min(text.length, e.offset + e.length)); }
-  const points = [...cuts].sort((a, b) => a - b);
-  let spoilerId = 0;
-  const spoilerOf = new Map();
-  for (let i = 0; i < points.length - 1; i++) {
-    const start = points[i];
-    const end = points[i + 1];
-    const piece = text.slice(start, end);
-    const active = (entities || []).filter((e) => e.offset <= start && e.offset + e.length >= end);
-    let node = document.createTextNode(piece);
-    // Innermost first; links and blocks outermost.
-    const order = ["code", "pre", "bold", "italic", "underline", "strikethrough", "spoiler", "mention", "hashtag",
-      "cashtag", "bot_command", "email", "phone_number", "url", "text_link", "text_mention", "blockquote"];
-    active.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
-    for (const e of active) {
-      let wrap;
-      switch (e.type) {
-        case "bold": wrap = el("b"); break;
-        case "italic": wrap = el("i"); break;
-        case "underline": wrap = el("u"); break;
-        case "strikethrough": wrap = el("s"); break;
-        case "code": wrap = el("code"); break;
-        case "pre": wrap = el("pre"); break;
-        case "blockquote": wrap = el("span", { class: "quote" }); break;
-        case "spoiler": {
-          if (!spoilerOf.has(e)) spoilerOf.set(e, ++spoilerId);
-          wrap = el("span", { class: "spoiler", "data-spoiler": spoilerOf.get(e), title: "Spoiler: click to show" });
-          break;
-        }
-        case "url": wrap = el("a", { href: safeUrl(text.slice(e.offset, e.offset + e.length)), target: "_blank", rel: "noopener" }); break;
-        case "text_link": wrap = el("a", { href: safeUrl(e.url), target: "_blank", rel: "noopener", title: e.url }); break;
-        case "email": wrap = el("a", { href: `mailto:${text.slice(e.offset, e.offset + e.length)}` }); break;
-        case "bot_command": {
-          const command = text.slice(e.offset, e.offset + e.length);
-          wrap = el("a", { href: "#", "data-command": command, onclick: (ev) => { ev.preventDefault(); sendText(command); } });
-          break;
-        }
-        case "mention": case "hashtag": case "cashtag": case "text_mention": wrap = el("a", { href: "#", onclick: (ev) => ev.preventDefault() }); break;
-        default: wrap = null;
-      }
-      if (wrap) { wrap.append(node); node = wrap; }
-    }
-    root.append(node);
-  }
-  root.addEventListener("click", (ev) => {
-    const spoiler = ev.target.closest(".spoiler");
-    if (!spoiler) return;
-    root.querySelectorAll(`.spoiler[data-spoiler="${spoiler.dataset.spoiler}"]`).forEach((s) => s.classList.add("open"));
-  });
-  return root;
-}
-
-function safeUrl(url) {
-  return /^(https?|tg|mailto):/i.test(url || "") ? url : "#";
-}
 
 // --- the chat list ---
 
@@ -364,7 +216,7 @@ function renderMessage(m) {
     bubble.append(el("div", { class: "invoice", "data-testid": "invoice" },
       el("div", { class: "price" }, m.invoice.price), el("h4", {}, m.invoice.title), el("p", {}, m.invoice.description)));
   }
-  const text = formatted(m.text, m.entities);
+  const text = formatted(m.text, m.entities, sendText);
   const meta = el("span", { class: "meta" },
     m.edited ? el("span", { class: "edited", "data-testid": "edited-mark" }, "edited") : null,
     hhmm(m.date), out ? " ✓✓" : "");
@@ -639,12 +491,6 @@ function schedulePanel(delay = 400) {
   panelTimer = setTimeout(loadPanel, delay);
 }
 
-function card(title, ...children) { return el("div", { class: "card" }, el("h4", {}, title), ...children); }
-
-function rows(headers, items, render) {
-  return el("table", { class: "mini" }, el("tr", {}, headers.map((h) => el("th", {}, h))), items.map((i) => el("tr", {}, render(i))));
-}
-
 async function loadPanel() {
   const c = state.chat;
   if (!c || $("app").classList.contains("no-panel") && window.matchMedia("(max-width: 1180px)").matches) return;
@@ -653,46 +499,7 @@ async function loadPanel() {
   let p;
   try { p = await api(`/sandbox/panel?${params}`); } catch (e) { return; }
   if (state.chat !== c) return;
-  const body = [];
-  if (p.user) {
-    const u = p.user;
-    body.push(card(c.kind === "group" ? "Customer in this topic" : "Balance",
-      el("div", { class: "balance" }, el("span", { "data-testid": "panel-balance" }, String(u.credits)), el("small", {}, " credits")),
-      el("div", { class: "facts" }, el("span", { class: "tag" }, `id ${u.telegram_id}`), el("span", { class: "tag" }, u.tier),
-        u.language ? el("span", { class: "tag" }, u.language) : null, el("span", { class: "tag" }, `tour: ${u.tutorial}`),
-        u.pass_until ? el("span", { class: "tag" }, `pass until ${new Date(u.pass_until).toLocaleString()}`) : null,
-        u.banned ? el("span", { class: "tag warn" }, "banned") : null, u.blocked_bot ? el("span", { class: "tag warn" }, "blocked the bot") : null),
-      p.summary ? el("div", { class: "facts" }, el("span", { class: "tag" }, `bought ${p.summary.bought}`),
-        el("span", { class: "tag" }, `spent ${p.summary.spent}`), el("span", { class: "tag" }, `messages ${p.summary.messages}`)) : null));
-    body.push(card("Ledger", p.ledger.length ? rows(["when", "change", "after", "reason"], p.ledger, (e) => [
-      el("td", {}, ago(e.at)), el("td", { class: `num ${e.change > 0 ? "plus" : "minus"}` }, e.kind === "pass" ? "pass" : (e.change > 0 ? `+${e.change}` : String(e.change))),
-      el("td", { class: "num" }, e.balance_after ?? ""), el("td", {}, e.reason + (e.rail ? ` · ${e.rail}` : ""))]) : el("p", { class: "hint" }, "No entries yet.")));
-  } else if (c.kind === "private") {
-    body.push(card("Balance", el("p", { class: "hint", "data-testid": "panel-no-user" }, "Not a user of the bot yet: press START."),
-      el("span", { "data-testid": "panel-balance", hidden: true }, "")));
-  } else {
-    body.push(card("This chat", el("p", { class: "hint" }, c.threadId ? "No customer is linked to this topic." : "The admin group's General topic: the control center.")));
-  }
-  body.push(card("Outbox for this chat", p.sends.length ? rows(["#", "method", "status"], p.sends, (s) => [
-    el("td", {}, s.id), el("td", {}, s.method), el("td", {}, s.status, s.attempts > 1 ? ` ×${s.attempts}` : "", s.error ? el("div", { class: "err" }, s.error) : null)])
-    : el("p", { class: "hint" }, "Nothing sent here yet.")));
-  body.push(card("Send budgets", ...p.budgets.map((b) => {
-    const share = Math.max(0, Math.min(1, b.available / b.burst));
-    const bar = el("div", { class: `bar${b.blocked_until ? " blocked" : ""}` }, el("i"));
-    bar.firstChild.style.width = `${Math.round(share * 100)}%`;
-    return el("div", { style: "margin:4px 0 8px" }, el("div", {}, el("code", {}, b.key), " ",
-      el("small", {}, `${Math.max(0, b.available).toFixed(1)}/${b.burst} · ${b.rate}/s`),
-      b.blocked_until ? el("span", { class: "err" }, ` flood wait until ${hhmm(b.blocked_until)}`) : null), bar);
-  }), p.flood_waits.length ? el("div", {}, el("small", {}, "Telegram refused with FLOOD_WAIT: ",
-    p.flood_waits.map((f) => `${f.seconds}s at ${hhmm(f.at)}`).join(", "))) : el("small", { class: "hint" }, "No flood waits in this chat.")));
-  const q = Object.entries(p.queues);
-  body.push(card("System (as /health)", rows(["queue", "todo", "doing", "failed"], q, ([name, d]) => [
-    el("td", {}, name), el("td", { class: "num" }, d.todo), el("td", { class: "num" }, d.doing), el("td", { class: "num" }, d.failed)]),
-    el("div", { class: "facts" }, el("span", { class: "tag" }, `inbox ${p.inbox.pending} waiting · ${p.inbox.failed} failed`),
-      el("span", { class: `tag${p.outbox.failed ? " warn" : ""}` }, `outbox ${p.outbox.pending} pending · ${p.outbox.failed} failed`),
-      el("span", { class: "tag" }, `workers ${p.stalled.live_workers}`),
-      p.stalled.jobs ? el("span", { class: "tag warn" }, `${p.stalled.jobs} stalled`) : null)));
-  $("panel-body").replaceChildren(...body);
+  $("panel-body").replaceChildren(...renderPanel(p, c));
 }
 
 // --- live updates: server-sent events from Postgres LISTEN/NOTIFY ---
