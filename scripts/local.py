@@ -38,6 +38,9 @@ def main() -> int:
         # Sandbox mode (no bot token) also needs the tables of the stand-ins for Telegram and Stripe.
         sandbox = [] if env.get("BOT_TOKEN") else ["--sandbox"]
         subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh"), *sandbox], env=env, check=True)
+        if sandbox:
+            print(f"\n  Sandbox console: {env['PUBLIC_URL']}/  (open it in a browser: create a user,"
+                  " pay, write, answer as the operator)\n", flush=True)
         honcho = Path(sys.executable).parent / "honcho"
         command = [str(honcho), "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start", *PROCESSES]
         return subprocess.call(command, env=env)

@@ -40,6 +40,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     site = web.TCPSite(runner, host="0.0.0.0", port=settings.port, backlog=2048)  # noqa: S104
     await site.start()
     log.info("listening", port=settings.port, sandbox=settings.sandbox, embedded_db=embedded is not None)
+    if settings.sandbox:
+        log.info("sandbox console: open it in a browser", url=f"{settings.public_url}/")
     try:
         await stop.wait()
     finally:

@@ -22,7 +22,9 @@ def build_app(deps: IngressDeps) -> web.Application:
     app.router.add_post("/webhooks/telegram", receive_update)
     app.router.add_post("/webhooks/stripe", receive_event)
     app.router.add_get("/health", health)
-    app.router.add_get("/", root)
+    if not deps.settings.sandbox:
+        # In sandbox mode "/" is the console's: the page for browsers, this JSON for the rest.
+        app.router.add_get("/", root)
 
     async def close_recorder(_: web.Application) -> None:
         await deps.recorder.close()

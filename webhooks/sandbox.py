@@ -14,6 +14,8 @@ serves (``core.sandbox``), and its paths do not exist: aiohttp answers them
   part with the stand-in Telegram.
 - ``/fake-stripe``: the fake Stripe, when the workers are pointed at it
   (the sandbox's own Stripe key, never a real one).
+- ``/`` and ``/console``: the console, a Telegram-like page to try the whole
+  product in a browser, with its own ``/sandbox/...`` routes (``webhooks.console``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from core.platform.errors import DatabaseUnavailable
 from core.sandbox.stripe import FAKE_STRIPE, FakeStripe, build_fake_stripe_app
 from core.sandbox.telegram.model import TelegramModel
 from core.sandbox.telegram.rows import QueryAnswer
+from webhooks import console
 from webhooks.deps import DEPS, IngressDeps
 from webhooks.responses import ok, refuse
 
@@ -62,6 +65,8 @@ def mount(app: web.Application, deps: IngressDeps) -> Sandbox:
         fake_stripe = build_fake_stripe_app(
             deps.pool, webhook_secret=settings.stripe_webhook_secret,
             webhook_url=f"http://127.0.0.1:{settings.port}/webhooks/stripe",
+            # After paying, the way back into the bot leads to the console here.
+            open_link=console.telegram_opener(settings.bot_username),
         )
         app.add_subapp(FAKE_STRIPE_PATH, fake_stripe)
         stripe = fake_stripe[FAKE_STRIPE]
@@ -69,6 +74,7 @@ def mount(app: web.Application, deps: IngressDeps) -> Sandbox:
     app[SANDBOX] = sandbox
     app.router.add_get("/sandbox/messages", sent_messages)
     app.router.add_post("/sandbox/pay-invoice", pay_invoice)
+    console.mount(app, settings, deps.pool, sandbox.telegram)
     return sandbox
 
 
@@ -81,11 +87,6 @@ async def sent_messages(request: web.Request) -> web.Response:
     # The chat also holds what users wrote; the contract is what the bot sent.
     messages = await request.app[SANDBOX].telegram.messages(chat_id)
     return web.json_response([m for m in messages if m.get("from_bot", True)])
-
-
-def _update_id() -> int:
-    # Injected updates must not collide with Telegram's own numbering.
-    return 2**40 + secrets.randbelow(2**40)
 
 
 async def _record(request: web.Request, update: dict[str, Any]) -> None:
@@ -120,10 +121,13 @@ async def pay_invoice(request: web.Request) -> web.Response:
     payer = {"id": chat_id, "is_bot": False, "first_name": chat.first_name or "User"}
     if chat.username:
         payer["username"] = chat.username
+    language = await model.language_of(chat_id)
+    if language:
+        payer["language_code"] = language
     details = invoice.extra["invoice"]
     query_id = str(secrets.randbelow(2**62))
     try:
-        await _record(request, {"update_id": _update_id(), "pre_checkout_query": {
+        await _record(request, {"update_id": await model.next_update_id(), "pre_checkout_query": {
             "id": query_id, "from": payer, "currency": details["currency"],
             "total_amount": details["total_amount"], "invoice_payload": invoice.extra["invoice_payload"],
         }})
@@ -133,15 +137,18 @@ async def pay_invoice(request: web.Request) -> web.Response:
         if not answer.ok:
             return ok(paid=False, error_message=answer.text)
         charge = f"stx{secrets.token_hex(8)}"
-        await _record(request, {"update_id": _update_id(), "message": {
-            "message_id": invoice.message_id + 1, "date": int(time.time()), "from": payer,
+        update_id = await model.next_update_id()
+        # The service message takes the chat's next id, as Telegram numbers it.
+        paid = await model.write({
+            "date": int(time.time()), "from": payer,
             "chat": {"id": chat_id, "type": "private", "first_name": payer["first_name"]},
             "successful_payment": {
                 "currency": details["currency"], "total_amount": details["total_amount"],
                 "invoice_payload": invoice.extra["invoice_payload"],
                 "telegram_payment_charge_id": charge, "provider_payment_charge_id": "",
             },
-        }})
+        }, update_id)
+        await _record(request, {"update_id": update_id, "message": paid})
     except DatabaseUnavailable:
         return refuse(503, "database unavailable, retry later")
     return ok(paid=True, telegram_payment_charge_id=charge)

@@ -39,7 +39,8 @@ CLEARED = {"BOT_TOKEN", "TELEGRAM_API_ID", "TELEGRAM_API_HASH", "TELEGRAM_WEBHOO
 #: aiohttp's own answer to a path no route matches.
 NOT_ROUTED = [404, "404: Not Found"]
 SANDBOX_PATHS = ["GET /sandbox/messages?chat_id=42", "POST /sandbox/pay-invoice",
-                 "GET /fake-stripe/v1/customers/cus_1"]
+                 "GET /fake-stripe/v1/customers/cus_1", "GET /console", "GET /sandbox/world",
+                 "POST /sandbox/send"]
 
 
 @pytest.fixture
@@ -77,6 +78,7 @@ async def test_a_real_bot_token_loads_no_stand_in_and_serves_no_sandbox_route(
     assert (status, json.loads(body)["sandbox"]) == (200, False)
     for path in SANDBOX_PATHS:
         assert report["answers"][path] == NOT_ROUTED, path
+    assert report["answers"]["GET / (browser)"] == [200, "application/json"]  # no console
     # Every worker was wired, maintenance included.
     assert all(report["tasks"][queue] for queue in ("messaging", "billing", "admin", "broadcast"))
     assert "maintenance.prune" in report["tasks"]["admin"]
@@ -88,7 +90,9 @@ async def test_sandbox_mode_loads_the_stand_ins_and_serves_their_routes(
     # The probe's counterpart: what the real mode must not have is there without a token.
     report = await probe({"DATABASE_URL": database_url}, tmp_path)
     assert report["sandbox"] is True
-    assert {"core.sandbox.telegram.model", "core.sandbox.stripe", "webhooks.sandbox"} <= set(report["loaded"])
+    assert {"core.sandbox.telegram.model", "core.sandbox.stripe", "webhooks.sandbox",
+            "webhooks.console"} <= set(report["loaded"])
+    assert report["answers"]["GET / (browser)"] == [200, "text/html"]
     assert report["answers"]["GET /sandbox/messages?chat_id=42"] == [200, "[]"]
     for path in SANDBOX_PATHS:
         assert report["answers"][path] != NOT_ROUTED, path

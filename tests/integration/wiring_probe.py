@@ -34,6 +34,9 @@ REQUESTS = [
     ("GET", "/sandbox/messages?chat_id=42"),
     ("POST", "/sandbox/pay-invoice"),
     ("GET", "/fake-stripe/v1/customers/cus_1"),
+    ("GET", "/console"),
+    ("GET", "/sandbox/world"),
+    ("POST", "/sandbox/send"),
 ]
 
 
@@ -48,6 +51,9 @@ async def probe() -> dict[str, Any]:
             for method, path in REQUESTS:
                 async with http.request(method, path) as response:
                     answers[f"{method} {path}"] = [response.status, await response.text()]
+            # A browser asking for "/": the console in sandbox mode, the JSON otherwise.
+            async with http.get("/", headers={"Accept": "text/html"}) as response:
+                answers["GET / (browser)"] = [response.status, response.content_type]
 
         recorder: IncomingRecorder | None = None
         if settings.sandbox:
@@ -69,7 +75,7 @@ async def probe() -> dict[str, Any]:
             await container.stripe.close()
     finally:
         await pool.close()
-    sandbox = (["core", "sandbox"], ["webhooks", "sandbox"])
+    sandbox = (["core", "sandbox"], ["webhooks", "sandbox"], ["webhooks", "console"])
     loaded = [m for m in sorted(sys.modules) if m.split(".")[:2] in sandbox]
     return {"sandbox": settings.sandbox, "answers": answers, "tasks": tasks, "loaded": loaded}
 

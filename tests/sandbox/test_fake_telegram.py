@@ -25,7 +25,8 @@ from core.telegram.pyrogram import PyrogramGateway
 USER = 123456789
 OTHER_USER = 987654321
 GROUP = SANDBOX_ADMIN_GROUP_ID
-PUBLIC_KEYS = {"chat_id", "message_id", "thread_id", "text", "reply_markup", "kind", "from_bot", "date"}
+PUBLIC_KEYS = {"chat_id", "message_id", "thread_id", "text", "reply_markup", "kind", "from_bot", "date",
+               "reply_to_message_id", "edited"}
 #: These tests are about what Telegram stores and refuses, not how fast it lets the bot send
 #: (tests/sandbox/test_fake_telegram_limits.py); the limiter still runs, just never refuses.
 GENEROUS = Limits(per_chat_per_second=1000, per_chat_burst=1000, per_group_per_minute=10_000,
@@ -85,6 +86,7 @@ async def test_send_message_is_stored_as_the_bot_api_shows_it(
     assert message["from_bot"] is True
     assert message["thread_id"] is None
     assert isinstance(message["date"], str)
+    assert (message["reply_to_message_id"], message["edited"]) == (None, False)
 
 
 async def test_html_parse_mode_becomes_entities(gateway: PyrogramGateway, model: TelegramModel) -> None:
@@ -151,6 +153,7 @@ async def test_reply_to_a_message(gateway: PyrogramGateway, model: TelegramModel
     stored = await model.message(USER, sent.message_id)
     assert stored is not None
     assert stored.reply_to_message_id == 40
+    assert (await model.messages(USER))[-1]["reply_to_message_id"] == 40
 
 
 # --- editing ---
@@ -444,6 +447,7 @@ async def test_record_incoming_is_idempotent_and_follows_edits(model: TelegramMo
     [message] = await model.messages(USER)
     assert message["text"] == "Hi! Can you review my CV tomorrow?"
     assert message["from_bot"] is False
+    assert message["edited"] is True
     stored = await model.message(USER, 51)
     assert stored is not None
     assert stored.edited_at is not None

@@ -7,7 +7,7 @@ aiohttp's ``TestServer``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import asyncpg
 from aiohttp import web
@@ -39,12 +39,14 @@ def build_fake_stripe_app(
     webhook_url: str | None,
     public_base_url: str | None = None,
     enabled_events: Collection[str] | None = None,
+    open_link: Callable[[str], str] | None = None,
 ) -> web.Application:
     """A fake Stripe over ``pool``; its controls are ``app[FAKE_STRIPE]``.
 
     ``public_base_url`` is where the app is reached (e.g.
     ``http://127.0.0.1:8080/fake-stripe``); None derives it from each request.
+    ``open_link``: see :attr:`FakeStripe.open_link`.
     """
     fake = FakeStripe(pool, webhook_secret=webhook_secret, webhook_url=webhook_url,
-                      public_base_url=public_base_url, enabled_events=enabled_events)
+                      public_base_url=public_base_url, enabled_events=enabled_events, open_link=open_link)
     return fake_stripe_app(fake)

@@ -9,6 +9,7 @@ exist only in sandbox mode and tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from html import escape
 from typing import Any
@@ -44,12 +45,19 @@ def _link(url: str | None, label: str) -> str:
     return f"<p><a href='{escape(url, quote=True)}'>{escape(label)}</a></p>" if url else ""
 
 
+def _opener(request: web.Request) -> Callable[[str], str]:
+    """How this machine opens the links the pages send people to (see FakeStripe.open_link)."""
+    opened = request.app[FAKE_STRIPE].open_link
+    return opened if opened is not None else (lambda url: url)
+
+
 def _after_payment(session: dict[str, Any]) -> str | None:
     url = session["success_url"]
     return url.replace("{CHECKOUT_SESSION_ID}", session["id"]) if url else None
 
 
-def _checkout_page(session: dict[str, Any], hidden: dict[str, Any], error: str | None = None) -> web.Response:
+def _checkout_page(session: dict[str, Any], hidden: dict[str, Any], error: str | None = None, *,
+                   opened: Callable[[str], str] = str) -> web.Response:
     rows = []
     for line in hidden.get("lines", []):
         every = f" every {line['interval_count']} {line['interval']}" if line["interval"] else ""
@@ -58,7 +66,8 @@ def _checkout_page(session: dict[str, Any], hidden: dict[str, Any], error: str |
     total = f"<p><strong>Total: {money(session['amount_total'], session['currency'])}</strong></p>"
     body = f"<ul>{''.join(rows)}</ul>{total}"
     if session["status"] == "complete":
-        body += "<p>Paid.</p>" + _link(_after_payment(session), "Continue")
+        after = _after_payment(session)
+        body += "<p>Paid.</p>" + _link(opened(after) if after else None, "Continue")
     elif session["status"] == "expired":
         body += "<p class='error'>This Checkout Session has expired.</p>"
     else:
@@ -69,7 +78,7 @@ def _checkout_page(session: dict[str, Any], hidden: dict[str, Any], error: str |
                  "<button type='submit'>Pay</button></form>"
                  "<form method='post'><input type='hidden' name='action' value='decline'>"
                  "<button type='submit'>Decline</button></form>"
-                 + _link(session["cancel_url"], "← Back"))
+                 + _link(opened(session["cancel_url"]) if session["cancel_url"] else None, "← Back"))
     return _page("Checkout", body)
 
 
@@ -83,7 +92,7 @@ async def show_checkout(request: web.Request) -> web.Response:
     found = await _session(request)
     if found is None:
         return _page("Not found", "<p>No such Checkout Session.</p>", status=404)
-    return _checkout_page(*found)
+    return _checkout_page(*found, opened=_opener(request))
 
 
 async def submit_checkout(request: web.Request) -> web.Response:
@@ -97,14 +106,14 @@ async def submit_checkout(request: web.Request) -> web.Response:
         session = await fake.complete_session(session_id)
         target = _after_payment(session)
         if target and session["status"] == "complete":
-            raise web.HTTPSeeOther(target)
+            raise web.HTTPSeeOther(_opener(request)(target))
     elif action == "decline":
         error = await fake.decline_session(session_id)
     else:
         return _page("Bad request", "<p>Press Pay or Decline.</p>", status=400)
     found = await _session(request)
     assert found is not None
-    return _checkout_page(*found, error=error)
+    return _checkout_page(*found, error=error, opened=_opener(request))
 
 
 async def _portal(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
@@ -131,8 +140,9 @@ async def show_portal(request: web.Request) -> web.Response:
             row += (f" <form method='post'><input type='hidden' name='subscription' "
                     f"value='{escape(sub['id'], quote=True)}'><button type='submit'>Cancel</button></form>")
         rows.append(row + "</li>")
+    back = portal["return_url"]
     body = (f"<ul>{''.join(rows)}</ul>" if rows else "<p>No subscriptions.</p>") + _link(
-        portal["return_url"], "← Return")
+        _opener(request)(back) if back else None, "← Return")
     return _page("Billing", body)
 
 

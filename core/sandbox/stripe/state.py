@@ -8,7 +8,7 @@ which secret, and the URL its pages are reached at.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,6 +38,7 @@ class FakeStripe:
         public_base_url: str | None = None,
         enabled_events: Collection[str] | None = None,
         delivery_timeout: float = 10.0,
+        open_link: Callable[[str], str] | None = None,
     ) -> None:
         self._pool = pool
         self.webhook_secret = webhook_secret
@@ -47,6 +48,10 @@ class FakeStripe:
         #: Like a webhook endpoint's event list: others are recorded, not posted. None: all.
         self.enabled_events = frozenset(enabled_events) if enabled_events is not None else None
         self.delivery_timeout = delivery_timeout
+        #: Where this machine really goes for a link the pages send people to (success_url,
+        #: cancel_url, return_url): on a phone a t.me link opens Telegram; in the sandbox
+        #: the console stands in for it. None: the link as it is.
+        self.open_link = open_link
 
     @asynccontextmanager
     async def unit(self, *, request_id: str | None = None, idempotency_key: str | None = None

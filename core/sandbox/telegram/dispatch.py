@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.sandbox.telegram import convert, entities, markup, media
+from core.sandbox.telegram import commands, convert, entities, markup, media
 from core.sandbox.telegram.model import TelegramModel
 from core.sandbox.telegram.rows import DEFAULT_ICON_COLOR, ChatType, Content, Message, Refused
 from core.sandbox.telegram.tl import raw
@@ -244,6 +244,10 @@ async def set_bot_commands(call: Call, q: Any) -> bool:
             raise Refused("BOT_COMMAND_INVALID")
         if not 1 <= len(command.description) <= 256:
             raise Refused("BOT_COMMAND_DESCRIPTION_INVALID")
+    await call.model.set_commands(
+        commands.scope_of(q.scope, call.model.bot_id), q.lang_code,
+        [(c.command, c.description) for c in q.commands],
+    )
     return True
 
 

@@ -9,7 +9,7 @@ client's business.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,10 +18,12 @@ import asyncpg
 from core.platform.config import SANDBOX_BOT_ID
 from core.platform.database import connection
 from core.platform.sql import q
+from core.sandbox.telegram import commands
 from core.sandbox.telegram.actions import BotActions
 from core.sandbox.telegram.convert import is_basic_group
-from core.sandbox.telegram.incoming import UnmodelledChat, read_message
+from core.sandbox.telegram.incoming import Incoming, UnmodelledChat, read_message
 from core.sandbox.telegram.limits import GROUP_WINDOW, FloodWaitRecord, Limits
+from core.sandbox.telegram.people import People
 from core.sandbox.telegram.rows import (
     DEFAULT_ICON_COLOR,
     Chat,
@@ -34,7 +36,7 @@ from core.sandbox.telegram.rows import (
 )
 
 
-class TelegramModel(BotActions):
+class TelegramModel(BotActions, People):
     """The shared state of the fake Telegram, over an asyncpg pool.
 
     ``limits`` are the sending limits this model holds the bot to (Telegram's
@@ -151,25 +153,29 @@ class TelegramModel(BotActions):
         except UnmodelledChat:
             return
         async with connection(self._pool) as conn, conn.transaction():
-            c = m.chat
-            await conn.execute(
-                q("model_upsert_chat"),
-                c.id, c.type.value, c.title, c.first_name, c.last_name, c.username,
-                c.is_forum if c.type is ChatType.SUPERGROUP else None,
-            )
-            await conn.execute(q("model_skip_message_ids"), c.id, m.message_id)
-            if c.type is ChatType.PRIVATE and m.sender_id == c.id:
-                # Writing to a bot you blocked unblocks it, in Telegram too.
-                await conn.execute(q("model_set_blocked"), c.id, False)
-            if m.thread_id is not None:
-                await self._topic_from_incoming(conn, c.id, m.thread_id, m.topic_name, m.content)
-            await conn.execute(
-                q("model_upsert_incoming_message"),
-                c.id, m.message_id, m.thread_id, m.sender_id == self.bot_id, m.sender_id,
-                m.content.kind, m.content.text, m.content.entities, m.content.reply_markup,
-                m.reply_to_message_id, m.content.media_group_id, m.content.extra,
-                m.created_at, m.edited_at,
-            )
+            await self.record_incoming_on(conn, m)
+
+    async def record_incoming_on(self, conn: asyncpg.Connection, m: Incoming) -> None:
+        """:meth:`record_incoming` inside the caller's transaction."""
+        c = m.chat
+        await conn.execute(
+            q("model_upsert_chat"),
+            c.id, c.type.value, c.title, c.first_name, c.last_name, c.username,
+            c.is_forum if c.type is ChatType.SUPERGROUP else None,
+        )
+        await conn.execute(q("model_skip_message_ids"), c.id, m.message_id)
+        if c.type is ChatType.PRIVATE and m.sender_id == c.id:
+            # Writing to a bot you blocked unblocks it, in Telegram too.
+            await conn.execute(q("model_set_blocked"), c.id, False)
+        if m.thread_id is not None:
+            await self._topic_from_incoming(conn, c.id, m.thread_id, m.topic_name, m.content)
+        await conn.execute(
+            q("model_upsert_incoming_message"),
+            c.id, m.message_id, m.thread_id, m.sender_id == self.bot_id, m.sender_id,
+            m.content.kind, m.content.text, m.content.entities, m.content.reply_markup,
+            m.reply_to_message_id, m.content.media_group_id, m.content.extra,
+            m.created_at, m.edited_at,
+        )
 
     async def _topic_from_incoming(
         self, conn: asyncpg.Connection, chat_id: int, topic_id: int, name: str | None,
@@ -237,6 +243,19 @@ class TelegramModel(BotActions):
             raise ValueError("count must be at least 1")
         error = error.upper().removesuffix("_X")
         await self._pool.execute(q("model_insert_fault"), chat_id, method, error, value, count)
+
+    async def set_commands(
+        self, scope: Mapping[str, Any], language_code: str, listed: Sequence[tuple[str, str]]
+    ) -> None:
+        """Keep the bot's command list for a scope and language (see :mod:`.commands`)."""
+        await commands.record(self._pool, scope, language_code, listed)
+
+    async def commands_shown(
+        self, chat_id: int, user_id: int, language_code: str | None, *, administrator: bool = False
+    ) -> list[dict[str, str]]:
+        """The commands ``user_id`` sees in the menu of ``chat_id``, as a Telegram client lists them."""
+        return await commands.shown(self._pool, chat_id, user_id, language_code,
+                                    administrator=administrator)
 
     async def query_answers(self) -> list[QueryAnswer]:
         """The bot's answers to callback and pre-checkout queries, oldest first."""

@@ -98,6 +98,8 @@ class Message:
             "reply_markup": self.reply_markup,
             "from_bot": self.from_bot,
             "date": self.created_at.isoformat(),
+            "reply_to_message_id": self.reply_to_message_id,
+            "edited": self.edited_at is not None,
         }
 
 
