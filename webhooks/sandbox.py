@@ -133,6 +133,8 @@ async def pay_invoice(request: web.Request) -> web.Response:
         if not answer.ok:
             return ok(paid=False, error_message=answer.text)
         charge = f"stx{secrets.token_hex(8)}"
+        await model.record_star_charge(charge, chat_id, int(details["total_amount"]),
+                                       str(invoice.extra["invoice_payload"]))
         await _record(request, {"update_id": _update_id(), "message": {
             "message_id": invoice.message_id + 1, "date": int(time.time()), "from": payer,
             "chat": {"id": chat_id, "type": "private", "first_name": payer["first_name"]},

@@ -32,9 +32,10 @@ from core.sandbox.telegram.rows import (
     Topic,
     from_record,
 )
+from core.sandbox.telegram.star_charges import StarCharges
 
 
-class TelegramModel(BotActions):
+class TelegramModel(BotActions, StarCharges):
     """The shared state of the fake Telegram, over an asyncpg pool.
 
     ``limits`` are the sending limits this model holds the bot to (Telegram's
