@@ -6,12 +6,24 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators
+from core.admin import (
+    home,
+    operators,
+    payment_screens,
+    product_edits,
+    product_screens,
+    product_wizard,
+    refund_screens,
+    revenue,
+)
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
 
-CATEGORIES = Categories({})
+CATEGORIES = Categories({
+    Category.PRODUCTS: product_screens.open_products,
+    Category.BILLING: payment_screens.open_billing,
+})
 
 
 def _categories() -> Categories:
@@ -22,6 +34,12 @@ DISPATCHER = AdminDispatcher([
     home.router,
     home.category_commands(_categories),
     operators.router,
+    product_screens.router,
+    product_edits.router,
+    product_wizard.router,
+    payment_screens.router,
+    refund_screens.router,
+    revenue.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.
