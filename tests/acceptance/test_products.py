@@ -253,3 +253,16 @@ async def test_bad_product_input_gets_the_rule_and_changes_nothing(system: Syste
     assert (await say(system, OWNER, "/cancel"))["text"] == "Cancelled."
     assert await system.pool.fetchval("SELECT count(*) FROM products") == len(before)
     assert await audit(system) == []
+
+
+async def test_two_buyers_racing_for_the_last_use_get_one_purchase(system: System) -> None:
+    await started(system, MARIA, BOB)
+    await _create(system, "custom", ["race", "Race", "10", "none", "100"])
+    await say(system, OWNER, "/product edit race uses 1")
+    offers = [await say(system, person, "/start buy_race") for person in (MARIA, BOB)]
+    # Both press at once: their jobs run side by side; the product's row lock lets one hold the use.
+    await system.write(*(builders.press(person, offer, "pkg:stars:race")
+                         for person, offer in zip((MARIA, BOB), offers, strict=True)))
+    assert await system.pool.fetchval("SELECT count(*) FROM transactions") == 1
+    answers = [(await last(system, person))["text"] or "" for person in (MARIA, BOB)]
+    assert sorted("used up" in a for a in answers) == [False, True]
