@@ -137,6 +137,9 @@ async def pay_invoice(request: web.Request) -> web.Response:
         if not answer.ok:
             return ok(paid=False, error_message=answer.text)
         charge = f"stx{secrets.token_hex(8)}"
+        # Telegram remembers the charge, to refund it (and only once) on the bot's request.
+        await model.record_star_charge(charge, chat_id, int(details["total_amount"]),
+                                       str(invoice.extra["invoice_payload"]))
         update_id = await model.next_update_id()
         # The service message takes the chat's next id, as Telegram numbers it.
         paid = await model.write({

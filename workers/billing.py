@@ -25,6 +25,7 @@ from core.jobs.processed import Source
 from core.jobs.queues import Task
 from core.platform.database import connection
 from core.platform.errors import NoSavedCard, PaymentDeclined, PermanentError
+from workers.billing_operator import run_refund, run_sync
 from workers.runtime import Container, apply_once, job
 
 log = structlog.get_logger(__name__)
@@ -39,6 +40,9 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
         elif isinstance(message, Mapping) and isinstance(message.get("successful_payment"), Mapping):
             structlog.contextvars.bind_contextvars(user_id=(message.get("from") or {}).get("id"))
             await stars.on_successful_payment(tx, message, admin_chat_id=c.settings.admin_group_id)
+        elif isinstance(message, Mapping) and isinstance(message.get("refunded_payment"), Mapping):
+            structlog.contextvars.bind_contextvars(user_id=(message.get("from") or {}).get("id"))
+            await stars.on_refunded_payment(tx, message, admin_chat_id=c.settings.admin_group_id)
         else:
             log.warning("billing update without a handler", keys=sorted(update))
 
@@ -184,3 +188,12 @@ def register(app: App, c: Container) -> None:
     @job(app, c, Task.BILLING_EXPORT_HISTORY, bind=lambda a: {"cause": a["cause"]})
     async def billing_export_history(c: Container, user_id: int, cause: str) -> None:
         await run_export(c, user_id, cause)
+
+    @job(app, c, Task.BILLING_SYNC_PRODUCTS, bind=lambda a: {"cause": a.get("cause")})
+    async def billing_sync_products(c: Container, product_ids: list[int] | None, cause: str = "",
+                                    report: dict[str, Any] | None = None) -> None:
+        await run_sync(c, product_ids, cause, report)
+
+    @job(app, c, Task.BILLING_REFUND, bind=lambda a: {"refund_id": a["refund_id"]})
+    async def billing_refund(c: Container, refund_id: int) -> None:
+        await run_refund(c, refund_id)

@@ -9,6 +9,12 @@ from __future__ import annotations
 from core.admin import (
     home,
     operators,
+    payment_screens,
+    product_edits,
+    product_screens,
+    product_wizard,
+    refund_screens,
+    revenue,
     settings,
     settings_edit,
     system,
@@ -24,6 +30,8 @@ CATEGORIES = Categories({
     Category.SETTINGS: settings.open_settings,
     Category.SYSTEM: system.open_system,
     Category.USERS: users_screens.open_users,
+    Category.PRODUCTS: product_screens.open_products,
+    Category.BILLING: payment_screens.open_billing,
 })
 
 
@@ -41,6 +49,12 @@ DISPATCHER = AdminDispatcher([
     users_screens.router,
     user_commands.router,
     user_flows.router,
+    product_screens.router,
+    product_edits.router,
+    product_wizard.router,
+    payment_screens.router,
+    refund_screens.router,
+    revenue.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -28,8 +28,6 @@ COMING = {
     Category.CONVERSATIONS: "the operator desk",
     Category.ANALYTICS: "the operator desk",
     Category.QUICK_REPLIES: "the operator desk",
-    Category.PRODUCTS: "products and payments",
-    Category.BILLING: "products and payments",
     Category.BROADCAST: "campaigns",
     Category.MASS_GIFT: "campaigns",
 }

@@ -56,8 +56,9 @@ async def turn_off(conn: asyncpg.Connection, user_id: int) -> None:
 
 
 def rechargeable(product: Product) -> bool:
-    """Packs of credits with a card price; passes are bought, not recharged."""
-    return (product.active and product.credits > 0 and product.pass_days is None
+    """Packs of credits with a card price; passes are bought, not recharged, and custom packages
+    are sold only through their links (which hold them to their limits)."""
+    return (product.active and not product.hidden and product.credits > 0 and product.pass_days is None
             and product.stripe_amount is not None)
 
 

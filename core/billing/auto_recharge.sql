@@ -25,7 +25,7 @@ WHERE u.id = $1
   AND $2 < u.auto_recharge_threshold
   AND u.stripe_customer_id IS NOT NULL
   AND NOT u.is_banned
-  AND p.active AND p.credits > 0 AND p.pass_days IS NULL
+  AND p.active AND NOT p.hidden AND p.credits > 0 AND p.pass_days IS NULL
   AND p.stripe_amount IS NOT NULL AND p.stripe_currency IS NOT NULL
 ON CONFLICT DO NOTHING
 RETURNING id, (SELECT telegram_id FROM users WHERE id = $1) AS telegram_id;

@@ -27,6 +27,14 @@ class Pay(CallbackData, prefix="pay"):
 
 
 @dataclass(frozen=True)
+class PayPackage(CallbackData, prefix="pkg"):
+    """A custom package (a hidden product sold by its link) on a rail: its limits are checked again."""
+
+    rail: Rail
+    code: str
+
+
+@dataclass(frozen=True)
 class HistoryPage(CallbackData, prefix="hist"):
     page: int
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import StrEnum
 
 import asyncpg
@@ -44,6 +45,16 @@ class Product:
     hidden: bool
     badge: Badge | None
     sort: int
+    #: The Stripe Price Checkout uses while it charges what the product costs (see ``stripe_price``).
+    stripe_product_id: str | None = None
+    stripe_price_id: str | None = None
+    stripe_price_amount: int | None = None
+    stripe_price_currency: str | None = None
+    stripe_price_interval: str | None = None
+    #: Limits of a custom package sold by its link (None: no such limit).
+    for_telegram_id: int | None = None
+    max_uses: int | None = None
+    expires_at: datetime | None = None
 
     def price(self, rail: Rail) -> int | None:
         return self.stripe_amount if rail is Rail.STRIPE else self.stars_amount
@@ -60,15 +71,38 @@ class Product:
             return None
         return _INTERVALS.get(self.pass_days)
 
+    @property
+    def stripe_price(self) -> str | None:
+        """The stored Stripe Price id, if it charges exactly the product's card price now."""
+        if self.stripe_price_id is None or self.stripe_amount is None or self.stripe_currency is None:
+            return None
+        if (self.stripe_price_amount, self.stripe_price_currency, self.stripe_price_interval) != (
+                self.stripe_amount, self.stripe_currency, self.subscription_interval):
+            return None
+        return self.stripe_price_id
+
+    @property
+    def limited(self) -> bool:
+        """A package whose sales are held to a buyer, a number of uses or an expiry."""
+        return self.for_telegram_id is not None or self.max_uses is not None or self.expires_at is not None
+
 
 def _product(record: asyncpg.Record | None) -> Product | None:
     if record is None:
         return None
-    values = dict(record)
+    names = {f.name for f in fields(Product)}
+    values = {k: v for k, v in dict(record).items() if k in names}
     values["kind"] = Kind(values["kind"])
     badge = values["badge"]
     values["badge"] = Badge(badge) if badge in Badge._value2member_map_ else None
     return Product(**values)
+
+
+def by_row(record: asyncpg.Record | None) -> Product:
+    """A product from a row of ``products`` (that exists)."""
+    found = _product(record)
+    assert found is not None
+    return found
 
 
 async def for_sale(conn: asyncpg.Connection) -> list[Product]:
@@ -81,5 +115,6 @@ async def by_code(conn: asyncpg.Connection, code: str) -> Product | None:
     return _product(await conn.fetchrow(q("catalog_by_code"), code))
 
 
-async def by_id(conn: asyncpg.Connection, product_id: int) -> Product | None:
-    return _product(await conn.fetchrow(q("catalog_by_id"), product_id))
+async def by_id(conn: asyncpg.Connection, product_id: int, *, lock: bool = False) -> Product | None:
+    """``lock``: hold the product's row (a custom package's uses are counted under it)."""
+    return _product(await conn.fetchrow(q("catalog_lock" if lock else "catalog_by_id"), product_id))

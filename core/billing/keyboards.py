@@ -12,6 +12,7 @@ from core.billing.buttons import (
     HistoryCsv,
     HistoryPage,
     Pay,
+    PayPackage,
 )
 from core.billing.catalog import Product
 from core.billing.rails import Rail
@@ -41,15 +42,18 @@ def packs_keyboard(packs: Sequence[tuple[str, str]]) -> Keyboard:
     return in_rows([button(name, Buy(code).pack()) for code, name in packs], 2)
 
 
-def choose_rail_keyboard(p: Product, rails: Sequence[Rail], *, lang: str = DEFAULT) -> Keyboard:
+def choose_rail_keyboard(p: Product, rails: Sequence[Rail], *, lang: str = DEFAULT,
+                         package: bool = False) -> Keyboard:
+    """A button per rail; ``package``: a custom package's, checked against its limits when pressed."""
+    pay = PayPackage if package else Pay
     row = []
     if Rail.STRIPE in rails and p.sold_on(Rail.STRIPE):
         row.append(button(label(lang, "btn_pay_card", price=_stripe_price(p, lang)),
-                          Pay(Rail.STRIPE, p.code).pack()))
+                          pay(Rail.STRIPE, p.code).pack()))
     if Rail.STARS in rails and p.sold_on(Rail.STARS):
         assert p.stars_amount is not None
         row.append(button(label(lang, "btn_pay_stars", price=money(p.stars_amount, "XTR")),
-                          Pay(Rail.STARS, p.code).pack()))
+                          pay(Rail.STARS, p.code).pack()))
     return keyboard(row)
 
 
@@ -61,8 +65,10 @@ def link_keyboard(text: str, url: str) -> Keyboard:
     return keyboard([url_button(text, url)])
 
 
-def retry_keyboard(product_code: str, *, lang: str = DEFAULT) -> Keyboard:
-    return keyboard([button(label(lang, "btn_try_again"), Buy(product_code).pack())])
+def retry_keyboard(product_code: str, *, lang: str = DEFAULT, package: bool = False) -> Keyboard:
+    """Try again: a package's card payment through its own button (its limits are checked again)."""
+    data = PayPackage(Rail.STRIPE, product_code).pack() if package else Buy(product_code).pack()
+    return keyboard([button(label(lang, "btn_try_again"), data)])
 
 
 def portal_keyboard(url: str, *, lang: str = DEFAULT) -> Keyboard:

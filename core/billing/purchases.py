@@ -43,7 +43,8 @@ def offered(product: Product, rails: Rails) -> list[Rail]:
 async def pay(tx: Effects, user: User, lang: str, product: Product | None, rail: Rail, rails: Rails) -> None:
     if user.is_banned:
         await say(tx, user, texts.cannot_buy(lang=lang))
-    elif product is None or not product.active:
+    elif product is None or not product.active or product.hidden:
+        # A hidden product (a custom package) is sold only through its link, which checks its limits.
         await say(tx, user, texts.not_for_sale(lang=lang))
     elif rail not in offered(product, rails):
         await say(tx, user, texts.no_rail(lang=lang))
@@ -55,7 +56,8 @@ async def pay(tx: Effects, user: User, lang: str, product: Product | None, rail:
 
 async def buy(tx: Effects, user: User, lang: str, product: Product | None, rails: Rails) -> None:
     """A product chosen without a rail: straight to payment when one rail offers it, else ask."""
-    selling = offered(product, rails) if product is not None and product.active else []
+    for_sale = product is not None and product.active and not product.hidden
+    selling = offered(product, rails) if product is not None and for_sale else []
     if product is None or not selling:
         await pay(tx, user, lang, product, rails.primary or Rail.STRIPE, rails)
     elif len(selling) == 1 or user.is_banned:

@@ -8,7 +8,7 @@ jobs deferred in the same transaction; a Stars invoice is an outbox call.
 from __future__ import annotations
 
 from core.accounts import language
-from core.billing import auto_recharge, catalog, history, keyboards, purchases, texts
+from core.billing import auto_recharge, catalog, history, keyboards, package_sales, purchases, texts
 from core.billing.buttons import (
     AutoRechargeOff,
     AutoRechargeOn,
@@ -17,6 +17,7 @@ from core.billing.buttons import (
     HistoryCsv,
     HistoryPage,
     Pay,
+    PayPackage,
 )
 from core.billing.rails import Rails
 from core.billing.rails import load as load_rails
@@ -112,6 +113,14 @@ async def on_pay(ctx: Context, data: Pay) -> str | None:
     rails, lang = await _rails_and_lang(ctx)
     product = await catalog.by_code(ctx.tx.conn, data.code)
     await purchases.pay(ctx.tx, ctx.user, lang, product, data.rail, rails)
+    return None
+
+
+@router.callback(PayPackage)
+async def on_pay_package(ctx: Context, data: PayPackage) -> str | None:
+    """A custom package's rail: its limits are checked again and a use held (core.billing.packages)."""
+    rails, lang = await _rails_and_lang(ctx)
+    await package_sales.pay(ctx.tx, ctx.user, lang, data.code, data.rail, rails)
     return None
 
 

@@ -19,10 +19,11 @@ import asyncpg
 from core import i18n
 from core.accounts import users
 from core.accounts.users import User
-from core.billing import catalog, event_log, texts, transactions
+from core.billing import catalog, event_log, packages, texts, transactions
 from core.billing.catalog import Product
 from core.billing.grants import grant
 from core.billing.rails import Rail
+from core.billing.refunds import settle
 from core.billing.transactions import Kind, Status, Transaction
 from core.delivery.effects import Effects
 from core.platform.sql import q
@@ -79,7 +80,8 @@ async def refusal(conn: asyncpg.Connection, query: Mapping[str, Any]) -> str | N
     if (product.stars_amount != t.amount or query.get("total_amount") != t.amount
             or query.get("currency") != CURRENCY):
         return texts.precheckout_refused_price(lang=lang)
-    return None
+    # A custom package's last use goes to one payer: its limits are checked again, under its lock.
+    return await packages.precheckout_refusal(conn, t, int(sender["id"]), lang=lang)
 
 
 async def on_pre_checkout(tx: Effects, query: Mapping[str, Any]) -> None:
@@ -117,3 +119,24 @@ async def on_successful_payment(tx: Effects, message: Mapping[str, Any], *, admi
     else:
         t = await transactions.link(tx.conn, t.id, external_id=charge_id)
     await grant(tx, t, key=f"stars:{charge_id}", admin_chat_id=admin_chat_id)
+
+
+async def on_refunded_payment(tx: Effects, message: Mapping[str, Any], *, admin_chat_id: int) -> None:
+    """Telegram's word that a Stars payment was refunded (by this bot, or by Telegram).
+
+    Stars are refunded whole. A refund the control center asked for and
+    recorded already changes nothing here; one Telegram made on its own takes
+    back what the payment bought, like a card refund.
+    """
+    refunded = message["refunded_payment"]
+    charge_id = str(refunded.get("telegram_payment_charge_id") or "")
+    found = await transactions.by_external(tx.conn, Rail.STARS, charge_id) if charge_id else None
+    if found is None:
+        await event_log.alert(tx, admin_chat_id, texts.unmatched_stars_refund_alert(
+            int((message.get("from") or {}).get("id") or 0), charge_id))
+        return
+    t = await transactions.lock_with_user(tx.conn, found)
+    if t.amount_refunded >= t.amount:
+        return  # recorded already (the refund asked from the control center)
+    t = await transactions.record_refund(tx.conn, t.id, t.amount)
+    await settle(tx, t, admin_chat_id=admin_chat_id)

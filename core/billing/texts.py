@@ -134,6 +134,10 @@ def choose_rail(p: Product, *, lang: str = DEFAULT) -> str:
     return t(lang, "choose_rail", name=p.name)
 
 
+def package_offer(p: Product, *, lang: str = DEFAULT) -> str:
+    return t(lang, "package_offer", name=p.name, what=_what(p, lang))
+
+
 def not_for_sale(*, lang: str = DEFAULT) -> str:
     return t(lang, "not_for_sale")
 
@@ -376,6 +380,11 @@ def unmatched_stars_alert(telegram_id: int, amount: int, charge_id: str) -> str:
     return (f"⚠️ <b>Unmatched Stars payment</b> of {money(amount, 'XTR')} from id <code>{telegram_id}"
             f"</code> (charge <code>{escape(charge_id)}</code>): no open invoice matches. Grant or refund "
             "it by hand.")
+
+
+def unmatched_stars_refund_alert(telegram_id: int, charge_id: str) -> str:
+    return (f"⚠️ <b>Unmatched Stars refund</b> for id <code>{telegram_id}</code> (charge <code>"
+            f"{escape(charge_id)}</code>): no payment of ours has that charge. Nothing was taken.")
 
 
 def not_enough_credits(balance: int, cost: int, *, lang: str = DEFAULT) -> str:

@@ -6,6 +6,7 @@ features' by the messaging worker.
 
 from __future__ import annotations
 
+from core import billing
 from core.accounts import ledger, profile, users
 from core.accounts.users import User
 from core.delivery.effects import Effects
@@ -66,6 +67,11 @@ async def start(ctx: Context, command: Command) -> None:
     if payload.startswith("paid_"):
         await tx.send("sendMessage", user.telegram_id, text=texts.payment_pending(lang=lang),
                       parse_mode=PARSE_MODE)
+    package = billing.package_code_of(payload)
+    if package is not None:
+        # A custom package's link: billing shows it, or says why it cannot be bought.
+        rails = await billing.load_rails(tx.conn, ctx.settings)
+        await billing.open_package_link(tx, user, lang, package, rails)
 
 
 @router.command("menu")

@@ -39,6 +39,10 @@ class Task(StrEnum):
     BILLING_PORTAL = "billing.portal"
     BILLING_AUTO_RECHARGE = "billing.auto_recharge"
     BILLING_EXPORT_HISTORY = "billing.export_history"
+    #: Mirror products at Stripe (Product and Price), and report what changed.
+    BILLING_SYNC_PRODUCTS = "billing.sync_products"
+    #: A refund an operator asked for: the provider's call, then its outcome.
+    BILLING_REFUND = "billing.refund"
     ADMIN_UPDATE = "admin.update"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"

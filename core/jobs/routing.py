@@ -121,7 +121,8 @@ def route_update(
 
     if chat.get("type") != "private" or user is None:
         return None
-    if kind == "message" and isinstance(body.get("successful_payment"), Mapping):
+    if kind == "message" and any(isinstance(body.get(k), Mapping)
+                                 for k in ("successful_payment", "refunded_payment")):
         return JobRequest(Queue.BILLING, Task.BILLING_UPDATE, f"user:{user}", args)
     if kind == "message" and command_word(body) in operator_commands:
         return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, operator, args)

@@ -114,6 +114,14 @@ class TelegramGateway(Protocol):
         self, pre_checkout_query_id: str, *, ok: bool, error_message: str | None = None
     ) -> None: ...
 
+    async def refund_star_payment(self, user_id: int, charge_id: str) -> bool:
+        """Refund a Stars payment in full (Bot API ``refundStarPayment``).
+
+        True when refunded now, False when Telegram says it was refunded
+        before (a retried call after the first one went through).
+        """
+        ...
+
     async def set_my_commands(
         self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""
     ) -> None:

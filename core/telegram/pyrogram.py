@@ -22,6 +22,9 @@ from pyrogram import errors as pe
 # Imported from their own modules: pyrogram.raw's packages do not re-export them.
 from pyrogram.raw.functions.messages.forward_messages import ForwardMessages
 from pyrogram.raw.functions.messages.get_chats import GetChats
+from pyrogram.raw.functions.payments.refund_stars_charge import RefundStarsCharge
+from pyrogram.raw.types.input_peer_user import InputPeerUser
+from pyrogram.raw.types.input_user import InputUser
 from pyrogram.raw.types.update_message_id import UpdateMessageID
 from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
 from pyrogram.raw.types.update_new_message import UpdateNewMessage
@@ -360,6 +363,20 @@ class PyrogramGateway:
             await self._client.answer_pre_checkout_query(
                 pre_checkout_query_id, ok=ok, error_message=error_message
             )
+
+    async def refund_star_payment(self, user_id: int, charge_id: str) -> bool:
+        # Raw, because Pyrogram's refund_star_payment passes an InputPeerUser where the
+        # function takes an InputUser, which Telegram's TL parser refuses.
+        with _translated():
+            peer = await self._peer(user_id)
+            if not isinstance(peer, InputPeerUser):
+                raise TelegramRejected(f"{user_id} is not a user: only users' Stars payments are refunded")
+            try:
+                user = InputUser(user_id=peer.user_id, access_hash=peer.access_hash)
+                await self._client.invoke(RefundStarsCharge(user_id=user, charge_id=charge_id))
+            except pe.ChargeAlreadyRefunded:
+                return False
+        return True
 
     async def set_my_commands(
         self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""

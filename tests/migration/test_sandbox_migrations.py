@@ -24,7 +24,7 @@ SANDBOX_TABLES = {
     "sandbox_chats", "sandbox_topics", "sandbox_messages", "sandbox_faults", "sandbox_query_answers",
     "sandbox_chat_sends", "sandbox_send_lanes", "sandbox_lane_sends", "sandbox_flood_waits",
     "fake_stripe_objects", "fake_stripe_idempotency", "fake_stripe_events", "fake_stripe_settings",
-    "sandbox_message_claims", "sandbox_bot_commands", "sandbox_files",
+    "sandbox_message_claims", "sandbox_bot_commands", "sandbox_files", "sandbox_star_charges",
 }
 SANDBOX_FUNCTIONS = {"sandbox_chat_wait", "sandbox_take_lane", "sandbox_take_chat_send",
                      "sandbox_claim_message", "sandbox_console_message_changed",

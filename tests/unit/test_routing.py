@@ -45,6 +45,13 @@ def test_payments_go_to_billing() -> None:
     pre = route_update({"update_id": 1, "pre_checkout_query": {"id": "1", "from": {"id": 5}}}, ADMIN)
     assert pre is not None
     assert (pre.queue, pre.lock) == (Queue.BILLING, "user:5")
+    refunded = builders.private_text(builders.MARIA, "")
+    del refunded["message"]["text"]
+    refunded["message"]["refunded_payment"] = {"currency": "XTR", "total_amount": 250,
+                                               "telegram_payment_charge_id": "stx1"}
+    job = route_update(refunded, ADMIN)
+    assert job is not None
+    assert (job.queue, job.lock) == (Queue.BILLING, "user:123456789")
 
 
 def test_unhandled_types_and_foreign_groups_are_ignored() -> None:

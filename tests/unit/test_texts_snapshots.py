@@ -21,7 +21,7 @@ from core import i18n
 from core.accounts.ledger import Balance
 from core.accounts.profile import Profile
 from core.admin import menus as admin_menus
-from core.billing import auto_recharge
+from core.billing import auto_recharge, packages
 from core.billing import keyboards as kb
 from core.billing import texts as billing_texts
 from core.billing.catalog import Badge, Kind, Product
@@ -108,6 +108,13 @@ def _billing_cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
         + _markup(kb.catalog_keyboard(PRODUCTS, (Rail.STARS,), lang=lang)))
     yield "billing choose rail", lambda: (tb.choose_rail(PRODUCTS[3], lang=lang) + "\n"
                                           + _markup(kb.choose_rail_keyboard(week, BOTH, lang=lang)))
+    yield "billing custom package", lambda: (
+        tb.package_offer(PRODUCTS[3], lang=lang) + "\n"
+        + _markup(kb.choose_rail_keyboard(PRODUCTS[3], BOTH, lang=lang, package=True)))
+    yield "billing custom package refusals", lambda: "\n".join(
+        packages.refusal_text(why, lang=lang) for why in packages.Refusal)
+    yield "billing payment failed, custom package", lambda: _markup(
+        kb.retry_keyboard("vip", lang=lang, package=True))
     yield "billing not for sale", lambda: tb.not_for_sale(lang=lang)
     yield "billing no rail", lambda: tb.no_rail(lang=lang)
     yield "billing cannot buy", lambda: tb.cannot_buy(lang=lang)

@@ -10,16 +10,28 @@ give up on what will not, and tell a declined card apart from both.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 import stripe
 from stripe.params import PaymentIntentCreateParams
-from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItemPriceData
+from stripe.params.checkout import (
+    SessionCreateParams,
+    SessionCreateParamsLineItem,
+    SessionCreateParamsLineItemPriceData,
+)
 
+from core.billing.stripe.boundary import expanded_id as _expanded_id
+from core.billing.stripe.boundary import translated as _translated
+from core.billing.stripe.catalog_calls import StripeCatalog
+from core.billing.stripe.refund_calls import StripeRefunds
 from core.platform.errors import NoSavedCard, PaymentDeclined, StripeRejected, StripeUnavailable
+
+#: The errors its calls raise, for callers that import them from here.
+__all__ = ["CheckoutLink", "CheckoutMode", "IntentStatus", "Interval", "NoSavedCard", "Payment",
+           "PaymentDeclined",
+           "StripeGateway", "StripeRejected", "StripeUnavailable", "SubscriptionState"]
 
 
 class CheckoutMode(StrEnum):
@@ -46,29 +58,6 @@ class IntentStatus(StrEnum):
     CANCELED = "canceled"
 
 
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except stripe.CardError as exc:
-        error = exc.error
-        intent = error.payment_intent if error is not None else None
-        raise PaymentDeclined(
-            exc.user_message or "The card was declined.", code=exc.code,
-            decline_code=error.decline_code if error is not None else None,
-            payment_intent_id=intent.id if intent is not None else None,
-        ) from exc
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        # APIError covers 5xx and 409 (a lock at Stripe): all worth another try.
-        raise StripeUnavailable(f"Stripe unavailable: {exc.user_message or type(exc).__name__}") from exc
-    except stripe.StripeError as exc:
-        # Invalid requests, authentication, permissions, idempotency conflicts: a bug or bad config.
-        raise StripeRejected(
-            f"Stripe refused the request: {exc.user_message or type(exc).__name__}",
-            code=exc.code, http_status=exc.http_status,
-        ) from exc
-
-
 # --- results ---
 
 @dataclass(frozen=True)
@@ -93,14 +82,6 @@ class SubscriptionState:
     canceled_at: int | None
 
 
-def _expanded_id(value: object) -> str | None:
-    """An expandable field's id, whether Stripe sent the id or the object."""
-    if isinstance(value, str):
-        return value
-    found = getattr(value, "id", None)
-    return found if isinstance(found, str) else None
-
-
 class StripeGateway:
     """The product's Stripe calls; one per process, closed on shutdown."""
 
@@ -114,6 +95,9 @@ class StripeGateway:
             # Retries reuse the request's idempotency key, so they cannot charge twice.
             max_network_retries=max_network_retries,
         )
+        #: Products and Prices (the catalog's mirror at Stripe), and refunds.
+        self.catalog = StripeCatalog(self._client)
+        self.refunds = StripeRefunds(self._client)
 
     async def close(self) -> None:
         # stripe 16 leaves AIOHTTPClient.close_async unannotated.
@@ -154,21 +138,39 @@ class StripeGateway:
         cancel_url: str,
         idempotency_key: str,
         save_payment_method: bool,
+        price_id: str | None = None,
+        stripe_product_id: str | None = None,
+        expires_at: int | None = None,
     ) -> CheckoutLink:
-        """A hosted Checkout page for one line; its events carry ``metadata``."""
+        """A hosted Checkout page for one line; its events carry ``metadata``.
+
+        ``price_id``: the product's Stripe Price, when it charges ``amount``;
+        otherwise the price is given inline (of ``stripe_product_id`` when the
+        product has one at Stripe). ``expires_at``: when the page stops taking
+        payment (Stripe allows 30 minutes to 24 hours ahead).
+        """
         mode = CheckoutMode(mode)
         if (mode is CheckoutMode.SUBSCRIPTION) != (recurring_interval is not None):
             raise ValueError("a subscription needs a recurring_interval, a one-time payment none")
-        price: SessionCreateParamsLineItemPriceData = {
-            "currency": currency.lower(), "unit_amount": amount, "product_data": {"name": product_name},
-        }
-        if recurring_interval is not None:
-            price["recurring"] = {"interval": Interval(recurring_interval).value}
+        line: SessionCreateParamsLineItem
+        if price_id is not None:
+            line = {"price": price_id, "quantity": 1}
+        else:
+            price: SessionCreateParamsLineItemPriceData = {"currency": currency.lower(),
+                                                           "unit_amount": amount}
+            if stripe_product_id is not None:
+                price["product"] = stripe_product_id
+            else:
+                price["product_data"] = {"name": product_name}
+            if recurring_interval is not None:
+                price["recurring"] = {"interval": Interval(recurring_interval).value}
+            line = {"price_data": price, "quantity": 1}
         params: SessionCreateParams = {
             "mode": mode.value, "customer": customer_id, "success_url": success_url,
-            "cancel_url": cancel_url, "metadata": dict(metadata),
-            "line_items": [{"price_data": price, "quantity": 1}],
+            "cancel_url": cancel_url, "metadata": dict(metadata), "line_items": [line],
         }
+        if expires_at is not None:
+            params["expires_at"] = expires_at
         if mode is CheckoutMode.PAYMENT:
             # The payment's own objects (intent, charge, refunds) carry the metadata too.
             params["payment_intent_data"] = {"metadata": dict(metadata)}

@@ -96,7 +96,8 @@ async def fail_checkout(tx: Effects, t: Transaction, reason: str | None) -> None
     product = await by_id(tx.conn, t.product_id) if t.product_id is not None else None
     assert user is not None
     lang = await language.of_telegram_id(tx.conn, user.telegram_id)
-    retry = keyboards.retry_keyboard(product.code, lang=lang) if product is not None else None
+    retry = (keyboards.retry_keyboard(product.code, lang=lang, package=product.hidden)
+             if product is not None else None)
     await tx.send("sendMessage", user.telegram_id, parse_mode=texts.PARSE_MODE,
                   text=texts.payment_failed(reason, lang=lang), reply_markup=retry)
 

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 from aiohttp import web
 
-from core.sandbox.stripe import checkout, payments, subscriptions
+from core.sandbox.stripe import checkout, payments, products, subscriptions
 from core.sandbox.stripe.forms import Params, decode
 from core.sandbox.stripe.objects import new_id
 from core.sandbox.stripe.rows import StripeRefusal
@@ -175,6 +175,51 @@ async def get_invoice(c: Call) -> dict[str, Any]:
     return await get_object("invoice", c)
 
 
+async def create_product(c: Call) -> dict[str, Any]:
+    return await products.create_product(c.tx, c.params)
+
+
+async def get_product(c: Call) -> dict[str, Any]:
+    c.params.ignore("expand")
+    c.params.refuse_unknown()
+    return await products.get_product(c.tx, c.path["id"])
+
+
+async def update_product(c: Call) -> dict[str, Any]:
+    return await products.update_product(c.tx, c.path["id"], c.params)
+
+
+async def delete_product(c: Call) -> dict[str, Any]:
+    c.params.refuse_unknown()
+    return await products.delete_product(c.tx, c.path["id"])
+
+
+async def create_price(c: Call) -> dict[str, Any]:
+    return await products.create_price(c.tx, c.params)
+
+
+async def get_price(c: Call) -> dict[str, Any]:
+    c.params.ignore("expand")
+    c.params.refuse_unknown()
+    return await products.get_price(c.tx, c.path["id"])
+
+
+async def update_price(c: Call) -> dict[str, Any]:
+    return await products.update_price(c.tx, c.path["id"], c.params)
+
+
+async def list_prices(c: Call) -> dict[str, Any]:
+    return await products.list_prices(c.tx, c.params)
+
+
+async def get_refund(c: Call) -> dict[str, Any]:
+    return await get_object("refund", c)
+
+
+async def list_invoice_payments(c: Call) -> dict[str, Any]:
+    return await subscriptions.invoice_payments(c.tx, c.params)
+
+
 ROUTES: list[tuple[str, str, Endpoint]] = [
     ("POST", "/v1/customers", create_customer),
     ("GET", "/v1/customers/{id}", get_customer),
@@ -188,6 +233,16 @@ ROUTES: list[tuple[str, str, Endpoint]] = [
     ("GET", "/v1/payment_intents/{id}", get_payment_intent),
     ("GET", "/v1/charges/{id}", get_charge),
     ("POST", "/v1/refunds", create_refund),
+    ("GET", "/v1/refunds/{id}", get_refund),
+    ("POST", "/v1/products", create_product),
+    ("GET", "/v1/products/{id}", get_product),
+    ("POST", "/v1/products/{id}", update_product),
+    ("DELETE", "/v1/products/{id}", delete_product),
+    ("POST", "/v1/prices", create_price),
+    ("GET", "/v1/prices", list_prices),
+    ("GET", "/v1/prices/{id}", get_price),
+    ("POST", "/v1/prices/{id}", update_price),
+    ("GET", "/v1/invoice_payments", list_invoice_payments),
     ("GET", "/v1/subscriptions/{id}", get_subscription),
     ("DELETE", "/v1/subscriptions/{id}", cancel_subscription),
     ("GET", "/v1/invoices/{id}", get_invoice),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.sandbox.stripe import billing_objects as bo
-from core.sandbox.stripe import objects, payments, subscriptions
+from core.sandbox.stripe import objects, payments, products, subscriptions
 from core.sandbox.stripe.forms import Params
 from core.sandbox.stripe.rows import StripeRefusal
 from core.sandbox.stripe.store import Tx
@@ -17,21 +17,7 @@ from core.sandbox.stripe.store import Tx
 INTERVALS = ("day", "week", "month", "year")
 
 
-def _line(item: Params, mode: str) -> dict[str, Any]:
-    if item.text("price") is not None:
-        raise StripeRefusal.invalid("The fake Stripe takes line_items with price_data, not price ids.",
-                                    param=item.name("price"))
-    quantity = item.integer("quantity", required=True, minimum=1)
-    data = item.sub("price_data")
-    currency = (data.text("currency", required=True) or "").lower()
-    unit_amount = data.integer("unit_amount", required=True, minimum=0)
-    product = data.sub("product_data")
-    name = product.text("name", required=True)
-    product.text("description")
-    product.metadata()
-    recurring = data.sub("recurring")
-    interval = recurring.choice("interval", INTERVALS, required=bool(recurring.raw))
-    count = recurring.integer("interval_count", minimum=1) or 1
+def _mode_fits(mode: str, interval: str | None) -> None:
     if mode == "subscription" and interval is None:
         raise StripeRefusal.invalid("You must provide at least one recurring price in `subscription` mode "
                                     "when using prices.", param="line_items")
@@ -39,8 +25,46 @@ def _line(item: Params, mode: str) -> dict[str, Any]:
         raise StripeRefusal.invalid("You specified `payment` mode but passed a recurring price. Either "
                                     "switch to `subscription` mode or use only one-time prices.",
                                     param="line_items")
+
+
+async def _line(tx: Tx, item: Params, mode: str) -> dict[str, Any]:
+    """One line: a Price by id (active, of an active Product), or a price given inline."""
+    price_id = item.text("price")
+    quantity = item.integer("quantity", required=True, minimum=1)
+    data = item.sub("price_data")
+    if price_id is not None:
+        if data.raw:
+            raise StripeRefusal.invalid("You may only specify one of these parameters: price, price_data.",
+                                        param=item.name("price_data"))
+        price = await products.line_price(tx, price_id, item.name("price"))
+        product = (await tx.need(price["product"], "product")).data
+        recurring = price["recurring"] or {}
+        interval = recurring.get("interval")
+        _mode_fits(mode, interval)
+        return {"name": product["name"], "currency": price["currency"], "unit_amount": price["unit_amount"],
+                "quantity": quantity, "interval": interval,
+                "interval_count": recurring.get("interval_count", 1),
+                "price": price["id"], "product": product["id"]}
+    currency = (data.text("currency", required=True) or "").lower()
+    unit_amount = data.integer("unit_amount", required=True, minimum=0)
+    product_id = data.text("product")
+    product_data = data.sub("product_data")
+    if (product_id is None) == (not product_data.raw):
+        raise StripeRefusal.invalid("You must specify exactly one of these parameters: product, "
+                                    "product_data.",
+                                    param=data.name("product_data"))
+    if product_id is not None:
+        name = (await products.line_product(tx, product_id, data.name("product")))["name"]
+    else:
+        name = product_data.text("name", required=True)
+        product_data.text("description")
+        product_data.metadata()
+    recurring = data.sub("recurring")
+    interval = recurring.choice("interval", INTERVALS, required=bool(recurring.raw))
+    count = recurring.integer("interval_count", minimum=1) or 1
+    _mode_fits(mode, interval)
     return {"name": name, "currency": currency, "unit_amount": unit_amount, "quantity": quantity,
-            "interval": interval, "interval_count": count}
+            "interval": interval, "interval_count": count, "price": None, "product": product_id}
 
 
 async def create_session(tx: Tx, p: Params, *, base_url: str) -> dict[str, Any]:
@@ -49,7 +73,7 @@ async def create_session(tx: Tx, p: Params, *, base_url: str) -> dict[str, Any]:
     success_url, cancel_url = p.text("success_url", required=True), p.text("cancel_url")
     metadata, reference = p.metadata(), p.text("client_reference_id")
     expires_at = p.integer("expires_at")
-    lines = [_line(item, mode) for item in p.items("line_items", required=True)]
+    lines = [await _line(tx, item, mode) for item in p.items("line_items", required=True)]
     intent_data, sub_data = p.sub("payment_intent_data"), p.sub("subscription_data")
     hidden = {
         "lines": lines,

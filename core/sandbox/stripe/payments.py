@@ -214,6 +214,9 @@ async def refund(tx: Tx, charge_id: str, *, amount: int | None = None, reason: s
     if remaining <= 0:
         raise StripeRefusal.invalid(f"Charge {charge_id} has already been refunded.",
                                     code="charge_already_refunded")
+    if charge["disputed"]:
+        raise StripeRefusal.invalid(f"Charge {charge_id} has been charged back; cannot issue a refund.",
+                                    code="charge_disputed")
     amount = remaining if amount is None else amount
     if amount > remaining:
         raise StripeRefusal.invalid(

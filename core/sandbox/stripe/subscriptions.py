@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.sandbox.stripe import billing_objects as bo
+from core.sandbox.stripe import objects
+from core.sandbox.stripe.forms import Params
 from core.sandbox.stripe.objects import new_id, payment_intent
 from core.sandbox.stripe.payments import attempt, live_customer
 from core.sandbox.stripe.rows import StripeRefusal
@@ -45,15 +47,18 @@ async def _bill(tx: Tx, sub: dict[str, Any], invoice_id: str, *, reason: str,
     await tx.insert(intent)
     charge = await attempt(tx, intent, method, decline_code)
     invoice.update(attempted=True, attempt_count=1)
+    # The intent that paid it: listed by /v1/invoice_payments (invoices no longer name it).
+    paid_by = {"payment_intent": intent["id"], "paid_at": None}
     if charge["status"] == "succeeded":
         invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0)
         invoice["status_transitions"]["paid_at"] = tx.now
-        await tx.insert(invoice)
+        paid_by["paid_at"] = tx.now
+        await tx.insert(invoice, hidden=paid_by)
         await tx.emit("invoice.paid", invoice)
         await tx.emit("invoice.payment_succeeded", invoice)
     else:
         invoice["next_payment_attempt"] = tx.now + RETRY_AFTER
-        await tx.insert(invoice)
+        await tx.insert(invoice, hidden=paid_by)
         await tx.emit("invoice.payment_failed", invoice)
     return invoice
 
@@ -61,12 +66,20 @@ async def _bill(tx: Tx, sub: dict[str, Any], invoice_id: str, *, reason: str,
 async def start(tx: Tx, session: dict[str, Any], line: dict[str, Any], metadata: dict[str, str],
                 customer: dict[str, Any], method: dict[str, Any]) -> dict[str, Any]:
     """The subscription a completed Checkout session in subscription mode creates, first invoice paid."""
-    product = bo.product(new_id("prod", 14), created=tx.now, name=line["name"])
-    price = bo.price(new_id("price"), created=tx.now, product=product["id"], currency=line["currency"],
-                     unit_amount=line["unit_amount"], interval=line["interval"],
-                     interval_count=line["interval_count"])
-    await tx.insert(product)
-    await tx.insert(price)
+    if line.get("price"):
+        # A Price by id: the subscription bills it.
+        price = (await tx.need(line["price"], "price")).data
+    else:
+        # An inline price: Stripe makes an inactive Price (and Product, unless one was named).
+        product_id = line.get("product")
+        if not product_id:
+            product = bo.product(new_id("prod", 14), created=tx.now, name=line["name"])
+            await tx.insert(product)
+            product_id = product["id"]
+        price = bo.price(new_id("price"), created=tx.now, product=product_id, currency=line["currency"],
+                         unit_amount=line["unit_amount"], interval=line["interval"],
+                         interval_count=line["interval_count"])
+        await tx.insert(price)
     end = add_interval(tx.now, line["interval"], line["interval_count"])
     sub = bo.subscription(new_id("sub"), created=tx.now, customer=customer["id"], price=price,
                           default_payment_method=method["id"], metadata=metadata, period=(tx.now, end))
@@ -113,3 +126,26 @@ async def cancel(tx: Tx, subscription_id: str, *, comment: str | None = None,
     await tx.save(sub)
     await tx.emit("customer.subscription.deleted", sub)
     return sub
+
+
+async def invoice_payments(tx: Tx, p: Params) -> dict[str, Any]:
+    """GET /v1/invoice_payments?invoice=...: an invoice's payment (the fake pays each with one intent)."""
+    invoice_id = p.text("invoice", required=True) or ""
+    limit = p.integer("limit", minimum=1) or 10
+    p.ignore("expand")
+    p.refuse_unknown()
+    stored = await tx.need(invoice_id, "invoice", param="invoice")
+    intent = stored.hidden.get("payment_intent")
+    found = []
+    if intent:
+        invoice, paid_at = stored.data, stored.hidden.get("paid_at")
+        found.append({
+            "id": "inpay_" + invoice_id.removeprefix("in_"), "object": "invoice_payment",
+            "amount_paid": invoice["amount_paid"] if paid_at else None,
+            "amount_requested": invoice["amount_due"], "created": invoice["created"],
+            "currency": invoice["currency"], "invoice": invoice_id, "is_default": True, "livemode": False,
+            "payment": {"type": "payment_intent", "payment_intent": intent},
+            "status": "paid" if paid_at else "open",
+            "status_transitions": {"canceled_at": None, "paid_at": paid_at},
+        })
+    return objects.list_object("/v1/invoice_payments", found[:limit])

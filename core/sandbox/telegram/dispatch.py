@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -235,6 +236,15 @@ async def get_messages(call: Call, q: Any) -> Any:
     chats = await call.model.chats({m.chat_id for m in found if m is not None})
     users, _ = convert.users_and_channels(chats.values(), bot_id)
     return raw.types.messages.Messages(messages=out, topics=[], chats=[], users=users)
+
+
+@handles(raw.functions.payments.RefundStarsCharge)
+async def refund_stars_charge(call: Call, q: Any) -> Any:
+    if not isinstance(q.user_id, raw.types.InputUser):
+        # The function takes an InputUser; Telegram's parser refuses any other constructor.
+        raise Refused("USER_ID_INVALID")
+    await call.model.refund_star_charge(q.charge_id, q.user_id.user_id)
+    return raw.types.Updates(updates=[], users=[], chats=[], date=int(time.time()), seq=0)
 
 
 @handles(raw.functions.bots.SetBotCommands)

@@ -34,9 +34,10 @@ from core.sandbox.telegram.rows import (
     Topic,
     from_record,
 )
+from core.sandbox.telegram.star_charges import StarCharges
 
 
-class TelegramModel(BotActions, People):
+class TelegramModel(BotActions, People, StarCharges):
     """The shared state of the fake Telegram, over an asyncpg pool.
 
     ``limits`` are the sending limits this model holds the bot to (Telegram's
