@@ -61,7 +61,7 @@ async def test_the_screen_shows_the_systems_real_figures(system: System) -> None
     text = screen["text"]
     assert text.startswith("🔧 System")
     assert re.search(r"Database ✅ reachable · [\d.,]+ (KB|MB) · \d+ of \d+ connections", text)
-    assert "latest 0017_admin_system.sql · up to date" in text
+    assert "latest 0019_products.sql · up to date" in text
     assert _line(text, "admin:").startswith("admin: 0 · ")
     assert " · 1 ⚠️ · " in _line(text, "admin:")
     assert _line(text, "messaging:").endswith(" · 0 · —")
