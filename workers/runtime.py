@@ -19,8 +19,8 @@ from core.delivery.effects import Effects
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
-from core.platform.database import UNAVAILABLE
-from core.platform.errors import DatabaseUnavailable, RetryableError
+from core.platform.database import retryable_failures
+from core.platform.errors import RetryableError
 from core.telegram.gateway import TelegramGateway
 
 log = structlog.get_logger(__name__)
@@ -80,17 +80,12 @@ async def apply_once(
 
     Returns False for a repeat delivery, which changes nothing.
     """
-    try:
-        async with first_delivery(c.pool, source, key) as conn:
-            if conn is None:
-                log.info("repeat delivery ignored", source=source.value, key=key)
-                return False
-            tx = Effects(conn, cause=f"{source.value}:{key}")
-            await effects(tx)
-    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
-        raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
-    except UNAVAILABLE as exc:
-        raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+    async with retryable_failures(), first_delivery(c.pool, source, key) as conn:
+        if conn is None:
+            log.info("repeat delivery ignored", source=source.value, key=key)
+            return False
+        tx = Effects(conn, cause=f"{source.value}:{key}")
+        await effects(tx)
     await engine.deliver(c.courier, tx.outbox_ids)
     return True
 
