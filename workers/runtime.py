@@ -16,6 +16,8 @@ from core.delivery import engine
 from core.delivery.budgets import Limiter
 from core.delivery.courier import Courier
 from core.delivery.effects import Effects
+from core.delivery.hooks import Hooks
+from core.delivery.methods import Methods
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
@@ -40,6 +42,10 @@ class Container:
     pool: asyncpg.Pool
     gateway: TelegramGateway
     limiter: Limiter
+    #: The outbox methods this process records and delivers (the wiring registers them).
+    methods: Methods
+    #: Whom the delivery tells what Telegram's refusals teach.
+    hooks: Hooks
     sandbox: IncomingRecorder | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None
@@ -48,7 +54,8 @@ class Container:
 
     @property
     def courier(self) -> Courier:
-        return Courier(self.pool, self.gateway, self.limiter, claimant=self.worker_id)
+        return Courier(self.pool, self.gateway, self.limiter, self.methods, self.hooks,
+                       claimant=self.worker_id)
 
     def for_job(self, worker_id: int | None) -> Container:
         return replace(self, worker_id=worker_id)
