@@ -73,7 +73,7 @@ async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Appl
     async with retryable_failures(), connection(c.pool) as conn, conn.transaction():
         first = await first_deliveries(conn, Source.TELEGRAM, [str(p.update_id) for p in batch])
         cfg = await bot_settings.load(conn)
-        tx = Effects(conn, cause="")
+        tx = Effects(conn, cause="", methods=c.methods)
         for pending in batch:
             key = str(pending.update_id)
             if key not in first:

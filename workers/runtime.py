@@ -91,7 +91,7 @@ async def apply_once(
         if conn is None:
             log.info("repeat delivery ignored", source=source.value, key=key)
             return False
-        tx = Effects(conn, cause=f"{source.value}:{key}")
+        tx = Effects(conn, cause=f"{source.value}:{key}", methods=c.methods)
         await effects(tx)
     await engine.deliver(c.courier, tx.outbox_ids)
     return True
