@@ -143,8 +143,13 @@ async def _plan(courier: Courier, conn: asyncpg.Connection, live: Sequence[outbo
     return [batch.plan(c.row, courier.methods[c.row.method], states[c.row.id]) for c in live]
 
 
-async def _claim(courier: Courier, ids: list[int], done: _Round) -> list[Planned]:
-    """Claim the rows and plan them; rows that cannot go fail here, unsent."""
+async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[Planned], list[float]]:
+    """Claim the rows, plan them and reserve their slots (the offsets granted
+    to :func:`batch.wanted`); rows that cannot go fail here, unsent.
+
+    One connection for the three statements: handing a connection back to the
+    pool costs a round trip of its own.
+    """
     async with connection(courier.pool) as conn:
         claimed = await outbox.claim_many(conn, ids, courier.claimant)
         refused = batch.unsendable(claimed, courier.methods)
@@ -154,15 +159,17 @@ async def _claim(courier: Courier, ids: list[int], done: _Round) -> list[Planned
             done.failed += len(row_ids)
         failed = {i for row_ids in refused.values() for i in row_ids}
         live = [c for c in claimed if c.row.id not in failed]
-        return await _plan(courier, conn, live) if live else []
+        if not live:
+            return [], []
+        planned = await _plan(courier, conn, live)
+        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS)
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     done = _Round()
-    planned = await _claim(courier, ids, done)
+    planned, offsets = await _claim(courier, ids, done)
     if not planned:
         return done
-    offsets = await courier.limiter.reserve(batch.wanted(planned), RESERVE_HORIZON_SECONDS)
     start = time.monotonic()
     chats, waiting = batch.grant(planned, offsets)
     done.postponed += waiting
