@@ -19,7 +19,6 @@ import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestServer
 
-from core.delivery.budgets import Limiter
 from core.jobs.queues import Queue
 from core.platform.config import Settings, load_settings
 from core.sandbox.stripe import FakeStripe
@@ -147,12 +146,7 @@ async def running_system(
     ingress = webhooks_main.build_web_app(settings, pool)
     server = TestServer(ingress, host="127.0.0.1", port=port)
     await server.start_server()
-    container = None
-    if with_workers:
-        gateway, recorder = await wiring.build_gateway(settings, pool)
-        container = Container(settings=settings, pool=pool, gateway=gateway,
-                              limiter=Limiter(pool, settings.send_limits), sandbox=recorder,
-                              stripe=wiring.build_stripe(settings), bus=wiring.BUS)
+    container = await wiring.build_container(settings, pool) if with_workers else None
     try:
         async with aiohttp.ClientSession() as http:
             yield System(

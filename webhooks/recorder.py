@@ -18,7 +18,7 @@ import structlog
 from core.jobs import inbox
 from core.jobs.queues import JobRequest
 from core.platform.config import DEFAULT_SHARDS
-from core.platform.database import UNAVAILABLE, connection
+from core.platform.database import connection, retryable_failures
 from core.platform.errors import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
@@ -59,14 +59,11 @@ class JobRecorder:
     async def _write(self, batch: Sequence[tuple[JobRequest, asyncio.Future[None]]]) -> None:
         error: BaseException | None = None
         try:
-            async with connection(self._pool) as conn:
+            async with retryable_failures(), connection(self._pool) as conn:
                 # One transaction: the whole batch commits or none of it does.
                 await inbox.record(conn, [job for job, _ in batch], self._shards)
         except DatabaseUnavailable as exc:
             error = exc
-        except UNAVAILABLE as exc:
-            error = DatabaseUnavailable(f"database unreachable: {type(exc).__name__}")
-            error.__cause__ = exc
         except Exception as exc:
             log.exception("recording a batch failed", size=len(batch))
             error = exc

@@ -34,7 +34,7 @@ async def handle_update(c: Container, update: Mapping[str, Any], *, handed_over:
         if moved is not None:
             # The group became a supergroup: conversations and waiting calls follow it,
             # and the calls moved go out after commit like this job's own.
-            recorded = await chat_migrations.record(tx.conn, *moved)
+            recorded = await chat_migrations.record(tx.conn, *moved, c.hooks)
             tx.outbox_ids.extend(recorded.outbox_ids)
             c.settings.admin_groups.learn(moved[0], recorded.new_chat_id)
             return

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import asyncpg
 import structlog
 
 from core.delivery import engine
@@ -22,8 +21,8 @@ from core.jobs import inbox
 from core.jobs.processed import Source, first_deliveries
 from core.platform import bot_settings
 from core.platform.bot_settings import BotSettings
-from core.platform.database import UNAVAILABLE, connection
-from core.platform.errors import DatabaseUnavailable, RetryableError
+from core.platform.database import connection, retryable_failures
+from core.platform.errors import RetryableError
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
@@ -71,25 +70,20 @@ async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, re
 
 
 async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:
-    try:
-        async with connection(c.pool) as conn, conn.transaction():
-            first = await first_deliveries(conn, Source.TELEGRAM, [str(p.update_id) for p in batch])
-            cfg = await bot_settings.load(conn)
-            tx = Effects(conn, cause="", bus=c.bus)
-            for pending in batch:
-                key = str(pending.update_id)
-                if key not in first:
-                    log.info("repeat delivery ignored", update_id=pending.update_id)
-                    continue
-                first.discard(key)  # the same update twice in one batch
-                tx.cause = f"{Source.TELEGRAM.value}:{key}"
-                with structlog.contextvars.bound_contextvars(update_id=pending.update_id):
-                    await apply(c, tx, cfg, pending.update)
-            await inbox.done(conn, [p.id for p in batch])
-    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
-        raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
-    except UNAVAILABLE as exc:
-        raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+    async with retryable_failures(), connection(c.pool) as conn, conn.transaction():
+        first = await first_deliveries(conn, Source.TELEGRAM, [str(p.update_id) for p in batch])
+        cfg = await bot_settings.load(conn)
+        tx = Effects(conn, cause="", methods=c.methods, bus=c.bus)
+        for pending in batch:
+            key = str(pending.update_id)
+            if key not in first:
+                log.info("repeat delivery ignored", update_id=pending.update_id)
+                continue
+            first.discard(key)  # the same update twice in one batch
+            tx.cause = f"{Source.TELEGRAM.value}:{key}"
+            with structlog.contextvars.bound_contextvars(update_id=pending.update_id):
+                await apply(c, tx, cfg, pending.update)
+        await inbox.done(conn, [p.id for p in batch])
     return tx.outbox_ids
 
 

@@ -49,7 +49,7 @@ def register(app: App, c: Container) -> None:
     @app.periodic(cron="* * * * * */15", periodic_id="check_alerts")
     @app.task(name="maintenance.check_alerts", queue=Queue.ADMIN.value, pass_context=True)
     async def check_alerts(context: JobContext, timestamp: int) -> None:
-        posted = await alerts.check(c.pool, c.settings.admin_group_id)
+        posted = await alerts.check(c.pool, c.settings.admin_group_id, c.methods)
         if posted:
             log.info("alerts posted", outbox_ids=posted)
             # Claimed in this worker's name: if it dies mid-send, the stall

@@ -16,12 +16,14 @@ from core.delivery import engine
 from core.delivery.budgets import Limiter
 from core.delivery.courier import Courier
 from core.delivery.effects import Effects
+from core.delivery.hooks import Hooks
+from core.delivery.methods import Methods
 from core.jobs.bus import Bus
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
-from core.platform.database import UNAVAILABLE
-from core.platform.errors import DatabaseUnavailable, RetryableError
+from core.platform.database import retryable_failures
+from core.platform.errors import RetryableError
 from core.telegram.gateway import TelegramGateway
 
 log = structlog.get_logger(__name__)
@@ -46,6 +48,10 @@ class Container:
     pool: asyncpg.Pool
     gateway: TelegramGateway
     limiter: Limiter
+    #: The outbox methods this process records and delivers (the wiring registers them).
+    methods: Methods
+    #: Whom the delivery tells what Telegram's refusals teach.
+    hooks: Hooks
     sandbox: IncomingRecorder | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None
@@ -56,7 +62,8 @@ class Container:
 
     @property
     def courier(self) -> Courier:
-        return Courier(self.pool, self.gateway, self.limiter, claimant=self.worker_id)
+        return Courier(self.pool, self.gateway, self.limiter, self.methods, self.hooks,
+                       claimant=self.worker_id)
 
     def for_job(self, worker_id: int | None) -> Container:
         return replace(self, worker_id=worker_id)
@@ -88,17 +95,12 @@ async def apply_once(
 
     Returns False for a repeat delivery, which changes nothing.
     """
-    try:
-        async with first_delivery(c.pool, source, key) as conn:
-            if conn is None:
-                log.info("repeat delivery ignored", source=source.value, key=key)
-                return False
-            tx = Effects(conn, cause=f"{source.value}:{key}", bus=c.bus)
-            await effects(tx)
-    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
-        raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
-    except UNAVAILABLE as exc:
-        raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+    async with retryable_failures(), first_delivery(c.pool, source, key) as conn:
+        if conn is None:
+            log.info("repeat delivery ignored", source=source.value, key=key)
+            return False
+        tx = Effects(conn, cause=f"{source.value}:{key}", methods=c.methods, bus=c.bus)
+        await effects(tx)
     await engine.deliver(c.courier, tx.outbox_ids)
     return True
 

@@ -15,13 +15,16 @@ from procrastinate import App, PsycopgConnector
 
 from core import billing as billing_feature
 from core import relay as relay_feature
+from core.accounts import users
 from core.admin import menus as admin_menus
 from core.admin import roles
 from core.admin.outages import OutageWatch
 from core.billing.stripe.gateway import StripeGateway
-from core.delivery import chat_migrations
+from core.delivery import bot_api, chat_migrations
 from core.delivery.budgets import Limiter, SendLimits
 from core.delivery.effects import Effects
+from core.delivery.hooks import Hooks
+from core.delivery.methods import Methods
 from core.dispatch import command_menu
 from core.jobs import stalls
 from core.jobs.bus import Bus
@@ -30,6 +33,8 @@ from core.jobs.queues import Queue
 from core.platform import database
 from core.platform.config import Settings
 from core.platform.errors import DatabaseUnavailable
+from core.relay import conversations
+from core.relay import methods as relay_methods
 from core.telegram.gateway import TelegramGateway
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder, apply_once
@@ -94,6 +99,30 @@ async def build_gateway(
     )
     await client.start()
     return PyrogramGateway(client), None
+
+
+def delivery_methods() -> Methods:
+    """Every outbox method: the Bot API's, and the features' own."""
+    return Methods([*bot_api.methods(), *relay_methods.METHODS])
+
+
+async def _blocked_bot(conn: asyncpg.Connection, chat_id: int) -> None:
+    await users.set_blocked_bot(conn, chat_id, True)
+
+
+def delivery_hooks() -> Hooks:
+    """Who keeps what the delivery learns from Telegram's refusals."""
+    return Hooks(recipient_blocked=(_blocked_bot,), chat_migrated=(conversations.follow_chat,))
+
+
+async def build_container(
+    settings: Settings, pool: asyncpg.Pool, *, telegram_pool: asyncpg.Pool | None = None
+) -> Container:
+    """What a worker's jobs need; ``telegram_pool`` serves the sandbox's stand-in Telegram."""
+    gateway, sandbox = await build_gateway(settings, telegram_pool or pool)
+    return Container(settings=settings, pool=pool, gateway=gateway,
+                     limiter=Limiter(pool, settings.send_limits), methods=delivery_methods(),
+                     hooks=delivery_hooks(), sandbox=sandbox, stripe=build_stripe(settings), bus=BUS)
 
 
 async def register_commands(c: Container) -> None:
@@ -189,10 +218,7 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
     await chat_migrations.refresh(pool, settings.admin_groups)
     following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.admin_groups))
-    gateway, sandbox = await build_gateway(settings, telegram_pool)
-    stripe = build_stripe(settings)
-    c = Container(settings=settings, pool=pool, gateway=gateway,
-                  limiter=Limiter(pool, settings.send_limits), sandbox=sandbox, stripe=stripe, bus=BUS)
+    c = await build_container(settings, pool, telegram_pool=telegram_pool)
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:
         await register_commands(c)
@@ -227,8 +253,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     following.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await following
-    if stripe is not None:
-        await stripe.close()
+    if c.stripe is not None:
+        await c.stripe.close()
     if telegram_pool is not pool:
         await telegram_pool.close()
     await pool.close()

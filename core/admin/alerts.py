@@ -29,6 +29,7 @@ import asyncpg
 from core.admin import fmt, outages, system_figures
 from core.admin.screens import GROUP_PRIORITY
 from core.delivery.effects import Effects
+from core.delivery.methods import Methods
 from core.jobs import inbox
 from core.platform.database import connection
 from core.platform.sql import q
@@ -193,11 +194,11 @@ async def _apply(tx: Effects, group_id: int, reading: Reading, t: Thresholds) ->
         await _post(tx, group_id, cleared_text(reading, row["since"], row["clear_since"], row["peak"], t))
 
 
-async def check(pool: asyncpg.Pool, group_id: int, t: Thresholds = THRESHOLDS) -> list[int]:
+async def check(pool: asyncpg.Pool, group_id: int, methods: Methods, t: Thresholds = THRESHOLDS) -> list[int]:
     """Evaluate every condition once; the outbox rows of the messages it posted,
     to deliver after this commits."""
     async with connection(pool) as conn, conn.transaction():
-        tx = Effects(conn, cause="alerts")
+        tx = Effects(conn, cause="alerts", methods=methods)
         readings = evaluate(await snapshot(conn, t), t)
         await conn.execute(q("alerts_ensure"), [r.condition for r in readings])
         for reading in readings:

@@ -50,6 +50,14 @@ class Limiter:
         its own (0: at once), or, when that lies beyond ``horizon``, minus its
         wait and nothing reserved; a chat's later calls are then refused too.
         """
+        async with connection(self._pool) as conn:
+            return await self.reserve_on(conn, calls, horizon)
+
+    async def reserve_on(
+        self, conn: asyncpg.Connection, calls: Sequence[tuple[int, Lane, int]], horizon: float
+    ) -> list[float]:
+        """:meth:`reserve` on a connection the caller holds already (handing a
+        connection back to the pool costs a round trip of its own)."""
         keys: list[str] = []
         rates: list[float] = []
         bursts: list[float] = []
@@ -60,9 +68,8 @@ class Limiter:
             rates += r
             bursts += b
             counts.append(count)
-        async with connection(self._pool) as conn:
-            offsets: list[float] = await conn.fetchval(
-                q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon)
+        offsets: list[float] = await conn.fetchval(
+            q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon)
         return list(offsets)
 
     async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:

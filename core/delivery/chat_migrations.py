@@ -6,9 +6,9 @@ Telegram says so twice: a service message in each chat (``migrate_to_chat_id``,
 ``migrate_from_chat_id``), which the admin worker records, and the refusal of
 a send, which the gateway raises as :class:`core.platform.errors.ChatMigrated` and the
 delivery records (:func:`on_chat_migrated`). Recording is idempotent and moves
-what pointed at the old id: the conversations and the calls waiting in the
-outbox. Processes that hold the configured admin group ids keep them current
-with :func:`follow_changes`.
+what pointed at the old id: the calls waiting in the outbox here, the rest
+(the relay's conversations) through the hooks the wiring gives. Processes that
+hold the configured admin group ids keep them current with :func:`follow_changes`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
+from core.delivery.hooks import Hooks
 from core.platform import admin_groups
 from core.platform.admin_groups import AdminGroups
 from core.platform.database import connection
@@ -37,7 +38,8 @@ class Recorded:
 
     #: The chat's latest id (the new id, unless the new chat moved on too).
     new_chat_id: int
-    conversations: int = 0
+    #: Rows of others (the hooks') now pointing at the new id.
+    followed: int = 0
     #: Outbox rows now addressed to the new id, due as they were.
     outbox_ids: list[int] = field(default_factory=list)
 
@@ -59,11 +61,12 @@ async def current_ids(conn: asyncpg.Connection, ids: Sequence[int]) -> list[int]
     return [admin_groups.follow(known, i) for i in ids]
 
 
-async def record(conn: asyncpg.Connection, old: int, new: int) -> Recorded:
+async def record(conn: asyncpg.Connection, old: int, new: int, hooks: Hooks) -> Recorded:
     """Record that chat ``old`` is now ``new`` and point what used ``old`` at it.
 
     Idempotent, in the caller's transaction (a savepoint of it): recording
     again moves whatever still points at the old id and changes nothing else.
+    ``hooks.chat_migrated`` move what others keep (in the same savepoint).
     """
     if old == new:
         raise ValueError(f"a chat cannot migrate to itself ({old})")
@@ -74,16 +77,18 @@ async def record(conn: asyncpg.Connection, old: int, new: int) -> Recorded:
         await conn.execute(q("chat_migrations_insert"), old, target)
         target = await resolve(conn, old)  # what is recorded, if Telegram's first word was another
         await conn.execute(q("chat_migrations_flatten"), old, target)
-        conversations: int = await conn.fetchval(q("chat_migrations_move_conversations"), old, target)
+        followed = await hooks.migrated(conn, old, target)
         rows = await conn.fetch(q("chat_migrations_move_outbox"), old, target)
-    recorded = Recorded(target, conversations, [r["id"] for r in rows])
-    if conversations or recorded.outbox_ids:
-        log.info("chat migrated", old_chat_id=old, new_chat_id=target, conversations=conversations,
+    recorded = Recorded(target, followed, [r["id"] for r in rows])
+    if followed or recorded.outbox_ids:
+        log.info("chat migrated", old_chat_id=old, new_chat_id=target, followed=followed,
                  outbox_rows=len(recorded.outbox_ids))
     return recorded
 
 
-async def on_chat_migrated(conn: asyncpg.Connection, outbox_row_id: int, old: int, new: int) -> bool:
+async def on_chat_migrated(
+    conn: asyncpg.Connection, outbox_row_id: int, old: int, new: int, hooks: Hooks
+) -> bool:
     """For the delivery: the row's call found chat ``old`` migrated to ``new``.
 
     Records the migration (moving the row with the chat's other waiting
@@ -92,7 +97,7 @@ async def on_chat_migrated(conn: asyncpg.Connection, outbox_row_id: int, old: in
     when it cannot follow the chat (an edit of a message of the old chat),
     and must be marked failed.
     """
-    recorded = await record(conn, old, new)
+    recorded = await record(conn, old, new, hooks)
     again = await conn.fetchval(q("chat_migrations_retry_row"), outbox_row_id, recorded.new_chat_id,
                                 f"ChatMigrated: moved from {old} to {recorded.new_chat_id}")
     return again is not None

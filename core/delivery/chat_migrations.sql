@@ -20,18 +20,6 @@ SELECT chat_id FROM chain ORDER BY depth DESC LIMIT 1;
 -- name: chat_migrations_all
 SELECT old_chat_id, new_chat_id FROM chat_migrations;
 
--- name: chat_migrations_move_conversations
--- Old topics do not exist in the new chat (a basic group has none anyway): the
--- next relay opens one there. A user who somehow has a conversation in the new
--- chat already keeps that one.
-WITH moved AS (
-    UPDATE conversations c SET admin_chat_id = $2, topic_id = NULL
-    WHERE c.admin_chat_id = $1
-      AND NOT EXISTS (SELECT 1 FROM conversations d WHERE d.user_id = c.user_id AND d.admin_chat_id = $2)
-    RETURNING 1
-)
-SELECT count(*) FROM moved;
-
 -- name: chat_migrations_move_outbox
 -- Calls waiting for the old chat go to the new one. An edit names a message
 -- of the old chat, and a reply the message it answers: neither exists under

@@ -1,4 +1,5 @@
-"""What delivering needs: the database, Telegram, and the shared send budgets."""
+"""What delivering needs: the database, Telegram, the shared send budgets, the
+outbox methods this process sends and whom to tell what Telegram said."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from core.delivery.budgets import Limiter
+from core.delivery.hooks import Hooks
+from core.delivery.methods import Methods
 from core.telegram.gateway import TelegramGateway
 
 
@@ -15,6 +18,8 @@ class Courier:
     pool: asyncpg.Pool
     gateway: TelegramGateway
     limiter: Limiter
+    methods: Methods
+    hooks: Hooks
     #: The procrastinate worker delivering (its id marks the rows it claims),
     #: so that the rows of a worker that died go back to the queue.
     claimant: int | None = None

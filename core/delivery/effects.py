@@ -9,6 +9,7 @@ import asyncpg
 
 from core.delivery import outbox
 from core.delivery.budgets import Lane
+from core.delivery.methods import Methods
 from core.jobs.bus import Bus
 
 
@@ -17,6 +18,9 @@ class Effects:
     conn: asyncpg.Connection
     #: What caused these effects (``telegram:<update_id>``), kept on every outbox row.
     cause: str
+    #: The outbox methods the delivery knows: a call is checked against them
+    #: here, where the code that made it is on the stack, not at delivery.
+    methods: Methods
     #: Rows to deliver right after commit, in order.
     outbox_ids: list[int] = field(default_factory=list)
     #: Where the domain events published in this transaction go (core.jobs.bus).
@@ -30,10 +34,15 @@ class Effects:
         self, method: str, chat_id: int, *, delay: float = 0.0, priority: int = 0,
         lane: Lane = Lane.NORMAL, **params: Any,
     ) -> int:
-        """Queue a call; with a delay it is left for a delivery job scheduled then."""
+        """Queue a call; with a delay it is left for a delivery job scheduled then.
+
+        Raises :class:`core.platform.errors.BadCall` for an unknown method or
+        a missing parameter: the call could never be made.
+        """
         params.setdefault("chat_id", chat_id)
         if lane is Lane.PAID:
             params["allow_paid_broadcast"] = True
+        self.methods.check(method, params)
         row_id = await outbox.add(self.conn, chat_id, method, params, cause=self.cause,
                                   delay_seconds=delay, priority=priority, lane=lane)
         if delay > 0:

@@ -10,15 +10,19 @@ by one job per group, highest tier first), so no worker slot or connection is
 held idle for long. A flood wait blocks the chat and slows
 everyone. Never raises for a Telegram failure: a retryable one is retried
 later, a permanent one marks the row failed with its reason for operators.
+
+Each row's method (:mod:`core.delivery.methods`, from the courier's registry)
+says which slots it needs and makes the call; the decisions in between are
+:mod:`core.delivery.batch`. What Telegram's refusals teach (a blocked bot, a
+migrated group) goes to the courier's hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,16 +30,20 @@ from typing import Any
 import asyncpg
 import structlog
 
-from core.accounts import users
-from core.delivery import chat_migrations, outbox
-from core.delivery.budgets import Lane
+from core.delivery import batch, chat_migrations, outbox
+from core.delivery.batch import Call, Planned
 from core.delivery.courier import Courier
+from core.delivery.methods import Again
 from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.database import connection
-from core.platform.errors import BotError, ChatMigrated, FloodWait, PermanentError, RecipientUnavailable
-from core.relay import methods
-from core.telegram import calls
+from core.platform.errors import (
+    BotError,
+    ChatMigrated,
+    FloodWait,
+    PermanentError,
+    RecipientUnavailable,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -43,21 +51,8 @@ MAX_ATTEMPTS = 10
 #: Slots are reserved up to this far ahead and their calls made then; a call
 #: whose slot lies further out is put back and scheduled for later.
 RESERVE_HORIZON_SECONDS = 1.0
-#: Rows put back come back this much before their slot, to reserve it.
-RESERVE_LEAD_SECONDS = 0.7
-MIN_POSTPONE_SECONDS = 0.1
-#: Rows put back are scheduled in jobs this far apart at most.
-SCHEDULE_STEP_SECONDS = 0.5
-#: Sends go out this long after their reserved slot: time to look up their peers.
-SEND_LEAD_SECONDS = 0.05
-#: A send this late for its slot is not made (its row is put back).
-LATE_SECONDS = 0.02
 #: Rows claimed, reserved and marked together.
 BATCH = 200
-
-
-def known_method(method: str) -> bool:
-    return method in calls.METHODS or method in methods.METHODS
 
 
 async def schedule(conn: asyncpg.Connection, chat_id: int, ids: list[int], delay: float) -> None:
@@ -86,44 +81,6 @@ async def schedule_group(conn: asyncpg.Connection, chat_id: int, delay: float) -
         pass  # the group's drainer is already queued; it takes every due row
 
 
-def _messages_in(claimed: outbox.Claimed) -> int:
-    """How many messages the call creates: Telegram counts each against the limits.
-
-    For a relay that creates or reopens its topic first, the copies only: the
-    topic's messages are separate calls, reserved apart (:func:`_wanted`).
-    """
-    row, p = claimed.row, claimed.row.params
-    if row.method == "relayToTopic":
-        return len(p["message_ids"])
-    if row.method == "relayToUser":
-        return len(p["admin_message_ids"])
-    if row.method in ("copyMessages", "forwardMessages"):
-        return len(p["message_ids"])
-    return 1
-
-
-def _sequence_of(row: outbox.OutboxRow) -> int:
-    """The chat whose rows must go out in order: a relay also confirms to the user."""
-    if row.method == "relayToTopic":
-        return int(row.params["user_chat_id"])
-    return row.chat_id
-
-
-async def _perform(courier: Courier, row: outbox.OutboxRow, hints: methods.Hints) -> dict[str, Any]:
-    relay = methods.METHODS.get(row.method)
-    if relay is not None:
-        return await relay(courier, row.params, hints)
-    return await calls.execute(courier.gateway, row.method, row.params)
-
-
-def _confirmation(claimed: outbox.Claimed) -> tuple[int, Lane, int] | None:
-    """The user's chat slots a relay's confirmation (and its low-credit warning) takes."""
-    row = claimed.row
-    if row.method != "relayToTopic":
-        return None
-    return int(row.params["user_chat_id"]), Lane.NORMAL, 1 + int("low_credit_below" in row.params)
-
-
 @dataclass
 class _Round:
     """One batch being delivered: what happened to each row."""
@@ -134,56 +91,29 @@ class _Round:
 
 
 async def _postpone_all(courier: Courier, waits: list[tuple[outbox.OutboxRow, float]]) -> None:
-    """Put rows back until their slot, with a delivery scheduled for them.
-
-    A group's rows go to its drainer; a private chat's are scheduled in a few
-    jobs, each due when the last of its rows is.
-    """
-    # Back a little before the slot: in time to reserve it, so no slot goes unused.
-    waits = [(row, max(wait - RESERVE_LEAD_SECONDS, MIN_POSTPONE_SECONDS)) for row, wait in waits]
+    """Put rows back until their slot, with a delivery scheduled for them."""
+    plan = batch.scheduled(waits)
     async with connection(courier.pool) as conn, conn.transaction():
-        await outbox.postpone_many(conn, [(row.id, wait) for row, wait in waits])
-        by_due: dict[int, list[int]] = defaultdict(list)
-        for row, wait in waits:
-            if row.chat_id < 0:
-                await schedule(conn, row.chat_id, [row.id], wait)
-            else:
-                by_due[math.ceil(wait / SCHEDULE_STEP_SECONDS)].append(row.id)
-        for step, ids in sorted(by_due.items()):
-            await schedule_rows(conn, ids, step * SCHEDULE_STEP_SECONDS)
+        await outbox.postpone_many(conn, plan.due)
+        for chat_id, wait in plan.groups:
+            await schedule_group(conn, chat_id, wait)
+        for delay, ids in plan.jobs:
+            await schedule_rows(conn, ids, delay)
 
 
-@dataclass(frozen=True)
-class _Call:
-    row: outbox.OutboxRow
-    #: Seconds after the reservation at which the call's slots are its own.
-    offset: float
-    hints: methods.Hints
-    #: Only the first part goes now (a relay's new topic); the row is put back
-    #: for this many seconds, until its copies' slots.
-    then_postpone: float | None = None
-
-
-async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _Round) -> None:
+async def _send_chat(courier: Courier, start: float, calls: list[Call], done: _Round) -> None:
     """A chat's calls in order, each at its reserved moment; a flood wait stops the rest."""
     for i, call in enumerate(calls):
         row = call.row
-        # A send that waited for its slot goes out a fixed moment after it, the
-        # same in every process, so spacing holds while peers are looked up.
-        delay = start + call.offset + (SEND_LEAD_SECONDS if call.offset > 0 else 0.0) - time.monotonic()
+        delay = batch.send_delay(start, call.offset, time.monotonic())
         if delay > 0:
             await asyncio.sleep(delay)
-        elif call.offset > 0 and row.lane is Lane.NORMAL and row.chat_id > 0 and -delay > LATE_SECONDS:
-            # A slot it had to wait for is one of a budget in full use: sent this
-            # late, it would land among the sends reserved after it and crowd
-            # their second. Put it and the chat's later rows back instead. (Not
-            # on the paid lane: at 1000/s lateness is shared by all the sends
-            # around it, and putting them back costs more than it saves. Not for
-            # groups: their slots are seconds apart, which a late send cannot crowd.)
-            done.postponed += [(later.row, MIN_POSTPONE_SECONDS) for later in calls[i:]]
+        elif batch.too_late(call, delay):
+            # Put it and the chat's later rows back instead (batch.too_late says why).
+            done.postponed += [(later.row, batch.MIN_POSTPONE_SECONDS) for later in calls[i:]]
             return
         try:
-            result = await _perform(courier, row, call.hints)
+            outcome = await call.planned.method.perform(courier, row, call.planned.state, call.granted)
         except BotError as exc:
             log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
                         error=str(exc), attempts=row.attempts)
@@ -195,57 +125,55 @@ async def _send_chat(courier: Courier, start: float, calls: list[_Call], done: _
                 return
             done.failed += 1
             continue
-        if call.then_postpone is not None:
-            done.postponed.append((row, call.then_postpone))
+        if isinstance(outcome, Again):
+            done.postponed.append((row, outcome.seconds))
         else:
-            done.sent.append((row.id, result))
+            done.sent.append((row.id, dict(outcome.result)))
+
+
+async def _plan(courier: Courier, conn: asyncpg.Connection, live: Sequence[outbox.Claimed]) -> list[Planned]:
+    """Each row planned by its method; a method prepares all its rows of the batch at once."""
+    by_method: dict[str, list[outbox.OutboxRow]] = defaultdict(list)
+    for c in live:
+        by_method[c.row.method].append(c.row)
+    states: dict[int, Any] = {}
+    for name, rows in by_method.items():
+        prepared = await courier.methods[name].prepare(conn, rows)
+        states.update(zip((row.id for row in rows), prepared, strict=True))
+    return [batch.plan(c.row, courier.methods[c.row.method], states[c.row.id]) for c in live]
+
+
+async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[Planned], list[float]]:
+    """Claim the rows, plan them and reserve their slots (the offsets granted
+    to :func:`batch.wanted`); rows that cannot go fail here, unsent.
+
+    One connection for the three statements: handing a connection back to the
+    pool costs a round trip of its own.
+    """
+    async with connection(courier.pool) as conn:
+        claimed = await outbox.claim_many(conn, ids, courier.claimant)
+        refused = batch.unsendable(claimed, courier.methods)
+        for reason, row_ids in refused.items():
+            log.warning("delivery refused", outbox_ids=row_ids, error=reason)
+            await outbox.mark_failed_many(conn, row_ids, reason)
+            done.failed += len(row_ids)
+        failed = {i for row_ids in refused.values() for i in row_ids}
+        live = [c for c in claimed if c.row.id not in failed]
+        if not live:
+            return [], []
+        planned = await _plan(courier, conn, live)
+        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS)
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     done = _Round()
-    async with connection(courier.pool) as conn:
-        claimed = await outbox.claim_many(conn, ids, courier.claimant)
-        blocked = [c.row.id for c in claimed
-                   if c.recipient_blocked and c.row.method not in methods.METHODS]
-        if blocked:
-            await outbox.mark_failed_many(conn, blocked, "RecipientUnavailable: the user blocked the bot")
-    done.failed += len(blocked)
-    live = [c for c in claimed if c.row.id not in set(blocked)]
-    if not live:
+    planned, offsets = await _claim(courier, ids, done)
+    if not planned:
         return done
-    # A relay's confirmation to the user is reserved with it, right after it;
-    # a relay's new (or reopened) topic before it: separate calls, each within
-    # the group's limits, Telegram counts them one by one.
-    wanted: list[tuple[int, Lane, int]] = []
-    shapes: list[tuple[bool, bool]] = []
-    for c in live:
-        topic_first = c.row.method == "relayToTopic" and c.topic_messages > 0
-        confirmation = _confirmation(c)
-        if topic_first:
-            wanted.append((c.row.chat_id, c.row.lane, c.topic_messages))
-        wanted.append((c.row.chat_id, c.row.lane, _messages_in(c)))
-        if confirmation is not None:
-            wanted.append(confirmation)
-        shapes.append((topic_first, confirmation is not None))
-    offsets = iter(await courier.limiter.reserve(wanted, RESERVE_HORIZON_SECONDS))
     start = time.monotonic()
-    chats: dict[int, list[_Call]] = defaultdict(list)
-    for c, (topic_first, confirmed) in zip(live, shapes, strict=True):
-        offset = next(offsets)
-        copy_at = next(offsets) if topic_first else offset
-        confirm_at = next(offsets) if confirmed else -1.0
-        if offset < 0:
-            done.postponed.append((c.row, -offset))
-            continue
-        hints = methods.Hints(topic_id=c.open_topic_id, confirmation_reserved=confirm_at >= 0,
-                                     confirmation_after=max(confirm_at - copy_at, 0.0),
-                                     retried=c.row.attempts > 1,
-                                     copy_after=max(copy_at - offset, 0.0), topic_only=copy_at < 0)
-        # The topic now, the copies when their slots come: the row is put back until then.
-        postpone = -copy_at if copy_at < 0 else None
-        chats[_sequence_of(c.row)].append(_Call(c.row, offset, hints, then_postpone=postpone))
-    await courier.gateway.prepare([call.row.chat_id for calls in chats.values() for call in calls]
-                                  + [key for key in chats if key > 0])
+    chats, waiting = batch.grant(planned, offsets)
+    done.postponed += waiting
+    await courier.gateway.prepare(batch.peers(chats))
     # Different chats go out side by side; within a chat, in order.
     await asyncio.gather(*(_send_chat(courier, start, calls, done) for calls in chats.values()))
     if done.sent:
@@ -269,7 +197,7 @@ async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError
     reason = f"{type(exc).__name__}: {exc}"
     async with connection(courier.pool) as conn, conn.transaction():
         if isinstance(exc, ChatMigrated) and await chat_migrations.on_chat_migrated(
-            conn, row.id, row.chat_id, exc.new_chat_id
+            conn, row.id, row.chat_id, exc.new_chat_id, courier.hooks
         ):
             # The group became a supergroup: this row and the chat's others follow it now.
             await schedule(conn, exc.new_chat_id, [row.id], 0.0)
@@ -277,7 +205,7 @@ async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError
         if isinstance(exc, PermanentError) or row.attempts >= MAX_ATTEMPTS:
             await outbox.mark_failed(conn, row.id, reason)
             if isinstance(exc, RecipientUnavailable) and row.chat_id > 0:
-                await users.set_blocked_bot(conn, row.chat_id, True)
+                await courier.hooks.blocked(conn, row.chat_id)
             return
         wait = exc.retry_after if isinstance(exc, FloodWait) and exc.retry_after else 2.0**row.attempts
         await outbox.retry_later(conn, row.id, float(wait), reason)

@@ -1,9 +1,10 @@
 """Everything the bot sends: rows written with the effect that caused them.
 
-A row holds a method name and its parameters (Bot API vocabulary, or one of
-the relay methods) and moves pending -> sending -> sent | failed. The claim
-before a call and the recorded answer after it make delivery at-least-once
-with duplicate suppression; :mod:`core.delivery.engine` performs the calls.
+A row holds a method name and its parameters (a Bot API call, or a feature's
+own method: :mod:`core.delivery.methods`) and moves pending -> sending ->
+sent | failed. The claim before a call and the recorded answer after it make
+delivery at-least-once with duplicate suppression; :mod:`core.delivery.engine`
+performs the calls.
 """
 
 from __future__ import annotations
@@ -50,20 +51,12 @@ async def add(
     return row_id
 
 
-
-
 @dataclass(frozen=True)
 class Claimed:
-    """A claimed row and what deciding its delivery needs."""
+    """A claimed row and whether its recipient blocked the bot (a private chat)."""
 
     row: OutboxRow
-    #: The recipient blocked the bot (a private chat).
     recipient_blocked: bool
-    #: Messages a relay makes in the group before the copies: 2 to create the
-    #: user's topic (and post its summary), 1 to reopen it, else 0.
-    topic_messages: int
-    #: A relay's topic, when it is there and open already.
-    open_topic_id: int | None = None
 
 
 async def claim_many(
@@ -77,7 +70,7 @@ async def claim_many(
     rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS, claimant)
     return [
         Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"])),
-                r["recipient_blocked"], int(r["topic_messages"]), r["open_topic_id"])
+                r["recipient_blocked"])
         for r in rows
     ]
 
@@ -96,8 +89,6 @@ async def postpone_many(conn: asyncpg.Connection, waits: Sequence[tuple[int, flo
     await conn.execute(q("outbox_postpone_many"), [i for i, _ in waits], [w for _, w in waits])
 
 
-
-
 async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, error: str) -> None:
     await conn.execute(q("outbox_retry_later"), row_id, seconds, error)
 
@@ -106,15 +97,9 @@ async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None
     await conn.execute(q("outbox_failed"), row_id, error)
 
 
-
-
 async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
     row_id: int | None = await conn.fetchval(q("outbox_next_for_group"), chat_id)
     return row_id
-
-
-
-
 
 
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:

@@ -31,8 +31,8 @@ SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
 FROM outbox;
 
 -- name: outbox_claim_many
--- Claim several rows at once, with what deciding their delivery needs: whether
--- the recipient blocked the bot, and whether a relay opens a new topic first.
+-- Claim several rows at once, with whether the recipient blocked the bot
+-- (what a method needs to know of its rows it looks up itself, for the batch).
 WITH claimed AS (
     UPDATE outbox
     SET status = 'sending', claimed_at = now(), claimed_by = $3, attempts = attempts + 1
@@ -44,16 +44,8 @@ WITH claimed AS (
 SELECT c.*,
        (c.chat_id > 0 AND EXISTS (SELECT 1 FROM users u
                                   WHERE u.telegram_id = c.chat_id AND u.blocked_bot_at IS NOT NULL))
-           AS recipient_blocked,
-       -- Creating a topic (then its summary) or reopening one are messages in the group too.
-       CASE WHEN c.method <> 'relayToTopic' THEN 0
-            WHEN v.topic_id IS NULL THEN 2
-            WHEN v.status = 'closed' THEN 1
-            ELSE 0 END AS topic_messages,
-       CASE WHEN v.status <> 'closed' THEN v.topic_id END AS open_topic_id
+           AS recipient_blocked
 FROM claimed c
-LEFT JOIN conversations v
-       ON c.method = 'relayToTopic' AND v.id = (c.params ->> 'conversation_id')::bigint
 ORDER BY c.id;
 
 -- name: outbox_sent_many

@@ -61,3 +61,19 @@ async def connection(pool: asyncpg.Pool, timeout: float = 5) -> AsyncIterator[as
         yield cast(asyncpg.Connection, proxy)
     finally:
         await pool.release(proxy)
+
+
+@asynccontextmanager
+async def retryable_failures() -> AsyncIterator[None]:
+    """Turn a transaction conflict or a lost database into DatabaseUnavailable.
+
+    A serialization failure or a deadlock rolls the transaction back whole,
+    and the database being unreachable is no fault of the work: trying it all
+    again later succeeds, so callers retry instead of failing it for good.
+    """
+    try:
+        yield
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
+        raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
+    except UNAVAILABLE as exc:
+        raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc

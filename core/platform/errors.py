@@ -38,6 +38,10 @@ class BadInput(PermanentError):
     """The input is malformed and was refused."""
 
 
+class BadCall(PermanentError):
+    """A call queued for Telegram names no known outbox method or lacks a parameter it needs."""
+
+
 class TelegramError(BotError):
     """Telegram refused or failed a request."""
 

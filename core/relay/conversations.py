@@ -92,3 +92,10 @@ async def operator_wrote(conn: asyncpg.Connection, conversation_id: int) -> None
 
 async def forget_topic(conn: asyncpg.Connection, conversation_id: int) -> None:
     await conn.execute(q("conversations_forget_topic"), conversation_id)
+
+
+async def follow_chat(conn: asyncpg.Connection, old: int, new: int) -> int:
+    """Telegram upgraded admin group ``old`` to ``new``: its conversations move
+    there (a hook of the delivery's chat migrations); returns how many."""
+    moved: int = await conn.fetchval(q("conversations_follow_chat"), old, new)
+    return moved

@@ -47,3 +47,15 @@ WHERE id = $1;
 -- name: conversations_forget_topic
 -- The topic was deleted in Telegram: the next relay creates a new one.
 UPDATE conversations SET topic_id = NULL WHERE id = $1;
+
+-- name: conversations_follow_chat
+-- The admin group became a supergroup with a new id. Old topics do not exist
+-- in the new chat (a basic group has none anyway): the next relay opens one
+-- there. A user who somehow has a conversation in the new chat already keeps that one.
+WITH moved AS (
+    UPDATE conversations c SET admin_chat_id = $2, topic_id = NULL
+    WHERE c.admin_chat_id = $1
+      AND NOT EXISTS (SELECT 1 FROM conversations d WHERE d.user_id = c.user_id AND d.admin_chat_id = $2)
+    RETURNING 1
+)
+SELECT count(*) FROM moved;

@@ -3,14 +3,14 @@
 ``relayToTopic`` copies a user's messages into their topic in one call
 (creating or recreating the topic as needed) and confirms to the user;
 ``relayToUser`` copies an operator's reply to the user, or tells the topic why
-it could not.
+it could not. The wiring registers :data:`METHODS` with the delivery
+(:mod:`core.delivery.methods`); their slots are worked out in :mod:`core.relay.slots`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -19,7 +19,8 @@ import structlog
 from core import i18n
 from core.accounts import ledger, users
 from core.delivery.budgets import Lane
-from core.delivery.courier import Courier
+from core.delivery.methods import Again, Delivered, Means, Outcome, Reservation
+from core.delivery.outbox import OutboxRow
 from core.platform.database import connection
 from core.platform.errors import (
     ChatMigrated,
@@ -30,7 +31,8 @@ from core.platform.errors import (
     TopicRecreating,
 )
 from core.platform.sql import q
-from core.relay import low_credit, messages, texts
+from core.relay import low_credit, messages, slots, texts
+from core.relay.slots import Hints, TopicState
 from core.relay.topics import ensure_topic
 from core.relay.topics import forget as forget_topic
 from core.telegram.gateway import Sent
@@ -49,27 +51,6 @@ async def _refund(pool: asyncpg.Pool, row_ids: Sequence[int]) -> None:
             if failed.credits_charged:
                 await ledger.apply(conn, failed.user_id, failed.credits_charged,
                                    reason="relay_failed_refund", key=f"refund:message:{failed.id}")
-
-
-@dataclass(frozen=True)
-class Hints:
-    """What the delivery learnt while claiming a relay, to spare it queries and waits."""
-
-    #: The conversation's topic, open: no need to lock the conversation first.
-    topic_id: int | None = None
-    #: The user's chat slots for the confirmation (and a warning) are reserved already.
-    confirmation_reserved: bool = False
-    #: Seconds from the relay until the reserved confirmation slot.
-    confirmation_after: float = 0.0
-    #: The row was tried before (a failure, or a worker that died mid-send):
-    #: messages recorded as relayed by that try are not copied again.
-    retried: bool = False
-    #: Seconds between making the topic ready (created or reopened) and the
-    #: copies: separate calls, each in its own slots of the group's budget.
-    copy_after: float = 0.0
-    #: Only make the topic ready: the copies' slots are further out (the
-    #: delivery puts the row back until then).
-    topic_only: bool = False
 
 
 async def _not_yet_relayed(
@@ -91,7 +72,7 @@ async def _not_yet_relayed(
 
 
 async def _copy_into_topic(
-    courier: Courier, p: Mapping[str, Any], ids: list[int], hints: Hints
+    courier: Means, p: Mapping[str, Any], ids: list[int], hints: Hints
 ) -> tuple[int, int, list[Sent]]:
     """Copy the user's messages ``ids`` into their topic: (admin chat, topic, copies)."""
     pool, gateway = courier.pool, courier.gateway
@@ -112,7 +93,7 @@ async def _copy_into_topic(
     return admin_chat_id, topic_id, sent
 
 
-async def relay_to_topic(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
+async def relay_to_topic(courier: Means, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
     if hints.topic_only:
         await ensure_topic(pool, gateway, p["conversation_id"])
@@ -157,7 +138,7 @@ async def relay_to_topic(courier: Courier, p: Mapping[str, Any], hints: Hints) -
     return result
 
 
-async def _warn_low_credit(courier: Courier, p: Mapping[str, Any], balance: ledger.Balance,
+async def _warn_low_credit(courier: Means, p: Mapping[str, Any], balance: ledger.Balance,
                            lang: str, *, reserved: bool) -> None:
     """The low-credit warning that rode on this relay (core.relay.low_credit), after its confirmation."""
     below = p.get("low_credit_below")
@@ -176,7 +157,7 @@ async def _warn_low_credit(courier: Courier, p: Mapping[str, Any], balance: ledg
         log.warning("low-credit warning not sent", error=str(exc))
 
 
-async def relay_to_user(courier: Courier, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
+async def relay_to_user(courier: Means, p: Mapping[str, Any], hints: Hints) -> dict[str, Any]:
     pool, gateway = courier.pool, courier.gateway
     row_ids, ids = await _not_yet_relayed(pool, p, "admin_message_ids", hints)
     if not ids:
@@ -199,7 +180,54 @@ async def relay_to_user(courier: Courier, p: Mapping[str, Any], hints: Hints) ->
     return {"message_ids": [s.message_id for s in sent]}
 
 
-METHODS: dict[str, Callable[[Courier, Mapping[str, Any], Hints], Awaitable[dict[str, Any]]]] = {
-    "relayToTopic": relay_to_topic,
-    "relayToUser": relay_to_user,
-}
+class RelayToTopic:
+    """A user's messages into their topic, the topic made ready first when needed."""
+
+    name = "relayToTopic"
+    required = frozenset({"chat_id", "conversation_id", "user_chat_id", "message_ids", "message_row_ids"})
+    reaches_blocked = True  # sent into the admin group
+
+    async def prepare(self, conn: asyncpg.Connection, rows: Sequence[OutboxRow]) -> list[TopicState]:
+        ids = [int(row.params["conversation_id"]) for row in rows]
+        found = {r["id"]: TopicState(r["topic_id"], r["status"] == "closed")
+                 for r in await conn.fetch(q("methods_topics"), ids)}
+        return [found.get(i, TopicState()) for i in ids]
+
+    def reservations(self, row: OutboxRow, state: TopicState) -> list[Reservation]:
+        return slots.to_topic_reservations(row, state)
+
+    def order_of(self, row: OutboxRow) -> int:
+        # The confirmation goes to the user: it keeps their chat's order.
+        return int(row.params["user_chat_id"])
+
+    async def perform(
+        self, means: Means, row: OutboxRow, state: TopicState, granted: Sequence[float]
+    ) -> Outcome:
+        hints = slots.to_topic_hints(row, state, granted)
+        result = await relay_to_topic(means, row.params, hints)
+        # The topic now, the copies when their slots come: the row goes back until then.
+        return Again(hints.copies_wait) if hints.topic_only else Delivered(result)
+
+
+class RelayToUser:
+    """An operator's reply copied to the user; the topic is told when it cannot be."""
+
+    name = "relayToUser"
+    required = frozenset({"chat_id", "admin_chat_id", "admin_message_ids", "message_row_ids"})
+    reaches_blocked = True  # the operators are told the user blocked the bot
+
+    async def prepare(self, conn: asyncpg.Connection, rows: Sequence[OutboxRow]) -> list[None]:
+        return [None] * len(rows)
+
+    def reservations(self, row: OutboxRow, state: None) -> list[Reservation]:
+        return slots.to_user_reservations(row)
+
+    def order_of(self, row: OutboxRow) -> int:
+        return row.chat_id
+
+    async def perform(self, means: Means, row: OutboxRow, state: None, granted: Sequence[float]) -> Outcome:
+        return Delivered(await relay_to_user(means, row.params, Hints(retried=row.attempts > 1)))
+
+
+#: The relay's outbox methods, for the wiring to register.
+METHODS = (RelayToTopic(), RelayToUser())

@@ -1,3 +1,7 @@
+-- name: methods_topics
+-- Where the conversations of a batch of relays stand, when it is claimed.
+SELECT id, topic_id, status FROM conversations WHERE id = ANY ($1::bigint[]);
+
 -- name: methods_messages_relayed_among
 -- Of a relay's messages, those an earlier try of it recorded as relayed.
 SELECT coalesce(array_agg(id), '{}') FROM messages WHERE id = ANY ($1::bigint[]) AND status = 'relayed';

@@ -6,7 +6,8 @@ them onto :class:`core.telegram.gateway.TelegramGateway`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from core.platform.errors import TelegramRejected
@@ -116,29 +117,50 @@ async def _set_my_commands(g: TelegramGateway, p: Mapping[str, Any]) -> None:
     )
 
 
-METHODS: dict[str, Any] = {
-    "setMyCommands": _set_my_commands,
-    "sendMessage": _send_message,
-    "sendDocument": _send_document,
-    "copyMessages": _copy_messages,
-    "forwardMessages": _forward_messages,
-    "editMessageText": _edit_message_text,
-    "answerCallbackQuery": _answer_callback_query,
-    "sendInvoice": _send_invoice,
-    "answerPreCheckoutQuery": _answer_pre_checkout_query,
-    "createForumTopic": _create_forum_topic,
-    "editForumTopic": _edit_forum_topic,
-    "closeForumTopic": _close_forum_topic,
-    "reopenForumTopic": _reopen_forum_topic,
+@dataclass(frozen=True)
+class Call:
+    """How one Bot API method is made through the gateway."""
+
+    perform: Callable[[TelegramGateway, Mapping[str, Any]], Awaitable[Any]]
+    #: Parameters it cannot be made without.
+    required: frozenset[str]
+    #: The parameter listing the messages it copies or forwards, one new message
+    #: each (Telegram counts them all); other calls create one at most.
+    message_ids: str | None = None
+
+    def messages_in(self, params: Mapping[str, Any]) -> int:
+        return len(params[self.message_ids]) if self.message_ids is not None else 1
+
+
+def _needs(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+METHODS: Mapping[str, Call] = {
+    "setMyCommands": Call(_set_my_commands, _needs("commands", "scope")),
+    "sendMessage": Call(_send_message, _needs("chat_id", "text")),
+    "sendDocument": Call(_send_document, _needs("chat_id", "document_text", "file_name")),
+    "copyMessages": Call(_copy_messages, _needs("chat_id", "from_chat_id", "message_ids"), "message_ids"),
+    "forwardMessages": Call(_forward_messages, _needs("chat_id", "from_chat_id", "message_ids"),
+                            "message_ids"),
+    "editMessageText": Call(_edit_message_text, _needs("chat_id", "message_id", "text")),
+    "answerCallbackQuery": Call(_answer_callback_query, _needs("callback_query_id")),
+    "sendInvoice": Call(_send_invoice, _needs("chat_id", "title", "description", "payload", "currency",
+                                              "prices")),
+    "answerPreCheckoutQuery": Call(_answer_pre_checkout_query, _needs("pre_checkout_query_id", "ok")),
+    "createForumTopic": Call(_create_forum_topic, _needs("chat_id", "name")),
+    "editForumTopic": Call(_edit_forum_topic, _needs("chat_id", "message_thread_id", "name")),
+    "closeForumTopic": Call(_close_forum_topic, _needs("chat_id", "message_thread_id")),
+    "reopenForumTopic": Call(_reopen_forum_topic, _needs("chat_id", "message_thread_id")),
 }
 
 
 async def execute(gateway: TelegramGateway, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Perform one Bot API-style call through the gateway; return what to remember of it."""
-    handler = METHODS.get(method)
-    if handler is None:
+    call = METHODS.get(method)
+    if call is None:
         raise TelegramRejected(f"unknown method {method}")
     try:
-        return _sent(await handler(gateway, params))
+        return _sent(await call.perform(gateway, params))
     except (KeyError, TypeError) as exc:
         raise TelegramRejected(f"malformed {method} parameters: {exc}") from exc

@@ -71,7 +71,8 @@ async def test_a_condition_lasting_several_checks_posts_one_start_and_one_clear(
 async def test_checks_running_at_once_post_a_start_once(system: System) -> None:
     await failed_by_a_worker(system, broken_admin_update())
     assert system.container is not None
-    posted = await asyncio.gather(*(alerts.check(system.pool, GROUP) for _ in range(6)))
+    methods = wiring.delivery_methods()
+    posted = await asyncio.gather(*(alerts.check(system.pool, GROUP, methods) for _ in range(6)))
     assert sorted(len(p) for p in posted) == [0, 0, 0, 0, 0, 1]
     await engine.deliver(system.container.courier, [i for p in posted for i in p])
     assert len(await _general(system)) == 1

@@ -13,11 +13,14 @@ from core.platform.errors import ChatMigrated, RecipientUnavailable
 from core.relay import conversations
 from core.sandbox.telegram import ChatType, FakeClient, Limits, TelegramModel
 from core.telegram.pyrogram import PyrogramGateway
+from workers import wiring
 
 USER = 123456789
 OLD = -4_000_000_001
 NEW = -1_001_500_000_001
 LATER = -1_001_500_000_002
+#: What production tells when a chat migrates (the relay's conversations follow it).
+HOOKS = wiring.delivery_hooks()
 GENEROUS = Limits(per_chat_per_second=1000, per_chat_burst=1000, per_group_per_minute=10_000,
                   global_per_second=10_000)
 
@@ -139,10 +142,10 @@ async def test_record_moves_conversations_and_waiting_calls(db_pool: asyncpg.Poo
         to_user = await _row(conn, USER, "relayToUser", admin_chat_id=OLD)
 
         async with conn.transaction():
-            recorded = await chat_migrations.record(conn, OLD, NEW)
+            recorded = await chat_migrations.record(conn, OLD, NEW, HOOKS)
 
         assert recorded.new_chat_id == NEW
-        assert recorded.conversations == 1
+        assert recorded.followed == 1  # the relay's conversation, through the hook
         assert sorted(recorded.outbox_ids) == sorted([waiting, reply, claimed])
         moved = await conversations.lock(conn, conv.id)
         # Topics of the old chat do not exist in the new one: the next relay opens one.
@@ -165,8 +168,8 @@ async def test_record_moves_conversations_and_waiting_calls(db_pool: asyncpg.Poo
         assert await conn.fetchval("SELECT count(*) FROM conversations") == 2
 
         # Idempotent: again, nothing new to move and nothing else changes.
-        again = await chat_migrations.record(conn, OLD, NEW)
-        assert (again.new_chat_id, again.conversations, again.outbox_ids) == (NEW, 0, [])
+        again = await chat_migrations.record(conn, OLD, NEW, HOOKS)
+        assert (again.new_chat_id, again.followed, again.outbox_ids) == (NEW, 0, [])
         assert await conn.fetchval("SELECT count(*) FROM chat_migrations") == 1
         assert await chat_migrations.resolve(conn, OLD) == NEW
         assert await chat_migrations.resolve(conn, USER) == USER
@@ -174,13 +177,13 @@ async def test_record_moves_conversations_and_waiting_calls(db_pool: asyncpg.Poo
 
 async def test_chains_are_followed(db_pool: asyncpg.Pool) -> None:
     async with db_pool.acquire() as conn:
-        await chat_migrations.record(conn, OLD, NEW)
+        await chat_migrations.record(conn, OLD, NEW, HOOKS)
         user_id = await _user(conn, USER)
         at_new = await _row(conn, NEW, "sendMessage", text="hi")
         conv = await conversations.ensure(conn, user_id, OLD)  # created under the latest id
         assert conv.admin_chat_id == NEW
         # The new chat moves on too (in tests; Telegram upgrades a group once).
-        recorded = await chat_migrations.record(conn, NEW, LATER)
+        recorded = await chat_migrations.record(conn, NEW, LATER, HOOKS)
         assert recorded.outbox_ids == [at_new]
         assert await chat_migrations.resolve(conn, OLD) == LATER
         assert await chat_migrations.current_ids(conn, [OLD, NEW, -1001500000099]) == [
@@ -189,9 +192,9 @@ async def test_chains_are_followed(db_pool: asyncpg.Pool) -> None:
         assert await chat_migrations.moves(conn) == {OLD: LATER, NEW: LATER}
         assert (await conversations.ensure(conn, user_id, OLD)).id == conv.id
         # Recording an older step again leaves the newer one in place.
-        assert (await chat_migrations.record(conn, OLD, NEW)).new_chat_id == LATER
+        assert (await chat_migrations.record(conn, OLD, NEW, HOOKS)).new_chat_id == LATER
         with pytest.raises(ValueError, match="loop"):
-            await chat_migrations.record(conn, LATER, OLD)
+            await chat_migrations.record(conn, LATER, OLD, HOOKS)
 
 
 async def test_on_chat_migrated_puts_the_row_back_at_the_new_id(db_pool: asyncpg.Pool) -> None:
@@ -201,8 +204,8 @@ async def test_on_chat_migrated_puts_the_row_back_at_the_new_id(db_pool: asyncpg
                            " WHERE id = $1", row_id)
         edit = await _row(conn, OLD, "editMessageText", "sending", message_id=3, text="x")
         async with conn.transaction():
-            assert await chat_migrations.on_chat_migrated(conn, row_id, OLD, NEW)
-            assert not await chat_migrations.on_chat_migrated(conn, edit, OLD, NEW)
+            assert await chat_migrations.on_chat_migrated(conn, row_id, OLD, NEW, HOOKS)
+            assert not await chat_migrations.on_chat_migrated(conn, edit, OLD, NEW, HOOKS)
         row = await conn.fetchrow("SELECT *, not_before <= now() AS due FROM outbox WHERE id = $1", row_id)
         assert (row["chat_id"], row["params"]["chat_id"], row["status"], row["attempts"], row["due"]) == (
             NEW, NEW, "pending", 0, True)
@@ -214,6 +217,6 @@ async def test_processes_learn_migrations_recorded_elsewhere(db_pool: asyncpg.Po
 
     groups = AdminGroups([-1001500000099, OLD])
     async with db_pool.acquire() as conn:
-        await chat_migrations.record(conn, OLD, NEW)
+        await chat_migrations.record(conn, OLD, NEW, HOOKS)
     await chat_migrations.refresh(db_pool, groups)
     assert groups.ids == (-1001500000099, NEW)

@@ -66,8 +66,9 @@ async def probe() -> dict[str, Any]:
             gateway = PyrogramGateway(build_bot_client(
                 pool, settings.telegram_api_id, settings.telegram_api_hash, settings.bot_token))
         container = Container(settings=settings, pool=pool, gateway=gateway,
-                              limiter=Limiter(pool, settings.send_limits), sandbox=recorder,
-                              stripe=wiring.build_stripe(settings))
+                              limiter=Limiter(pool, settings.send_limits), methods=wiring.delivery_methods(),
+                              hooks=wiring.delivery_hooks(), sandbox=recorder,
+                              stripe=wiring.build_stripe(settings), bus=wiring.BUS)
         for queue in Queue:
             app = wiring.build_app(container, [queue], settings.database_url)
             tasks[queue.value] = sorted(app.tasks)
