@@ -77,6 +77,11 @@ async def defer(conn: asyncpg.Connection, jobs: Sequence[JobRequest]) -> list[in
     return list(ids or [])
 
 
+async def advance(conn: asyncpg.Connection, queueing_lock: str, when: datetime) -> None:
+    """The job waiting under ``queueing_lock`` runs no later than ``when``."""
+    await conn.execute(q("queues_advance"), queueing_lock, when)
+
+
 @dataclass(frozen=True)
 class QueueDepth:
     queue: str
