@@ -33,7 +33,7 @@ def build_app(deps: IngressDeps) -> web.Application:
 
     async def follow_migrated_groups(_: web.Application) -> AsyncIterator[None]:
         # Admin groups Telegram upgraded, as recorded by any process (core.delivery.chat_migrations).
-        task = asyncio.create_task(chat_migrations.follow_changes(deps.pool, deps.settings.admin_groups))
+        task = asyncio.create_task(chat_migrations.follow_changes(deps.pool, deps.settings.live_admin_groups))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -216,8 +216,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     telegram_pool = (await database.create_pool(url, min_size=12, max_size=12, durable=False)
                      if settings.sandbox else pool)
     # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
-    await chat_migrations.refresh(pool, settings.admin_groups)
-    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.admin_groups))
+    await chat_migrations.refresh(pool, settings.live_admin_groups)
+    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups))
     c = await build_container(settings, pool, telegram_pool=telegram_pool)
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:

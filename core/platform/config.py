@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.platform.admin_groups import AdminGroups
+from core.platform.admin_groups import LiveAdminGroups
 from core.platform.errors import ConfigError
 from core.platform.send_limits import SendLimits
 
@@ -44,9 +44,12 @@ class Settings:
     telegram_api_hash: str | None
     webhook_secret: str
     webhook_url: str | None
-    #: ADMIN_GROUP_IDS, followed to their new ids when Telegram upgrades a group
-    #: (kept current by core.delivery.chat_migrations: the one part of settings that changes).
-    admin_groups: AdminGroups
+    #: The one part of the settings that changes while a process runs: the admin
+    #: groups under their current ids (Telegram gives a group a new id when it
+    #: becomes a supergroup). Everything else is fixed at start; this object is
+    #: updated in place by core.delivery.chat_migrations and the ingress, and so
+    #: takes no part in comparing or hashing settings.
+    live_admin_groups: LiveAdminGroups = field(compare=False, hash=False)
     admin_user_ids: tuple[int, ...]
     database_url: str | None
     stripe_api_key: str | None
@@ -90,7 +93,7 @@ class Settings:
     @property
     def admin_group_ids(self) -> tuple[int, ...]:
         """The admin groups' current ids, in configured order."""
-        return self.admin_groups.ids
+        return self.live_admin_groups.ids
 
     @property
     def admin_group_id(self) -> int:
@@ -260,7 +263,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_api_hash=api_hash,
         webhook_secret=webhook_secret,
         webhook_url=webhook_url,
-        admin_groups=AdminGroups(admin_groups),
+        live_admin_groups=LiveAdminGroups(admin_groups),
         admin_user_ids=admin_users,
         database_url=_get(env, "DATABASE_URL"),
         stripe_api_key=stripe_key,
