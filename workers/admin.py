@@ -21,7 +21,9 @@ from workers.runtime import Container, apply_once, job
 log = structlog.get_logger(__name__)
 
 
-async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
+async def handle_update(c: Container, update: Mapping[str, Any], *, handed_over: bool = False) -> None:
+    """``handed_over``: an operator's answer to a question, passed on by the messaging
+    worker, which recorded the update itself (see core.admin.pending)."""
     message = update.get("message")
     if c.sandbox is not None and isinstance(message, Mapping) and not migration_of(update):
         # Sandbox only: the stand-in Telegram learns the chat and message it answers in.
@@ -43,10 +45,13 @@ async def handle_update(c: Container, update: Mapping[str, Any]) -> None:
         elif isinstance(message, Mapping):
             await intake.on_message(tx, c.settings, cfg, message, c.settings.admin_group_ids)
 
-    await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
+    if handed_over:
+        await apply_once(c, Source.INTERNAL, f"answer:{update['update_id']}", effects)
+    else:
+        await apply_once(c, Source.TELEGRAM, str(update["update_id"]), effects)
 
 
 def register(app: App, c: Container) -> None:
     @job(app, c, Task.ADMIN_UPDATE, bind=lambda a: {"update_id": a["update"].get("update_id")})
-    async def admin_update(c: Container, update: dict[str, Any]) -> None:
-        await handle_update(c, update)
+    async def admin_update(c: Container, update: dict[str, Any], handed_over: bool = False) -> None:
+        await handle_update(c, update, handed_over=handed_over)

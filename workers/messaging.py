@@ -44,7 +44,9 @@ async def _private_message(
     command = command_attempt(message)
     if command is None and user.has_pending_question:
         # An operator answering a control-center question: theirs, not a paid message.
-        answer = {"update": {"update_id": update_id, "message": message}}
+        # Marked as handed over: this update's own marker is written here, so the admin
+        # job records it under a key of its own (a redelivered hand-over still runs once).
+        answer = {"update": {"update_id": update_id, "message": message}, "handed_over": True}
         await queues.defer(tx.conn, [JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE,
                                                 f"operator:{user.telegram_id}", answer)])
         return

@@ -6,12 +6,15 @@ fails here.
 
 from __future__ import annotations
 
-from core.admin import home, operators
+from core.admin import dashboard, home, operators, search
 from core.admin.home import Categories
 from core.admin.navigation import Category
 from core.admin.router import AdminDispatcher
 
-CATEGORIES = Categories({})
+CATEGORIES = Categories({
+    Category.SEARCH: search.open_search,
+    Category.DASHBOARD: dashboard.open_dashboard,
+})
 
 
 def _categories() -> Categories:
@@ -22,6 +25,8 @@ DISPATCHER = AdminDispatcher([
     home.router,
     home.category_commands(_categories),
     operators.router,
+    search.router,
+    dashboard.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

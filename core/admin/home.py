@@ -26,8 +26,6 @@ COMING = {
     Category.USERS: "the control center",
     Category.SETTINGS: "the control center",
     Category.SYSTEM: "the control center",
-    Category.SEARCH: "the control center",
-    Category.DASHBOARD: "the control center",
     Category.CONVERSATIONS: "the operator desk",
     Category.ANALYTICS: "the operator desk",
     Category.QUICK_REPLIES: "the operator desk",
