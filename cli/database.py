@@ -131,7 +131,9 @@ async def restore(inv: Invocation) -> int:
         raise CliError(f"the database is not empty ({relations} tables, views or sequences): restore into "
                        "an empty database (createdb), or pass --force to replace what the backup holds",
                        Exit.REFUSED)
-    pg_restore = pgtools.find("pg_restore", at_least=major)
+    # As new as the server and as the pg_dump that wrote the archive, no newer.
+    dumper = await asyncio.to_thread(pgtools.dumped_by, Path(source)) if source != "-" else None
+    pg_restore = pgtools.find("pg_restore", at_least=max(major, dumper or 0))
     command = [str(pg_restore), "--no-password", "--no-owner", "--exit-on-error", "--single-transaction",
                "--dbname={url}"]
     if relations:
