@@ -16,12 +16,16 @@ CREATE TABLE metric_counters (
     PRIMARY KEY (metric, labels, slot)
 );
 
+-- PL/pgSQL rather than SQL: its statement's plan is kept for the session (an SQL
+-- function's is made again on every call before PostgreSQL 18), and triggers call it per row.
 CREATE FUNCTION metric_add(p_metric text, p_labels text[], p_n bigint)
     RETURNS void
-    LANGUAGE sql AS $$
+    LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO metric_counters AS c (metric, labels, slot, value)
     VALUES (p_metric, p_labels, pg_backend_pid(), p_n)
-    ON CONFLICT (metric, labels, slot) DO UPDATE SET value = c.value + EXCLUDED.value
+    ON CONFLICT (metric, labels, slot) DO UPDATE SET value = c.value + EXCLUDED.value;
+END;
 $$;
 
 -- Sends per Bot API method and outcome, as the outbox records them.
