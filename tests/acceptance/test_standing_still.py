@@ -37,11 +37,12 @@ def workers(system: System, database_url: str, tmp_path: Path) -> Iterator[Worke
     procs.stop_all()
 
 
-async def _started(system: System, workers: WorkerProcesses, queue: str = "messaging") -> int:
+async def _started(system: System, workers: WorkerProcesses, queue: str = "messaging",
+                   settle: float = 3.0) -> int:
     proc = workers.start(queue)
     await wait_until(system.pool, "SELECT count(*) > 0 FROM procrastinate_workers", timeout=TIMEOUT)
     # Connections opened, the first heartbeat and stall watch done: what follows is idling.
-    await asyncio.sleep(3)
+    await asyncio.sleep(settle)
     return proc.pid
 
 
@@ -56,7 +57,9 @@ async def _transactions(pool: asyncpg.Pool) -> int:
 
 
 async def test_an_idle_worker_makes_a_query_or_two_a_second(system: System, workers: WorkerProcesses) -> None:
-    pid = await _started(system, workers)
+    # A backend idle after a burst reports its counts up to 10 s later: the start-up's
+    # transactions must be in before the window opens.
+    pid = await _started(system, workers, settle=12)
     cpu, queries, started = _cpu_seconds(pid), await _transactions(system.pool), time.monotonic()
     await asyncio.sleep(10)
     seconds = time.monotonic() - started
