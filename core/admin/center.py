@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from core.admin import (
     dashboard,
+    desk_analytics,
+    desk_conversations,
+    desk_replies,
     home,
     operators,
     payment_screens,
@@ -36,6 +39,9 @@ CATEGORIES = Categories({
     Category.BILLING: payment_screens.open_billing,
     Category.SEARCH: search.open_search,
     Category.DASHBOARD: dashboard.open_dashboard,
+    Category.CONVERSATIONS: desk_conversations.open_conversations,
+    Category.QUICK_REPLIES: desk_replies.open_quick_replies,
+    Category.ANALYTICS: desk_analytics.open_analytics,
 })
 
 
@@ -61,6 +67,9 @@ DISPATCHER = AdminDispatcher([
     revenue.router,
     search.router,
     dashboard.router,
+    desk_conversations.router,
+    desk_replies.router,
+    desk_analytics.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

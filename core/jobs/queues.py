@@ -44,6 +44,8 @@ class Task(StrEnum):
     #: A refund an operator asked for: the provider's call, then its outcome.
     BILLING_REFUND = "billing.refund"
     ADMIN_UPDATE = "admin.update"
+    #: A chart or CSV export an operator asked for (core.desk.reports).
+    ADMIN_DESK_REPORT = "admin.desk_report"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"
 

@@ -65,5 +65,9 @@ async def on_topic_message(
     if stored is None:
         return
     await conversations.operator_wrote(tx.conn, conv.id)
+    params: dict[str, Any] = {}
+    target = await messages.user_copy_of(tx.conn, admin_chat_id, message.get("reply_to_message"))
+    if target is not None:
+        params["reply_to_message_id"] = target
     await tx.send("relayToUser", user.telegram_id, admin_chat_id=admin_chat_id, topic_id=topic_id,
-                  admin_message_ids=[message["message_id"]], message_row_ids=[stored])
+                  admin_message_ids=[message["message_id"]], message_row_ids=[stored], **params)

@@ -102,6 +102,13 @@ async def _answer_inline_query(g: TelegramGateway, p: Mapping[str, Any]) -> None
     )
 
 
+async def _send_cached_media(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
+    return await g.send_cached_media(
+        p["chat_id"], p["file_id"], caption=p.get("caption"), parse_mode=p.get("parse_mode"),
+        thread_id=p.get("message_thread_id"), reply_to_message_id=p.get("reply_to_message_id"),
+    )
+
+
 async def _create_forum_topic(g: TelegramGateway, p: Mapping[str, Any]) -> int:
     return await g.create_forum_topic(p["chat_id"], p["name"])
 
@@ -156,6 +163,7 @@ METHODS: Mapping[str, Call] = {
     "sendInvoice": Call(_send_invoice, _needs("chat_id", "title", "description", "payload", "currency",
                                               "prices")),
     "answerPreCheckoutQuery": Call(_answer_pre_checkout_query, _needs("pre_checkout_query_id", "ok")),
+    "sendCachedMedia": Call(_send_cached_media, _needs("chat_id", "file_id")),
     "answerInlineQuery": Call(_answer_inline_query, _needs("inline_query_id", "results")),
     "createForumTopic": Call(_create_forum_topic, _needs("chat_id", "name")),
     "editForumTopic": Call(_edit_forum_topic, _needs("chat_id", "message_thread_id", "name")),

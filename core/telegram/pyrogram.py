@@ -455,8 +455,10 @@ class PyrogramGateway:
         parse_mode: str | None = None,
     ) -> Sent:
         mode = _parse_mode(parse_mode)
-        stream = io.BytesIO(document) if isinstance(document, bytes) else document
-        stream.name = file_name
+        stream: Any = document
+        if isinstance(document, bytes):
+            stream = io.BytesIO(document)
+            stream.name = file_name  # an open file keeps its own
         async with self._sending_to(chat_id):
             message = await self._client.send_document(
                 chat_id, stream, file_name=file_name, caption=caption or "",
@@ -473,8 +475,9 @@ class PyrogramGateway:
         thread_id: int | None = None,
         parse_mode: str | None = None,
     ) -> Sent:
-        stream = io.BytesIO(photo) if isinstance(photo, bytes) else photo
-        if not getattr(stream, "name", None):
+        stream: Any = photo
+        if isinstance(photo, bytes):
+            stream = io.BytesIO(photo)
             stream.name = "photo.png"
         async with self._sending_to(chat_id):
             message = await self._client.send_photo(

@@ -119,7 +119,17 @@ ALTER TABLE conversations
     ADD COLUMN waiting_since    timestamptz,
     ADD COLUMN sla_alerted_at   timestamptz,
     ADD COLUMN card_message_id  integer,
-    ADD COLUMN topic_title_sent text;
+    ADD COLUMN topic_title_sent text,
+    -- Something the topic's title or the live card shows changed: the desk's
+    -- sweep sends the latest state (coalesced, on spare budget) and clears it.
+    ADD COLUMN status_dirty     boolean NOT NULL DEFAULT false,
+    ADD COLUMN card_dirty       boolean NOT NULL DEFAULT false;
+
+CREATE INDEX conversations_status_dirty_idx ON conversations (id) WHERE status_dirty;
+CREATE INDEX conversations_card_dirty_idx ON conversations (id) WHERE card_dirty;
+-- The SLA check reads the conversations waiting longest and not alerted yet.
+CREATE INDEX conversations_sla_idx ON conversations (waiting_since)
+    WHERE waiting_since IS NOT NULL AND sla_alerted_at IS NULL;
 
 -- The list sorts by wait (high priority first) and filters on these.
 CREATE INDEX conversations_waiting_since_idx ON conversations (high_priority DESC, waiting_since)
@@ -176,9 +186,9 @@ CREATE TABLE quick_reply_usage (
     PRIMARY KEY (reply_id, operator_id)
 );
 
--- Files the desk made (charts, CSV exports), in parts of up to 512 KiB, so an
--- export of a million rows is written and sent without holding it in memory.
--- Pruned a day after they were made.
+-- A chart or export the admin worker made, kept until sent (in parts of up to
+-- 512 KiB, so an export of a million rows is written and sent in constant
+-- memory). Pruned a day after they were made.
 CREATE TABLE desk_files (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind       text NOT NULL CHECK (kind IN ('photo', 'document')),
@@ -197,18 +207,76 @@ CREATE TABLE desk_file_parts (
 
 CREATE INDEX desk_files_created_idx ON desk_files (created_at);
 
--- Daily figures of past (complete) days, rolled up once from messages so that a
--- 90-day chart reads 90 rows, not millions of messages. Today is read live.
-CREATE TABLE desk_daily (
-    day          date PRIMARY KEY,
-    active_users integer NOT NULL,
-    messages_in  integer NOT NULL,
-    messages_out integer NOT NULL,
-    rolled_at    timestamptz NOT NULL DEFAULT now()
-);
-
--- First-purchase conversion per signup day without reading the users' rows.
-CREATE INDEX users_signup_conversion_idx ON users (created_at) INCLUDE (first_paid_at);
-
 -- Notes (// in a topic) listed on the card, newest first.
 CREATE INDEX messages_notes_idx ON messages (user_id, id DESC) WHERE direction = 'note';
+
+-- Replies thread both ways: the message of the same chat a message answered
+-- (a user's reply: their chat's id; an operator's: the topic's).
+ALTER TABLE messages ADD COLUMN reply_to_message_id integer;
+
+-- Tickets and the wait follow the relay's own bookkeeping of a conversation:
+-- its first unread message opens a ticket and starts the wait, an operator's
+-- reply ends the wait (and answers the ticket the first time), closing the
+-- conversation closes its ticket. A trigger, so the relay stays as it is and
+-- no path that writes a conversation can forget it.
+CREATE FUNCTION desk_follow_conversation() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.unread_count > OLD.unread_count THEN
+        NEW.waiting_since := coalesce(OLD.waiting_since, now());
+        INSERT INTO desk_tickets (conversation_id, user_id) VALUES (NEW.id, NEW.user_id)
+        ON CONFLICT (conversation_id) WHERE closed_at IS NULL DO NOTHING;
+    END IF;
+    IF NEW.last_operator_message_at IS DISTINCT FROM OLD.last_operator_message_at THEN
+        NEW.waiting_since := NULL;
+        NEW.sla_alerted_at := NULL;
+        UPDATE desk_tickets SET first_response_at = coalesce(first_response_at, now())
+        WHERE conversation_id = NEW.id AND closed_at IS NULL;
+    END IF;
+    IF NEW.status = 'closed' AND OLD.status <> 'closed' THEN
+        NEW.waiting_since := NULL;
+        UPDATE desk_tickets SET closed_at = now() WHERE conversation_id = NEW.id AND closed_at IS NULL;
+    END IF;
+    IF (NEW.waiting_since IS NULL) <> (OLD.waiting_since IS NULL) OR NEW.status <> OLD.status
+       OR NEW.topic_id IS DISTINCT FROM OLD.topic_id THEN
+        NEW.status_dirty := NEW.topic_id IS NOT NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER desk_follow_conversation BEFORE UPDATE ON conversations
+    FOR EACH ROW EXECUTE FUNCTION desk_follow_conversation();
+
+-- Who answered a ticket first: the operator of the first reply after it opened.
+CREATE FUNCTION desk_follow_reply() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE desk_tickets SET first_response_by = NEW.operator_id
+    WHERE conversation_id = NEW.conversation_id AND closed_at IS NULL AND first_response_by IS NULL;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER desk_follow_reply AFTER INSERT ON messages
+    FOR EACH ROW WHEN (NEW.direction = 'out' AND NEW.status IN ('queued', 'relayed'))
+    EXECUTE FUNCTION desk_follow_reply();
+
+-- The card posted when the topic was created is edited when something material
+-- changes: the tier, the pass, a ban, a payment (what the user spent).
+CREATE FUNCTION desk_follow_user() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE conversations SET card_dirty = true
+    WHERE user_id = NEW.id AND card_message_id IS NOT NULL AND NOT card_dirty;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER desk_follow_user AFTER UPDATE ON users
+    FOR EACH ROW WHEN (NEW.tier IS DISTINCT FROM OLD.tier
+                       OR NEW.pass_expires_at IS DISTINCT FROM OLD.pass_expires_at
+                       OR NEW.is_banned IS DISTINCT FROM OLD.is_banned
+                       OR NEW.spent_card_minor IS DISTINCT FROM OLD.spent_card_minor
+                       OR NEW.spent_stars IS DISTINCT FROM OLD.spent_stars)
+    EXECUTE FUNCTION desk_follow_user();

@@ -22,12 +22,14 @@ def file_id_of(kind: str, unique_id: str) -> str:
     Pyrogram reads (send by file id, download). The fake's file reference is the
     file's unique id, so a request naming the file says which one it is."""
     file_type = _FILE_TYPES.get(kind, FileType.DOCUMENT)
-    common = {"file_type": file_type, "dc_id": _DC, "file_reference": unique_id.encode(),
-              "media_id": stable_id(unique_id), "access_hash": stable_id("hash", unique_id)}
+    media_id, access_hash = stable_id(unique_id), stable_id("hash", unique_id)
     if file_type is FileType.PHOTO:
-        return FileId(**common, thumbnail_source=ThumbnailSource.THUMBNAIL,
-                      thumbnail_file_type=FileType.PHOTO, thumbnail_size="x", volume_id=0, local_id=0).encode()
-    return FileId(**common).encode()
+        return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(), media_id=media_id,
+                      access_hash=access_hash, thumbnail_source=ThumbnailSource.THUMBNAIL,
+                      thumbnail_file_type=FileType.PHOTO, thumbnail_size="x", volume_id=0,
+                      local_id=0).encode())
+    return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(), media_id=media_id,
+                  access_hash=access_hash).encode())
 
 
 def unique_id_of(file_reference: bytes) -> str:

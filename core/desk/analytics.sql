@@ -1,0 +1,76 @@
+-- Series per UTC day from $1 to $2 (dates, both included). Hours that are
+-- over come from admin_hourly_counts (kept by the dashboard's
+-- admin_close_hours), the open ones are counted live; revenue from
+-- revenue_days: a 90-day chart reads a few hundred rows, not every payment.
+
+-- name: analytics_close_hours
+SELECT admin_close_hours();
+
+-- name: analytics_counts
+-- A kept metric per day: the kept hours, plus the open hours counted live.
+WITH kept AS (
+    SELECT (hour AT TIME ZONE 'UTC')::date AS day, sum(value)::bigint AS value
+    FROM admin_hourly_counts
+    WHERE metric = $3 AND hour >= $1::date AT TIME ZONE 'UTC' AND hour < ($2::date + 1) AT TIME ZONE 'UTC'
+    GROUP BY 1
+), since AS (
+    SELECT coalesce(max(hour) + interval '1 hour', '-infinity') AS at FROM admin_hourly_counts WHERE metric = $3
+), live AS (
+    SELECT (u.created_at AT TIME ZONE 'UTC')::date AS day, count(*)::bigint AS value
+    FROM users u, since WHERE $3 = 'users_joined' AND u.created_at >= since.at GROUP BY 1
+    UNION ALL
+    SELECT (m.relayed_at AT TIME ZONE 'UTC')::date, count(*)::bigint
+    FROM messages m, since
+    WHERE $3 = 'messages_relayed' AND m.direction = 'in' AND m.status = 'relayed' AND m.relayed_at >= since.at
+    GROUP BY 1
+)
+SELECT d.day::date AS day, coalesce(k.value, 0) + coalesce((SELECT sum(l.value) FROM live l WHERE l.day = d.day), 0)
+           AS value
+FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+LEFT JOIN kept k ON k.day = d.day::date
+ORDER BY 1;
+
+-- name: analytics_active
+-- Users who wrote to the operators, per day.
+SELECT d.day::date AS day,
+       (SELECT count(DISTINCT m.user_id) FROM messages m
+        WHERE m.direction = 'in' AND m.created_at >= d.day AT TIME ZONE 'UTC'
+          AND m.created_at < (d.day + interval '1 day') AT TIME ZONE 'UTC') AS value
+FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+ORDER BY 1;
+
+-- name: analytics_revenue
+-- Per day, rail and currency: gross and refunds (minor units).
+SELECT day, rail, currency, sum(gross)::bigint AS gross, sum(refunds)::bigint AS refunds,
+       sum(payments)::bigint AS payments
+FROM revenue_days
+WHERE day BETWEEN $1 AND $2
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3;
+
+-- name: analytics_top_products
+SELECT coalesce(p.code, 'none') AS code, coalesce(p.name, '—') AS name, r.currency,
+       sum(r.payments)::bigint AS payments, sum(r.gross - r.refunds)::bigint AS net
+FROM revenue_days r LEFT JOIN products p ON p.id = r.product_id
+WHERE r.day BETWEEN $1 AND $2 AND r.product_id <> 0
+GROUP BY 1, 2, 3
+ORDER BY 5 DESC
+LIMIT 10;
+
+-- name: analytics_conversion
+-- Per signup day: users who joined, and those who paid within $3 days of joining.
+SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*)::bigint AS joined,
+       count(*) FILTER (WHERE first_paid_at < created_at + make_interval(days => $3))::bigint AS paid
+FROM users
+WHERE created_at >= $1::date AT TIME ZONE 'UTC' AND created_at < ($2::date + 1) AT TIME ZONE 'UTC'
+GROUP BY 1 ORDER BY 1;
+
+-- name: analytics_response
+-- First response p50/p90 in minutes per day of the tickets opened then.
+SELECT (opened_at AT TIME ZONE 'UTC')::date AS day,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60 AS p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60 AS p90
+FROM desk_tickets
+WHERE opened_at >= $1::date AT TIME ZONE 'UTC' AND opened_at < ($2::date + 1) AT TIME ZONE 'UTC'
+  AND first_response_at IS NOT NULL
+GROUP BY 1 ORDER BY 1;
