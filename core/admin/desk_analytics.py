@@ -15,7 +15,7 @@ from core.admin import fmt, pending
 from core.admin.navigation import nav_row, rows_of
 from core.admin.roles import Can
 from core.admin.router import AdminContext, AdminRouter
-from core.desk import analytics, exports, reports
+from core.desk import analytics, csv_exports, reports
 from core.desk.analytics import BadRange, Kind, Period
 from core.dispatch.callback_data import CallbackData
 from core.jobs import queues
@@ -58,7 +58,7 @@ class AnGet(CallbackData, prefix="adm:an:g"):
 
 @dataclass(frozen=True)
 class AnTable(CallbackData, prefix="adm:an:t"):
-    table: exports.Table
+    table: csv_exports.Table
 
 
 async def show(ctx: AdminContext, period: Period) -> None:
@@ -68,7 +68,7 @@ async def show(ctx: AdminContext, period: Period) -> None:
                for d in analytics.PERIODS for p in [analytics.last_days(d)]]
     rows = [[button(LABELS[k], AnGet("c", k, s, e).pack()), button("📄 CSV", AnGet("v", k, s, e).pack())]
             for k in Kind]
-    tables = [button(f"📄 {t.value}", AnTable(t).pack()) for t in exports.Table]
+    tables = [button(f"📄 {t.value}", AnTable(t).pack()) for t in csv_exports.Table]
     text = (f"<b>📈 Analytics</b> · {period.label} ({fmt.number(period.days)} days, UTC)\n\n"
             "Press a series for its chart (a photo with the numbers), or 📄 for its CSV. The raw tables"
             " come as CSV files. A custom range: <code>/analytics 2026-01-01 2026-03-31</code>.")
@@ -121,8 +121,8 @@ async def _request(ctx: AdminContext, request: reports.Request) -> None:
     await queues.defer(ctx.tx.conn, [job])
 
 
-def _target(ctx: AdminContext) -> exports.Target:
-    return exports.Target(ctx.place.chat_id, ctx.place.thread_id)
+def _target(ctx: AdminContext) -> csv_exports.Target:
+    return csv_exports.Target(ctx.place.chat_id, ctx.place.thread_id)
 
 
 @router.callback(AnGet, can=Can.ANALYTICS)

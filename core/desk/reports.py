@@ -18,9 +18,9 @@ import structlog
 
 from core.delivery.effects import Effects
 from core.delivery.methods import Methods
-from core.desk import analytics, charts, exports, files
+from core.desk import analytics, charts, csv_exports, files
 from core.desk.analytics import Kind, Period
-from core.desk.exports import Deliver, Table, Target
+from core.desk.csv_exports import Deliver, Table, Target
 from core.platform.database import connection
 from core.telegram.markup import PARSE_MODE
 
@@ -77,7 +77,7 @@ async def run(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, request: R
     target = request.target
     if request.what == TABLE_CSV:
         assert request.table is not None
-        rows = await exports.table(pool, methods, deliver, request.table, target)
+        rows = await csv_exports.table(pool, methods, deliver, request.table, target)
         log.info("desk export sent", table=request.table.value, rows=rows)
         return
     assert request.kind is not None
@@ -93,7 +93,8 @@ async def run(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, request: R
         else:
             s = await analytics.series(conn, request.kind, request.period)
             name = f"{request.kind.value}-{request.period.start:%Y%m%d}-{request.period.end:%Y%m%d}.csv"
-            file_id = await files.store(conn, "document", name, exports.csv_bytes(exports.series_rows(s)))
+            data = csv_exports.csv_bytes(csv_exports.series_rows(s))
+            file_id = await files.store(conn, "document", name, data)
             caption = f"📄 {s.title} · {request.period.label}"
         await tx.send("sendDeskFile", target.chat_id, file_id=file_id, caption=caption, parse_mode=PARSE_MODE,
                       **target.params())

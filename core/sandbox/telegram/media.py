@@ -24,7 +24,8 @@ def file_id_of(kind: str, unique_id: str) -> str:
     file_type = _FILE_TYPES.get(kind, FileType.DOCUMENT)
     media_id, access_hash = stable_id(unique_id), stable_id("hash", unique_id)
     if file_type is FileType.PHOTO:
-        return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(), media_id=media_id,
+        return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(),
+                          media_id=media_id,
                       access_hash=access_hash, thumbnail_source=ThumbnailSource.THUMBNAIL,
                       thumbnail_file_type=FileType.PHOTO, thumbnail_size="x", volume_id=0,
                       local_id=0).encode())

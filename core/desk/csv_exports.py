@@ -89,7 +89,7 @@ async def _progress(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, targ
             row = await tx.send("sendMessage", target.chat_id, text=text, parse_mode=PARSE_MODE,
                                 **target.params())
         else:
-            message_id = await conn.fetchval(q("exports_progress_message"), row)
+            message_id = await conn.fetchval(q("csv_exports_progress_message"), row)
             if message_id is None:
                 return row  # not delivered yet: the next update tries again
             await tx.send("editMessageText", target.chat_id, message_id=message_id, text=text,
@@ -102,7 +102,7 @@ async def table(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, which: T
     """Export a raw table to ``target``; returns the rows written."""
     name = f"{which.value}-{datetime.now():%Y%m%d-%H%M}.csv"
     async with connection(pool) as conn:
-        total = int(await conn.fetchval(q(f"exports_count_{which.value}")))
+        total = int(await conn.fetchval(q(f"csv_exports_count_{which.value}")))
     progress: int | None = None
     if total > PROGRESS_ROWS:
         progress = await _progress(pool, methods, deliver, target, None,
@@ -111,7 +111,7 @@ async def table(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, which: T
     async with connection(pool) as conn, conn.transaction():
         writer = await files.Writer.create(conn, "document", name)
         batch: list[Sequence[object]] = []
-        cursor = conn.cursor(q(f"exports_{which.value}"), prefetch=FETCH)
+        cursor = conn.cursor(q(f"csv_exports_{which.value}"), prefetch=FETCH)
         header_written = False
         async for record in cursor:
             if not header_written:
