@@ -19,7 +19,8 @@ async def topic_id(system: System, person: Person) -> int:
 
 async def conversation(system: System, person: Person) -> Any:
     return await system.pool.fetchrow(
-        "SELECT c.* FROM conversations c JOIN users u ON u.id = c.user_id WHERE u.telegram_id = $1", person.id)
+        "SELECT c.* FROM conversations c JOIN users u ON u.id = c.user_id WHERE u.telegram_id = $1",
+        person.id)
 
 
 async def in_topic(system: System, person: Person) -> list[dict[str, Any]]:
@@ -38,9 +39,9 @@ async def stored(system: System, chat_id: int, message_id: int) -> Any:
         "SELECT * FROM sandbox_messages WHERE chat_id = $1 AND message_id = $2", chat_id, message_id)
 
 
-async def run_desk_sweeps(system: System, times: int) -> None:
+async def run_desk_sweeps(system: System, times: int, *, deliver: bool = True) -> None:
     """The admin worker's periodic desk sweep, run ``times`` times by a real worker,
-    then the deliveries it scheduled (the groups' drainers)."""
+    then (``deliver``) the deliveries it scheduled (the groups' drainers)."""
     assert system.container is not None
     app = wiring.build_app(system.container, [Queue.ADMIN], system.settings.database_url or "")
     async with app.open_async():
@@ -49,4 +50,5 @@ async def run_desk_sweeps(system: System, times: int) -> None:
             await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
             assert await system.pool.fetchval(
                 "SELECT status FROM procrastinate_jobs WHERE id = $1", job_id) == "succeeded"
-    await system.drain_scheduled()
+    if deliver:
+        await system.drain_scheduled()

@@ -21,9 +21,10 @@ from tests.harness import System
 JOAO = Person(310_000_777, "João", "Souza", "joao_s", "pt-br")
 
 
-def _setting(key: str, value: str) -> str:
-    return f"INSERT INTO bot_settings (key, value) VALUES ('{key}', '{value}')" \
-           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+async def _setting(system: System, key: str, value: object) -> None:
+    await system.pool.execute(
+        "INSERT INTO bot_settings (key, value) VALUES ($1, $2)"
+        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", key, value)
 
 
 async def _write(system: System, person: Person, text: str, **extra: Any) -> dict[str, Any]:
@@ -94,7 +95,8 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
     await system.write(reply)
     answer = (await system.sent(MARIA.id))[-1]
     assert answer["text"] == "Sure, which order?"
-    assert (await stored(system, MARIA.id, answer["message_id"]))["reply_to_message_id"] == first["message_id"]
+    threaded = await stored(system, MARIA.id, answer["message_id"])
+    assert threaded["reply_to_message_id"] == first["message_id"]
 
     # Maria replies to that answer: in the topic her copy replies to the agent's message.
     await _write(system, MARIA, "Order 42", reply_to_message={"message_id": answer["message_id"]})
@@ -103,7 +105,7 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
         reply["message"]["message_id"]
 
     # João waits past the SLA: one alert in the General topic, however often the desk sweeps.
-    await system.pool.execute(_setting("first_response_minutes", "15"))
+    await _setting(system, "first_response_minutes", 15)
     await system.pool.execute(
         "UPDATE conversations SET waiting_since = now() - interval '20 minutes' WHERE id = $1",
         (await conversation(system, JOAO))["id"])
@@ -115,7 +117,7 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
     assert f"/{joao_topic}" in alerts[0]
 
     # A Stars payment, then the analyst asks for the revenue chart and its CSV.
-    await system.pool.execute(_setting("stripe_enabled", "false"))
+    await _setting(system, "stripe_enabled", False)
     await system.write(builders.private_text(MARIA, "/buy"), builders.callback(MARIA, "buy:pack25"))
     await products_kit.pay_invoice(system, MARIA)
     assert await system.pool.fetchval("SELECT count(*) FROM transactions WHERE status = 'succeeded'") == 1
@@ -133,7 +135,8 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
     document = (await system.sent(ANALYST.id))[-1]
     assert document["kind"] == "document"
     data = b"".join(r["data"] for r in await system.pool.fetch(
-        "SELECT p.data FROM desk_file_parts p WHERE p.file_id = (SELECT max(id) FROM desk_files) ORDER BY seq"))
+        "SELECT p.data FROM desk_file_parts p WHERE p.file_id = (SELECT max(id) FROM desk_files)"
+        " ORDER BY seq"))
     rows = list(csv.reader(io.StringIO(data.decode())))
     assert rows[0] == ["day", "stars XTR"]
     assert len(rows) == 1 + 7
