@@ -33,7 +33,8 @@ async def test_topic_titles_show_the_state_latest_only(system: System) -> None:
     edits = await system.pool.fetchval("SELECT count(*) FROM outbox WHERE method = 'editForumTopic'")
     await run_desk_sweeps(system, 2)
     assert (await _titles(system))[thread] == "🔒 Maria Silva · @maria_s · 123456789"
-    assert await system.pool.fetchval("SELECT count(*) FROM outbox WHERE method = 'editForumTopic'") == edits + 1
+    assert await system.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE method = 'editForumTopic'") == edits + 1
 
     # A title waiting for budget is replaced by a newer one: only the latest is sent.
     await system.pool.execute("UPDATE conversations SET status = 'waiting_user' WHERE id = $1",
@@ -53,7 +54,8 @@ async def test_topic_titles_show_the_state_latest_only(system: System) -> None:
 
 
 async def test_the_setting_turns_the_titles_off(system: System) -> None:
-    await system.pool.execute("INSERT INTO bot_settings (key, value) VALUES ('topic_status_enabled', 'false')")
+    await system.pool.execute(
+        "INSERT INTO bot_settings (key, value) VALUES ('topic_status_enabled', 'false')")
     await start(system, MARIA)
     await system.write(builders.private_text(MARIA, "hello"))
     await run_desk_sweeps(system, 2)
