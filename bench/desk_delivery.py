@@ -20,6 +20,7 @@ import asyncpg
 from core.desk import sweep
 from core.platform import database
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID
+from core.sandbox.telegram.limits import Limits
 from core.sandbox.telegram.model import TelegramModel
 from workers.wiring import delivery_methods
 
@@ -78,6 +79,7 @@ async def steady(url: str, env: dict[str, str], users: int, per_minute: float, s
 
     pool = await database.create_pool(url, max_size=8)
     model = TelegramModel(pool)
+    setup = TelegramModel(pool, limits=Limits(enabled=False))  # the workers' sends alone are limited
     await model.ensure_chat(SANDBOX_ADMIN_GROUP_ID, type="supergroup", title="Support", is_forum=True)
     base = 6_000_000_000
     for i in range(users):
@@ -89,7 +91,7 @@ async def steady(url: str, env: dict[str, str], users: int, per_minute: float, s
         await pool.execute(
             "INSERT INTO credit_ledger (user_id, delta, balance_after, reason, idempotency_key)"
             " VALUES ($1, 1000, 1000, 'bench', $2)", uid, f"bench:{uid}")
-        topic = await model.create_topic(SANDBOX_ADMIN_GROUP_ID, f"user{i}", 0)
+        topic = await setup.create_topic(SANDBOX_ADMIN_GROUP_ID, f"user{i}", 0)
         await pool.execute("INSERT INTO conversations (user_id, admin_chat_id, topic_id) VALUES ($1, $2, $3)",
                            uid, SANDBOX_ADMIN_GROUP_ID, topic.message_id)
     procs = start_workers(2, env)
