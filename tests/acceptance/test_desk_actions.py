@@ -1,0 +1,146 @@
+"""The desk's actions and refusals: priority, close and reopen with the topic,
+assignment only to operators, quick replies checked when saved, notes and the
+live card, inline mode for operators only, custom ranges in order."""
+
+from __future__ import annotations
+
+from core.admin.roles import Role
+from core.platform.config import SANDBOX_ADMIN_GROUP_ID as GROUP
+from tests import builders
+from tests.acceptance.admin_kit import (
+    ADMIN,
+    AGENT,
+    ANALYST,
+    STRANGER,
+    buttons,
+    make_operators,
+    press,
+    say,
+    start,
+)
+from tests.acceptance.desk_kit import conversation, in_topic, run_desk_sweeps, topic_id
+from tests.builders import MARIA, OWNER
+from tests.harness import System
+
+
+async def _conversation_screen(system: System) -> dict:
+    listing = await say(system, AGENT, "/conversations")
+    await press(system, AGENT, listing, next(d for label, d in buttons(listing).items() if "Maria" in label))
+    return (await system.sent(AGENT.id))[-1]
+
+
+async def test_priority_close_and_reopen_follow_into_the_group(system: System) -> None:
+    await make_operators(system, (AGENT, Role.AGENT))
+    await start(system, MARIA, AGENT)
+    await system.write(builders.private_text(MARIA, "help"))
+    thread = await topic_id(system, MARIA)
+
+    screen = await _conversation_screen(system)
+    assert await press(system, AGENT, screen, buttons(screen)["🔴 Priority on"]) == \
+        "High priority: first in the group's queue."
+    assert (await conversation(system, MARIA))["high_priority"] is True
+    await system.write(builders.private_text(MARIA, "still there?"))
+    relay = await system.pool.fetchrow(
+        "SELECT priority FROM outbox WHERE method = 'relayToTopic' ORDER BY id DESC LIMIT 1")
+    assert relay["priority"] == 1000  # ahead of every tier (vip is 20)
+    listing = await say(system, AGENT, "/conversations high")
+    assert "🔴 <b>" not in listing["text"]  # the text is plain; the marker shows
+    assert "🔴 Maria Silva" in listing["text"]
+
+    screen = await _conversation_screen(system)
+    assert await press(system, AGENT, screen, buttons(screen)["🔒 Close"]) == "Closed."
+    assert (await conversation(system, MARIA))["status"] == "closed"
+    [topic] = [t for t in await system.model.topics(GROUP) if t.topic_id == thread]
+    assert topic.closed
+    screen = (await system.sent(AGENT.id))[-1]
+    assert await press(system, AGENT, screen, buttons(screen)["🔓 Reopen"]) == "Reopened."
+    [topic] = [t for t in await system.model.topics(GROUP) if t.topic_id == thread]
+    assert not topic.closed
+    actions = [r["action"] for r in await system.pool.fetch(
+        "SELECT action FROM admin_audit WHERE action LIKE 'conversation.%' ORDER BY id")]
+    assert actions == ["conversation.priority", "conversation.close", "conversation.reopen"]
+
+
+async def test_assigning_to_someone_who_is_not_an_operator_changes_nothing(system: System) -> None:
+    await make_operators(system, (AGENT, Role.AGENT), (ANALYST, Role.ANALYST))
+    await start(system, MARIA, AGENT, ANALYST)
+    await system.write(builders.private_text(MARIA, "help"))
+    screen = await _conversation_screen(system)
+    await press(system, AGENT, screen, buttons(screen)["👥 Assign to…"])
+    for who in ("@maria_s", f"{ANALYST.id}", "@nobody_here"):
+        answer = await say(system, AGENT, who)
+        assert "is not an operator who answers users. Nothing was changed." in answer["text"], who
+        assert (await conversation(system, MARIA))["assignee_id"] is None
+        await press(system, AGENT, screen, buttons(screen)["👥 Assign to…"])
+    answer = await say(system, AGENT, str(OWNER.id))
+    assert answer["text"].startswith("Assigned to")
+    assert (await conversation(system, MARIA))["assignee_id"] == OWNER.id
+
+
+async def test_quick_replies_are_checked_when_saved_and_only_admins_edit_them(system: System) -> None:
+    await make_operators(system, (ADMIN, Role.ADMIN), (AGENT, Role.AGENT))
+    await start(system, ADMIN, AGENT)
+    refused = await say(system, ADMIN, "/qr add refund Hi {firstname}, your refund of {amount} is on its way")
+    assert refused["text"] == ("Unknown variable {amount}, {firstname}. Variables: {first_name}, {name},"
+                               " {balance}, {tier}, {pass_until}. Nothing was saved.")
+    assert await system.pool.fetchval("SELECT count(*) FROM quick_replies") == 0
+    assert "Not allowed" in (await say(system, AGENT, "/qr add refund Hi"))["text"]
+    assert "Saved" in (await say(system, ADMIN, "/qr add refund Hi {first_name}, refunded."))["text"]
+    assert "Updated" in (await say(system, ADMIN, "/qr add refund Hello {first_name}, refunded."))["text"]
+    screen = await say(system, AGENT, "/quickreplies")
+    assert "general: 1" in screen["text"]
+    assert "Not allowed" in (await say(system, AGENT, "/qr del refund"))["text"]
+    assert "Deleted" in (await say(system, ADMIN, "/qr del refund"))["text"]
+    assert "no quick reply named “refund”" in (await say(system, ADMIN, "/qr del refund"))["text"]
+    assert await system.pool.fetchval("SELECT count(*) FROM quick_replies") == 0
+    assert [r["action"] for r in await system.pool.fetch(
+        "SELECT action FROM admin_audit WHERE action LIKE 'quick_reply.%' ORDER BY id")] == [
+        "quick_reply.save", "quick_reply.save", "quick_reply.delete"]
+
+
+async def test_inline_mode_offers_quick_replies_to_operators_only(system: System) -> None:
+    await make_operators(system, (AGENT, Role.AGENT))
+    await start(system, AGENT, STRANGER)
+    await say(system, OWNER, "/qr add refund_policy Refunds take 5 days.")
+    for person, query_id in ((AGENT, "7001"), (STRANGER, "7002")):
+        await system.write({"update_id": builders.next_update_id(), "inline_query": {
+            "id": query_id, "from": person.as_user(), "query": "refund", "offset": "",
+            "chat_type": "supergroup"}})
+    answers = {a.query_id: a for a in await system.model.query_answers()}
+    [result] = answers["7001"].results or []
+    assert result["title"] == "!refund_policy · general"
+    assert result["input_message_content"]["message_text"] == "!refund_policy"
+    assert answers["7002"].results == []
+
+
+async def test_notes_are_on_the_card_and_the_card_in_the_topic_follows_the_tier(system: System) -> None:
+    await start(system, MARIA)
+    await system.write(builders.private_text(MARIA, "help"))
+    thread = await topic_id(system, MARIA)
+    card = (await in_topic(system, MARIA))[0]
+    assert "tier: free" in card["text"]
+    await system.write(builders.topic_message(builders.OPERATOR, thread, "// prefers email, asked twice"))
+    await system.write(builders.with_command_entity(builders.topic_message(OWNER, thread, "/card")))
+    posted = (await in_topic(system, MARIA))[-1]
+    assert "Last notes\n📝 // prefers email, asked twice" in posted["text"]
+
+    await system.write(builders.with_command_entity(builders.topic_message(OWNER, thread, "/tier vip")))
+    await run_desk_sweeps(system, 2)
+    [edited] = [m for m in await in_topic(system, MARIA) if m["message_id"] == card["message_id"]]
+    assert "tier: vip" in edited["text"]
+    edits = await system.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE method = 'editMessageText' AND params ->> 'message_id' = $1",
+        str(card["message_id"]))
+    assert edits == 1
+
+
+async def test_a_custom_range_in_the_wrong_order_is_refused(system: System) -> None:
+    await make_operators(system, (ANALYST, Role.ANALYST))
+    await start(system, ANALYST)
+    answer = await say(system, ANALYST, "/analytics 2026-03-01 2026-02-01")
+    assert answer["text"] == ("The range is in the wrong order: the first day comes first."
+                              " Nothing was changed.")
+    answer = await say(system, ANALYST, "/analytics 2024-01-01 2026-02-01")
+    assert "at most 366 (a year)" in answer["text"]
+    assert await system.pool.fetchval(
+        "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'admin.desk_report'") == 0
