@@ -137,6 +137,10 @@ async def on_message(
         return
     ctx = AdminContext(tx, settings, cfg, operator, question.place, message_id=question.message_id,
                        topic_user_id=await _topic_user(tx, question.place))
+    document = message.get("document")
+    if question.kind == desk_replies.IMPORT_QUESTION and isinstance(document, Mapping):
+        await desk_replies.on_import_file(ctx, document)
+        return
     if not isinstance(text, str) or not text.strip():
         await pending.ask(tx.conn, operator.telegram_id, question.kind, question.params, question.place,
                           question.message_id)

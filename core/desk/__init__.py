@@ -7,7 +7,17 @@ the relay's exports.
 
 from __future__ import annotations
 
-from core.desk import analytics, csv_exports, files, quick_replies, reports, sweep, tickets
+from core.desk import (
+    analytics,
+    csv_exports,
+    files,
+    qr_files,
+    quick_replies,
+    reports,
+    sweep,
+    tickets,
+)
 from core.desk.files import METHODS
 
-__all__ = ["METHODS", "analytics", "csv_exports", "files", "quick_replies", "reports", "sweep", "tickets"]
+__all__ = ["METHODS", "analytics", "csv_exports", "files", "qr_files", "quick_replies", "reports", "sweep",
+           "tickets"]

@@ -46,6 +46,8 @@ class Task(StrEnum):
     ADMIN_UPDATE = "admin.update"
     #: A chart or CSV export an operator asked for (core.desk.reports).
     ADMIN_DESK_REPORT = "admin.desk_report"
+    #: Quick replies imported from a file an operator sent (core.admin.desk_replies).
+    ADMIN_DESK_IMPORT = "admin.desk_import"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"
 

@@ -4,8 +4,11 @@ live card, inline mode for operators only, custom ranges in order."""
 
 from __future__ import annotations
 
+import json
+
 from core.admin.roles import Role
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as GROUP
+from core.sandbox.telegram import media
 from tests import builders
 from tests.acceptance.admin_kit import (
     ADMIN,
@@ -19,7 +22,7 @@ from tests.acceptance.admin_kit import (
     start,
 )
 from tests.acceptance.desk_kit import conversation, in_topic, run_desk_sweeps, topic_id
-from tests.builders import MARIA, OWNER
+from tests.builders import MARIA, OWNER, Person
 from tests.harness import System
 
 
@@ -144,3 +147,50 @@ async def test_a_custom_range_in_the_wrong_order_is_refused(system: System) -> N
     assert "at most 366 (a year)" in answer["text"]
     assert await system.pool.fetchval(
         "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'admin.desk_report'") == 0
+
+
+async def _send_file(system: System, person: Person, name: str, content: bytes) -> None:
+    unique = f"qrfile{builders.next_update_id()}"
+    await system.model.store_file(unique, "application/octet-stream", name, content)
+    update = builders.private_text(person, "")
+    del update["message"]["text"]
+    update["message"]["document"] = {"file_id": media.file_id_of("document", unique),
+                                     "file_unique_id": unique, "file_name": name, "file_size": len(content)}
+    await system.write(update)
+
+
+async def test_quick_replies_go_out_as_a_file_and_come_back_all_or_nothing(system: System) -> None:
+    await make_operators(system, (ADMIN, Role.ADMIN))
+    await start(system, ADMIN)
+    await say(system, ADMIN, "/qr add hello Hello {first_name}!")
+
+    async def ask_import() -> None:
+        screen = await say(system, ADMIN, "/quickreplies")
+        await press(system, ADMIN, screen, buttons(screen)["⬆️ Import"])
+
+    # A bad row names its line, and nothing of the file is saved.
+    await ask_import()
+    await _send_file(system, ADMIN, "replies.csv",
+                     b"name,category,text\nrefund,billing,Refunds take 5 days\nBad Name,x,y\n")
+    assert (await system.sent(ADMIN.id))[-1]["text"] == (
+        "Line 3: “Bad Name” is not a usable name: 1 to 32 letters a-z, digits or _. Nothing was imported.")
+    await ask_import()
+    await _send_file(system, ADMIN, "replies.json", b"\xff\xfe not utf-8")
+    assert (await system.sent(ADMIN.id))[-1]["text"] == "The file is not UTF-8 text. Nothing was imported."
+    assert await system.pool.fetchval("SELECT count(*) FROM quick_replies") == 1
+
+    await ask_import()
+    await _send_file(system, ADMIN, "replies.json", json.dumps([
+        {"name": "refund", "category": "billing", "text": "Refunds take 5 days, {first_name}."},
+        {"name": "hello", "category": "general", "text": "Hi {name}!"}]).encode())
+    assert (await system.sent(ADMIN.id))[-1]["text"] == "✅ Imported 2 quick replies (1 new, 1 replaced)."
+    assert dict(await system.pool.fetch("SELECT name, text FROM quick_replies")) == {
+        "refund": "Refunds take 5 days, {first_name}.", "hello": "Hi {name}!"}
+
+    screen = await say(system, ADMIN, "/quickreplies")
+    await press(system, ADMIN, screen, buttons(screen)["⬇️ JSON"])
+    document = (await system.sent(ADMIN.id))[-1]
+    assert document["kind"] == "document"
+    data = b"".join(r["data"] for r in await system.pool.fetch(
+        "SELECT data FROM desk_file_parts WHERE file_id = (SELECT max(id) FROM desk_files) ORDER BY seq"))
+    assert sorted(r["name"] for r in json.loads(data)) == ["hello", "refund"]
