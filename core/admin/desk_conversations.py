@@ -22,6 +22,7 @@ from core.desk import sweep, tickets
 from core.desk.tickets import Filter, Ticket
 from core.dispatch.callback_data import CallbackData
 from core.telegram.markup import Button, button, keyboard
+from core.telegram.updates import Command
 
 router = AdminRouter("desk_conversations")
 
@@ -246,3 +247,26 @@ async def on_times(ctx: AdminContext, data: ConvTimes) -> str | None:
               f" ({fmt.number(p.tickets)} tickets)" for p in people] or ["Nobody answered yet."]
     await ctx.screen.show("\n".join(lines), keyboard(nav_row(ConvList(Filter.OPEN, 0))))
     return None
+
+
+@router.command("alias", can=Can.CONVERSATIONS)
+async def alias_command(ctx: AdminContext, command: Command) -> None:
+    """``/alias Olek`` signs your replies as Olek when signed replies are on; ``/alias -`` clears it."""
+    alias = command.payload.strip()
+    if not alias:
+        await ctx.screen.say("Usage: <code>/alias name</code> (how your replies are signed when signed"
+                             " replies are on), <code>/alias -</code> to sign with your first name.")
+        return
+    if len(alias) > tickets.ALIAS_MAX or "\n" in alias:
+        await ctx.screen.say(f"An alias is one line of at most {tickets.ALIAS_MAX} characters."
+                             " Nothing was changed.")
+        return
+    value = None if alias == "-" else alias
+    if not await tickets.set_alias(ctx.tx.conn, ctx.operator.telegram_id, value):
+        await ctx.screen.say("Owners named in the configuration sign with their first name."
+                             " Nothing was changed.")
+        return
+    await audit.record(ctx.tx.conn, ctx.operator, "operator.alias", cause=ctx.tx.cause,
+                       target=str(ctx.operator.telegram_id), after={"alias": value})
+    await ctx.screen.say(f"Your replies are signed “{fmt.esc(value)}”." if value
+                         else "Your replies are signed with your first name.")

@@ -173,3 +173,12 @@ async def response_days(conn: asyncpg.Connection, since: datetime) -> list[DayTi
 
 async def response_operators(conn: asyncpg.Connection, since: datetime) -> list[OperatorTimes]:
     return [OperatorTimes(**dict(r)) for r in await conn.fetch(q("tickets_response_operators"), since)]
+
+
+ALIAS_MAX = 32
+
+
+async def set_alias(conn: asyncpg.Connection, telegram_id: int, alias: str | None) -> bool:
+    """False when the operator has no row (an owner by configuration)."""
+    found = await conn.fetchval(q("tickets_set_alias"), telegram_id, alias)
+    return found is not None

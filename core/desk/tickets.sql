@@ -86,3 +86,8 @@ GROUP BY 1 ORDER BY 2 DESC LIMIT 10;
 -- The conversation's latest tickets: first response and resolution of each.
 SELECT opened_at, first_response_at, first_response_by, closed_at FROM desk_tickets
 WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2;
+
+-- name: tickets_set_alias
+-- How an operator signs replies (NULL: their first name). Owners configured by
+-- id have no row: nothing is set for them.
+UPDATE operators SET alias = $2, updated_at = now() WHERE telegram_id = $1 RETURNING telegram_id;

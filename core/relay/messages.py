@@ -121,3 +121,9 @@ async def topic_replies(conn: asyncpg.Connection, row_ids: Sequence[int], admin_
     copy in the topic: row id → that copy's id in the topic."""
     rows: list[Any] = await conn.fetch(q("messages_topic_replies"), list(row_ids), admin_chat_id)
     return {r["id"]: r["admin_message_id"] for r in rows}
+
+
+async def operator_signature(conn: asyncpg.Connection, telegram_id: int) -> str | None:
+    """How an operator signs replies when the setting asks: their alias, if they have one."""
+    found: str | None = await conn.fetchval(q("messages_operator_alias"), telegram_id)
+    return found

@@ -47,3 +47,6 @@ FROM messages m
 JOIN messages t ON t.user_id = m.user_id AND t.user_message_id = m.reply_to_message_id
                 AND t.direction IN ('in', 'out') AND t.admin_chat_id = $2 AND t.admin_message_id IS NOT NULL
 WHERE m.id = ANY ($1::bigint[]) AND m.reply_to_message_id IS NOT NULL;
+
+-- name: messages_operator_alias
+SELECT alias FROM operators WHERE telegram_id = $1 AND alias IS NOT NULL AND alias <> '';

@@ -183,8 +183,12 @@ async def relay_to_user(courier: Means, p: Mapping[str, Any], hints: Hints) -> d
         log.info("reply skipped: an earlier try delivered it")
         return {"message_ids": [], "resumed": True}
     try:
-        sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids,
-                                           reply_to_message_id=p.get("reply_to_message_id"))
+        if p.get("signed_html"):
+            sent = [await gateway.send_message(p["chat_id"], p["signed_html"], parse_mode=texts.PARSE_MODE,
+                                               reply_to_message_id=p.get("reply_to_message_id"))]
+        else:
+            sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids,
+                                               reply_to_message_id=p.get("reply_to_message_id"))
     except RecipientUnavailable as exc:
         async with connection(pool) as conn, conn.transaction():
             await users.set_blocked_bot(conn, p["chat_id"], True)

@@ -194,3 +194,24 @@ async def test_quick_replies_go_out_as_a_file_and_come_back_all_or_nothing(syste
     data = b"".join(r["data"] for r in await system.pool.fetch(
         "SELECT data FROM desk_file_parts WHERE file_id = (SELECT max(id) FROM desk_files) ORDER BY seq"))
     assert sorted(r["name"] for r in json.loads(data)) == ["hello", "refund"]
+
+
+async def test_signed_replies_carry_the_alias_or_the_first_name(system: System) -> None:
+    await make_operators(system, (AGENT, Role.AGENT))
+    await start(system, MARIA, AGENT)
+    await system.write(builders.private_text(MARIA, "help"))
+    thread = await topic_id(system, MARIA)
+    # Off (the default): anonymous, a copy of the operator's message.
+    await system.write(builders.topic_message(AGENT, thread, "Hello!"))
+    assert (await system.sent(MARIA.id))[-1]["text"] == "Hello!"
+
+    await system.pool.execute("INSERT INTO bot_settings (key, value) VALUES ('reply_signature', 'true')")
+    reply = builders.topic_message(AGENT, thread, "Checking now")
+    reply["message"]["entities"] = [{"type": "bold", "offset": 0, "length": 8}]
+    await system.write(reply)
+    assert (await system.sent(MARIA.id))[-1]["text"] == "Checking now\n\n— Alex"
+    assert "Your replies are signed “Sasha”." in (await say(system, AGENT, "/alias Sasha"))["text"]
+    await system.write(builders.topic_message(AGENT, thread, "Done <3"))
+    last = (await system.sent(MARIA.id))[-1]
+    assert last["text"] == "Done <3\n\n— Sasha"
+    assert "Owners named in the configuration" in (await say(system, OWNER, "/alias Boss"))["text"]
