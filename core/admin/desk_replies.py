@@ -132,7 +132,9 @@ async def on_open(ctx: AdminContext, data: QrOpen) -> str | None:
     media = f"\nAttached: {r.media_kind}" if r.media_kind else ""
     text = (f"<b>!{fmt.esc(r.name)}</b> · {fmt.esc(r.category)}{media}\n\n"
             f"{to_html(r.text, r.entities)}")
-    rows = [[button("🗑 Delete", QrDelete(r.id).pack())]] if ctx.can(Can.QUICK_REPLIES_EDIT) else []
+    edits = [button("✏️ Text", QrEdit(r.id, "text").pack()),
+             button("🏷 Category", QrEdit(r.id, "category").pack()), button("🗑 Delete", QrDelete(r.id).pack())]
+    rows = [edits] if ctx.can(Can.QUICK_REPLIES_EDIT) else []
     await ctx.screen.show(text, keyboard(*rows, nav_row(QrList(r.category, 0))))
     return None
 
@@ -357,3 +359,51 @@ async def run_import(tx: Effects, settings: Settings, gateway: TelegramGateway,
                        target=str(args["file_name"]), after={"replies": len(drafts), "replaced": replaced})
     await screen.say(f"✅ Imported {len(drafts):,} quick replies ({len(drafts) - replaced:,} new,"
                      f" {replaced:,} replaced).")
+
+
+EDIT_QUESTION = "desk_qr_edit"
+
+
+@dataclass(frozen=True)
+class QrEdit(CallbackData, prefix="adm:qr:e"):
+    reply: int
+    field: str  # "text" or "category"
+
+
+@router.callback(QrEdit, can=Can.QUICK_REPLIES_EDIT)
+async def on_edit(ctx: AdminContext, data: QrEdit) -> str | None:
+    r = await quick_replies.by_id(ctx.tx.conn, data.reply)
+    if r is None:
+        return "That reply no longer exists."
+    await pending.ask(ctx.tx.conn, ctx.operator.telegram_id, EDIT_QUESTION,
+                      {"reply": r.id, "field": data.field}, ctx.place, ctx.message_id)
+    prompt = (f"Send the new text of <b>!{fmt.esc(r.name)}</b> (formatting is kept; variables: "
+              + ", ".join("{" + v + "}" for v in quick_replies.VARIABLES) + "), or /cancel."
+              if data.field == "text" else
+              f"Send the category of <b>!{fmt.esc(r.name)}</b> (letters a-z, digits, _), or /cancel.")
+    await ctx.screen.fresh().show(prompt)
+    return None
+
+
+@router.answer(EDIT_QUESTION, can=Can.QUICK_REPLIES_EDIT)
+async def on_edit_answer(ctx: AdminContext, question: pending.Pending, text: str) -> None:
+    r = await quick_replies.by_id(ctx.tx.conn, int(question.params["reply"]))
+    if r is None:
+        await ctx.screen.say("That reply no longer exists.")
+        return
+    source = ctx.source or {}
+    if question.params.get("field") == "text":
+        raw = str(source.get("text") or text)  # as typed: the entities' offsets are the raw text's
+        draft = Draft(r.name, r.category, raw, tuple(source.get("entities") or ()), r.media_kind,
+                      r.media_file_id)
+    else:
+        draft = Draft(r.name, text, r.text, r.entities, r.media_kind, r.media_file_id)
+    try:
+        await quick_replies.save(ctx.tx.conn, draft, ctx.operator.telegram_id)
+    except Invalid as exc:
+        await ctx.screen.say(f"{exc} Nothing was changed.")
+        return
+    await audit.record(ctx.tx.conn, ctx.operator, "quick_reply.save", cause=ctx.tx.cause, target=r.name,
+                       before={"text": r.text, "category": r.category},
+                       after={"text": draft.text, "category": draft.category.strip().lower() or "general"})
+    await ctx.screen.say(f"✅ Saved <b>!{fmt.esc(r.name)}</b>.")

@@ -136,7 +136,7 @@ async def on_message(
                              " /admin to start again.")
         return
     ctx = AdminContext(tx, settings, cfg, operator, question.place, message_id=question.message_id,
-                       topic_user_id=await _topic_user(tx, question.place))
+                       topic_user_id=await _topic_user(tx, question.place), source=message)
     document = message.get("document")
     if question.kind == desk_replies.IMPORT_QUESTION and isinstance(document, Mapping):
         await desk_replies.on_import_file(ctx, document)

@@ -215,3 +215,25 @@ async def test_signed_replies_carry_the_alias_or_the_first_name(system: System) 
     last = (await system.sent(MARIA.id))[-1]
     assert last["text"] == "Done <3\n\n— Sasha"
     assert "Owners named in the configuration" in (await say(system, OWNER, "/alias Boss"))["text"]
+
+
+async def test_a_reply_is_edited_and_recategorised_on_its_screen(system: System) -> None:
+    await make_operators(system, (ADMIN, Role.ADMIN))
+    await start(system, ADMIN)
+    await say(system, ADMIN, "/qr add refund Refunds take 5 days.")
+    screen = await say(system, ADMIN, "/quickreplies")
+    await press(system, ADMIN, screen, buttons(screen)["general (1)"])
+    listing = (await system.sent(ADMIN.id))[-1]
+    await press(system, ADMIN, listing, buttons(listing)["!refund"])
+    card = (await system.sent(ADMIN.id))[-1]
+
+    await press(system, ADMIN, card, buttons(card)["🏷 Category"])
+    assert "not a usable category" in (await say(system, ADMIN, "Billing stuff"))["text"]
+    await press(system, ADMIN, card, buttons(card)["🏷 Category"])
+    assert (await say(system, ADMIN, "billing"))["text"] == "✅ Saved !refund."
+    await press(system, ADMIN, card, buttons(card)["✏️ Text"])
+    assert "Unknown variable {days}" in (await say(system, ADMIN, "Takes {days} days"))["text"]
+    await press(system, ADMIN, card, buttons(card)["✏️ Text"])
+    await say(system, ADMIN, "Refunds take 3 days, {first_name}.")
+    row = await system.pool.fetchrow("SELECT category, text FROM quick_replies WHERE name = 'refund'")
+    assert dict(row) == {"category": "billing", "text": "Refunds take 3 days, {first_name}."}
