@@ -17,8 +17,9 @@ Scenarios:
          messages relayed per minute against the 20/min budget, and the wait of
          the highest-tier user's messages; the desk sweeps meanwhile (topic
          status edits: their share of the budget, none ahead of a customer).
-  desk   customers writing under the group's budget while the desk sweeps: the
-         share of the budget the status edits take, and the relays' wait.
+  desk   customers writing under the group's budget, operators answering, while the
+         desk sweeps: the share of the budget the status edits take, and the
+         relays' wait; desk_baseline: the same without the desk.
 """
 
 from __future__ import annotations
@@ -198,9 +199,9 @@ def main() -> None:
     parser.add_argument("--desk-users", type=int, default=20)
     parser.add_argument("--desk-per-minute", type=float, default=10)
     parser.add_argument("--desk-seconds", type=float, default=180)
-    parser.add_argument("--only", choices=["bulk", "paid", "group", "desk"], action="append")
+    parser.add_argument("--only", choices=["bulk", "paid", "group", "desk", "desk_baseline"], action="append")
     args = parser.parse_args()
-    only = set(args.only or ["bulk", "paid", "group", "desk"])
+    only = set(args.only or ["bulk", "paid", "group", "desk", "desk_baseline"])
 
     env = dict(os.environ, LOG_LEVEL="WARNING", WORKER_CONCURRENCY="16")
     env.pop("BOT_TOKEN", None)
@@ -214,7 +215,7 @@ def main() -> None:
         base = server.url
     results: dict[str, Any] = {}
     try:
-        for name in ("bulk", "paid", "group", "desk"):
+        for name in ("bulk", "paid", "group", "desk", "desk_baseline"):
             if name not in only:
                 continue
             url = asyncio.run(relay_db.create_database(base, f"bench_delivery_{name}"))
@@ -226,10 +227,10 @@ def main() -> None:
             elif name == "paid":
                 results[name] = asyncio.run(bulk(url, worker_env, args.paid, args.workers, "paid",
                                                  timeout=args.paid / 100 + 60))
-            elif name == "desk":
+            elif name.startswith("desk"):
                 results[name] = asyncio.run(desk_delivery.steady(
                     url, worker_env, args.desk_users, args.desk_per_minute, args.desk_seconds,
-                    start_workers, stop))
+                    start_workers, stop, desk=name == "desk"))
             else:
                 results[name] = asyncio.run(group(url, worker_env, args.group_users,
                                                   args.group_messages, args.group_seconds))
@@ -258,6 +259,8 @@ def main() -> None:
         print(desk_delivery.report("group desk", r["desk"]))
     if "desk" in results:
         print(desk_delivery.report("desk", results["desk"]))
+    if "desk_baseline" in results:
+        print(desk_delivery.report("desk off (baseline)", results["desk_baseline"]))
 
 
 if __name__ == "__main__":

@@ -60,20 +60,30 @@ async def figures(pool: asyncpg.Pool, started: float, ended: float) -> dict[str,
         "SELECT count(*) FROM outbox WHERE method = 'editForumTopic' AND status = 'superseded'")
     pending = await pool.fetchval(
         "SELECT count(*) FROM outbox WHERE method = 'editForumTopic' AND status IN ('pending', 'sending')")
-    # An edit sent while a customer's relay to the group was queued and not yet sent.
+    # An edit sent while a customer's relay to the group had been waiting (queued over
+    # half a second, not merely committed the same instant) and was not sent yet.
     ahead = await pool.fetchval(
         "SELECT count(*) FROM outbox e WHERE e.method = 'editForumTopic' AND e.status = 'sent'"
         " AND EXISTS (SELECT 1 FROM outbox r WHERE r.method = 'relayToTopic' AND r.chat_id = e.chat_id"
-        "             AND r.created_at < e.sent_at AND (r.sent_at IS NULL OR r.sent_at > e.sent_at))")
+        "             AND r.created_at < e.sent_at - interval '0.5 seconds'"
+        "             AND (r.sent_at IS NULL OR r.sent_at > e.sent_at))")
+    racing = await pool.fetchval(
+        "SELECT count(*) FROM outbox e WHERE e.method = 'editForumTopic' AND e.status = 'sent'"
+        " AND EXISTS (SELECT 1 FROM outbox r WHERE r.method = 'relayToTopic' AND r.chat_id = e.chat_id"
+        "             AND r.created_at BETWEEN e.sent_at - interval '0.5 seconds' AND e.sent_at"
+        "             AND (r.sent_at IS NULL OR r.sent_at > e.sent_at))")
     minutes = max(ended - started, 1.0) / 60
     return {"edits": edits, "superseded": superseded, "edits_pending": pending, "edits_ahead": ahead,
+            "edits_racing": racing,
             "share": edits / (GROUP_PER_MINUTE * minutes), "minutes": minutes}
 
 
 async def steady(url: str, env: dict[str, str], users: int, per_minute: float, seconds: float,
-                 start_workers: Any, stop: Any) -> dict[str, Any]:
-    """Customers write at ``per_minute`` (under the budget) for ``seconds`` while the desk
-    sweeps: what share of the spare budget the titles take, and the relays' latency."""
+                 start_workers: Any, stop: Any, *, desk: bool = True) -> dict[str, Any]:
+    """Customers write at ``per_minute`` (under the budget) for ``seconds`` and an operator
+    answers each message a few seconds later (the state flips: new, answered, waiting…),
+    while the desk sweeps (``desk``; without: the baseline): what share of the spare
+    budget the titles take, and the relays' wait."""
     from core.jobs import queues
     from core.jobs.queues import JobRequest, Queue, Task
 
@@ -97,8 +107,11 @@ async def steady(url: str, env: dict[str, str], users: int, per_minute: float, s
     procs = start_workers(2, env)
     started = time.time()
     sent = 0
+    topics = {r["telegram_id"]: r["topic_id"] for r in await pool.fetch(
+        "SELECT u.telegram_id, c.topic_id FROM conversations c JOIN users u ON u.id = c.user_id")}
+    operator = {"id": 999_000_111, "is_bot": False, "first_name": "Olek"}
     try:
-        async with sweeping(pool):
+        async with sweeping(pool) if desk else contextlib.nullcontext():
             while time.time() - started < seconds:
                 tid = base + sent % users
                 message = {"message_id": 1000 + sent, "date": int(time.time()), "text": f"m{sent}",
@@ -110,7 +123,18 @@ async def steady(url: str, env: dict[str, str], users: int, per_minute: float, s
                 async with pool.acquire() as conn:
                     await queues.defer(conn, [job])
                 sent += 1
-                await asyncio.sleep(60.0 / per_minute)
+                await asyncio.sleep(60.0 / per_minute / 2)
+                # The operator answers in the topic (their own message: not the bot's budget).
+                answer = {"message_id": 500_000 + sent, "date": int(time.time()), "text": f"a{sent}",
+                          "from": operator, "message_thread_id": topics[tid], "is_topic_message": True,
+                          "chat": {"id": SANDBOX_ADMIN_GROUP_ID, "type": "supergroup", "is_forum": True}}
+                await model.record_incoming(answer)
+                job = JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE,
+                                 f"topic:{SANDBOX_ADMIN_GROUP_ID}:{topics[tid]}",
+                                 {"update": {"update_id": 100_000 + sent, "message": answer}})
+                async with pool.acquire() as conn:
+                    await queues.defer(conn, [job])
+                await asyncio.sleep(60.0 / per_minute / 2)
             await asyncio.sleep(30)  # the last relays and the titles' spare slots
     finally:
         stop(procs)
@@ -130,7 +154,8 @@ def report(name: str, r: dict[str, Any]) -> str:
     line = (f"{name}: status edits {r['edits']} sent ({r['superseded']} superseded,"
             f" {r['edits_pending']} still waiting) = {r['share'] * 100:.1f}% of the group's 20/min"
             f" over {r['minutes']:.1f} min;"
-            f" sent while a customer relay waited: {r['edits_ahead']}")
+            f" sent while a customer relay waited: {r['edits_ahead']}"
+            f" (racing a relay committed <0.5 s before: {r['edits_racing']})")
     if "relay_p50" in r:
         line += (f"; customer relays {r['relayed']}/{r['posted']}, wait p50 {r['relay_p50']:.2f}s"
                  f" p90 {r['relay_p90']:.2f}s max {r['relay_max']:.2f}s; flood waits {r['flood_waits']}")
