@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from core.admin.roles import Role
+from core.desk import csv_exports
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as GROUP
 from core.sandbox.telegram import media
 from tests import builders
@@ -237,3 +240,31 @@ async def test_a_reply_is_edited_and_recategorised_on_its_screen(system: System)
     await say(system, ADMIN, "Refunds take 3 days, {first_name}.")
     row = await system.pool.fetchrow("SELECT category, text FROM quick_replies WHERE name = 'refund'")
     assert dict(row) == {"category": "billing", "text": "Refunds take 3 days, {first_name}."}
+
+
+async def test_a_large_export_says_how_many_rows_and_edits_its_progress(
+        system: System, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_exports, "PROGRESS_ROWS", 2)  # "large" from 3 rows on, for the test
+    await make_operators(system, (ANALYST, Role.ANALYST))
+    await start(system, ANALYST, MARIA, AGENT)
+    screen = await say(system, ANALYST, "/analytics")
+    notice = await press(system, ANALYST, screen, buttons(screen)["📄 users"])
+    assert notice == "📄 The users export is on its way."
+    progress, document = (await system.sent(ANALYST.id))[-2:]
+    assert progress["text"].startswith("✅ users-")
+    assert progress["text"].endswith(".csv is ready: 3 rows.")
+    assert document["kind"] == "document"
+    assert document["text"].endswith(": 3 rows.")
+    edits = await system.pool.fetch(
+        "SELECT params ->> 'text' AS text FROM outbox WHERE method = 'editMessageText' AND chat_id = $1",
+        ANALYST.id)
+    assert [e["text"][0] for e in edits] == ["✅"]
+    first = await system.pool.fetchval(
+        "SELECT params ->> 'text' FROM outbox WHERE method = 'sendMessage' AND chat_id = $1"
+        " AND params ->> 'text' LIKE '⏳ Exporting%'", ANALYST.id)
+    assert first.endswith(": 3 rows…")
+    data = b"".join(r["data"] for r in await system.pool.fetch(
+        "SELECT data FROM desk_file_parts WHERE file_id = (SELECT max(id) FROM desk_files) ORDER BY seq"))
+    rows = data.decode().splitlines()
+    assert rows[0].startswith("id,telegram_id,username,first_name")
+    assert len(rows) == 4
