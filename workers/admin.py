@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core.admin import desk_inline, desk_replies, intake
+from core.admin import desk_inline, desk_reply_files, intake
 from core.delivery import chat_migrations, engine
 from core.delivery.effects import Effects
 from core.desk import reports
@@ -72,6 +72,6 @@ def register(app: App, c: Container) -> None:
     @job(app, c, Task.ADMIN_DESK_IMPORT)
     async def desk_import(c: Container, **args: Any) -> None:
         async def effects(tx: Effects) -> None:
-            await desk_replies.run_import(tx, c.settings, c.courier.gateway, args)
+            await desk_reply_files.run_import(tx, c.settings, c.courier.gateway, args)
 
         await apply_once(c, Source.INTERNAL, f"desk_import:{args['file_id']}:{args['operator_id']}", effects)

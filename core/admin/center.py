@@ -11,6 +11,7 @@ from core.admin import (
     desk_analytics,
     desk_conversations,
     desk_replies,
+    desk_reply_files,
     home,
     operators,
     payment_screens,
@@ -69,6 +70,7 @@ DISPATCHER = AdminDispatcher([
     dashboard.router,
     desk_conversations.router,
     desk_replies.router,
+    desk_reply_files.router,
     desk_analytics.router,
 ])
 

@@ -15,20 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.admin import audit, confirm, fmt, pending, roles
+from core.admin import audit, confirm, fmt, pending
+from core.admin.desk_reply_files import QrExport, QrImport
 from core.admin.navigation import PAGE_SIZE, confirm_row, nav_row, pager, rows_of
 from core.admin.roles import Can
 from core.admin.router import AdminContext, AdminRouter, not_allowed
-from core.admin.screens import GROUP_PRIORITY, Place, Screen
-from core.delivery.effects import Effects
-from core.desk import files, qr_files, quick_replies, tickets
+from core.admin.screens import GROUP_PRIORITY
+from core.desk import quick_replies, tickets
 from core.desk.quick_replies import Draft, Invalid, QuickReply
 from core.dispatch.callback_data import CallbackData
-from core.jobs import queues
-from core.jobs.queues import JobRequest, Queue, Task
-from core.platform.config import Settings
-from core.platform.errors import TelegramError
-from core.telegram.gateway import TelegramGateway
 from core.telegram.html import shift, to_html, utf16_len
 from core.telegram.markup import PARSE_MODE, button, keyboard
 from core.telegram.updates import Command
@@ -40,7 +35,6 @@ USAGE = ("<code>/qr name</code> in a topic sends a reply; <code>/qr</code> alone
          " <code>/qr del name</code> deletes one.")
 _ADD = re.compile(r"^/qr(?:@\w+)?\s+add\s+(\S+)\s*", re.IGNORECASE)
 DELETE_ACTION = "desk.qr_delete"
-IMPORT_QUESTION = "desk_qr_import"
 
 
 @dataclass(frozen=True)
@@ -269,96 +263,6 @@ async def send_in_topic(ctx: AdminContext, name: str, *, notice: bool = False) -
                       priority=GROUP_PRIORITY, parse_mode=PARSE_MODE,
                       text=f"📝 <b>!{fmt.esc(reply.name)}</b> sent:\n{html}")
     return "Sent." if notice else None
-
-
-@dataclass(frozen=True)
-class QrExport(CallbackData, prefix="adm:qr:x"):
-    format: str  # "json" or "csv"
-
-
-@dataclass(frozen=True)
-class QrImport(CallbackData, prefix="adm:qr:i"):
-    pass
-
-
-@router.callback(QrExport, can=Can.QUICK_REPLIES_USE)
-async def on_export(ctx: AdminContext, data: QrExport) -> str | None:
-    replies = [x.reply for x in (await quick_replies.page(ctx.tx.conn, None, 0, qr_files.MAX_REPLIES))[0]]
-    content = qr_files.to_json(replies) if data.format == "json" else qr_files.to_csv(replies)
-    name = f"quick-replies.{'json' if data.format == 'json' else 'csv'}"
-    file_id = await files.store(ctx.tx.conn, "document", name, content)
-    params: dict[str, Any] = {}
-    if ctx.place.thread_id is not None:
-        params["message_thread_id"] = ctx.place.thread_id
-    await ctx.tx.send("sendDeskFile", ctx.place.chat_id, file_id=file_id,
-                      caption=f"📄 {len(replies):,} quick replies (with a photo or document: left out).",
-                      priority=GROUP_PRIORITY if ctx.place.in_group else 0, **params)
-    return "The file is on its way."
-
-
-@router.callback(QrImport, can=Can.QUICK_REPLIES_EDIT)
-async def on_import(ctx: AdminContext, data: QrImport) -> str | None:
-    await pending.ask(ctx.tx.conn, ctx.operator.telegram_id, IMPORT_QUESTION, {}, ctx.place, ctx.message_id)
-    await ctx.screen.fresh().show(
-        "Send the quick replies as a file: JSON (a list of {name, category, text}) or CSV (header"
-        f" name,category,text), UTF-8, at most {qr_files.MAX_BYTES // (1024 * 1024)} MB. Replies with the"
-        " same name are replaced; a bad row stops the import and nothing is saved. /cancel to stop.")
-    return None
-
-
-@router.answer(IMPORT_QUESTION, can=Can.QUICK_REPLIES_EDIT)
-async def on_import_text(ctx: AdminContext, question: pending.Pending, text: str) -> None:
-    await ctx.screen.say("That is text: send the replies as a JSON or CSV file. Nothing was imported.")
-
-
-async def on_import_file(ctx: AdminContext, document: Mapping[str, Any]) -> None:
-    """The file answering the import's question: checked for size here, read by a job."""
-    if not ctx.can(Can.QUICK_REPLIES_EDIT):
-        await ctx.screen.say(not_allowed(ctx))
-        return
-    size = int(document.get("file_size") or 0)
-    name = str(document.get("file_name") or "replies")
-    if size > qr_files.MAX_BYTES:
-        await ctx.screen.say(f"The file is over {qr_files.MAX_BYTES // (1024 * 1024)} MB."
-                             " Nothing was imported.")
-        return
-    if not name.lower().endswith((".json", ".csv", ".txt")):
-        await ctx.screen.say("Send a .json or .csv file. Nothing was imported.")
-        return
-    job = JobRequest(Queue.ADMIN, Task.ADMIN_DESK_IMPORT, f"report:{ctx.operator.telegram_id}",
-                     {"file_id": document["file_id"], "file_name": name,
-                      "operator_id": ctx.operator.telegram_id, "chat_id": ctx.place.chat_id,
-                      "thread_id": ctx.place.thread_id})
-    await queues.defer(ctx.tx.conn, [job])
-    await ctx.screen.say("⏳ Reading the file…")
-
-
-async def run_import(tx: Effects, settings: Settings, gateway: TelegramGateway,
-                     args: Mapping[str, Any]) -> None:
-    """The import job: all the file's replies saved, or none and the first bad line named."""
-    place = Place(int(args["chat_id"]), args.get("thread_id"))
-    screen = Screen(tx, place)
-    operator = await roles.resolve(tx.conn, settings.admin_user_ids, int(args["operator_id"]))
-    if operator is None or not operator.can(Can.QUICK_REPLIES_EDIT):
-        await screen.say("🚫 Importing quick replies needs an admin role. Nothing was imported.")
-        return
-    try:
-        content = await gateway.download(str(args["file_id"]), max_bytes=qr_files.MAX_BYTES)
-        drafts = qr_files.parse(content, str(args["file_name"]))
-    except qr_files.BadFile as exc:
-        await screen.say(f"{fmt.esc(exc)} Nothing was imported.")
-        return
-    except TelegramError as exc:
-        await screen.say(f"The file could not be read ({fmt.esc(exc)}). Nothing was imported.")
-        return
-    replaced = 0
-    for draft in drafts:
-        _, before = await quick_replies.save(tx.conn, draft, operator.telegram_id)
-        replaced += before is not None
-    await audit.record(tx.conn, operator, "quick_reply.import", cause=tx.cause,
-                       target=str(args["file_name"]), after={"replies": len(drafts), "replaced": replaced})
-    await screen.say(f"✅ Imported {len(drafts):,} quick replies ({len(drafts) - replaced:,} new,"
-                     f" {replaced:,} replaced).")
 
 
 EDIT_QUESTION = "desk_qr_edit"

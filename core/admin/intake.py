@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from core.accounts import language
-from core.admin import confirm, desk_replies, pending, roles
+from core.admin import confirm, desk_replies, desk_reply_files, pending, roles
 from core.admin.center import DISPATCHER
 from core.admin.navigation import Cancel, Confirm
 from core.admin.router import AdminContext
@@ -138,8 +138,8 @@ async def on_message(
     ctx = AdminContext(tx, settings, cfg, operator, question.place, message_id=question.message_id,
                        topic_user_id=await _topic_user(tx, question.place), source=message)
     document = message.get("document")
-    if question.kind == desk_replies.IMPORT_QUESTION and isinstance(document, Mapping):
-        await desk_replies.on_import_file(ctx, document)
+    if question.kind == desk_reply_files.IMPORT_QUESTION and isinstance(document, Mapping):
+        await desk_reply_files.on_import_file(ctx, document)
         return
     if not isinstance(text, str) or not text.strip():
         await pending.ask(tx.conn, operator.telegram_id, question.kind, question.params, question.place,

@@ -222,8 +222,9 @@ ALTER TABLE messages ADD COLUMN reply_to_message_id integer;
 CREATE FUNCTION desk_follow_conversation() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.unread_count > OLD.unread_count THEN
-        NEW.waiting_since := coalesce(OLD.waiting_since, now());
+    -- Once per wait, not per message: a ticket stays open across answered waits.
+    IF NEW.unread_count > OLD.unread_count AND OLD.waiting_since IS NULL THEN
+        NEW.waiting_since := now();
         INSERT INTO desk_tickets (conversation_id, user_id) VALUES (NEW.id, NEW.user_id)
         ON CONFLICT (conversation_id) WHERE closed_at IS NULL DO NOTHING;
     END IF;
