@@ -44,7 +44,7 @@ log = structlog.get_logger("workers")
 
 #: procrastinate's polling, as a safety net only: workers are woken when a job is
 #: queued (procrastinate's NOTIFY), when a job's lock frees up with another job
-#: waiting behind it (sql/migrations/0017_operations.sql) and when a scheduled
+#: waiting behind it (sql/migrations/0021_operations.sql) and when a scheduled
 #: job is due (core.jobs.wakeups). An idle worker costs next to nothing.
 POLL_SECONDS = 5.0
 

@@ -23,15 +23,23 @@ async def _locked(conn: asyncpg.Connection, code: str) -> Product | None:
     return await catalog.by_id(conn, found.id, lock=True) if found is not None else None
 
 
-async def open_link(tx: Effects, user: User, lang: str, code: str, rails: Rails) -> None:
-    """``/start buy_<code>``: the package and a button per rail, or why it cannot be bought."""
+async def _sellable(tx: Effects, user: User, lang: str, code: str) -> Product | None:
+    """The package under its row lock, or None once the user was told why it cannot be bought."""
     product = await _locked(tx.conn, code)
     why = await refusal(tx.conn, product, user.telegram_id)
     if why is not None or product is None:
         await purchases.say(tx, user, refusal_text(why or Refusal.UNKNOWN, lang=lang))
-        return
+        return None
     if user.is_banned:
         await purchases.say(tx, user, t(lang, "cannot_buy"))
+        return None
+    return product
+
+
+async def open_link(tx: Effects, user: User, lang: str, code: str, rails: Rails) -> None:
+    """``/start buy_<code>``: the package and a button per rail, or why it cannot be bought."""
+    product = await _sellable(tx, user, lang, code)
+    if product is None:
         return
     selling = purchases.offered(product, rails)
     if not selling:
@@ -44,13 +52,8 @@ async def open_link(tx: Effects, user: User, lang: str, code: str, rails: Rails)
 
 async def pay(tx: Effects, user: User, lang: str, code: str, rail: Rail, rails: Rails) -> None:
     """A rail chosen for a package: checked again and its use held, in one transaction."""
-    product = await _locked(tx.conn, code)
-    why = await refusal(tx.conn, product, user.telegram_id)
-    if why is not None or product is None:
-        await purchases.say(tx, user, refusal_text(why or Refusal.UNKNOWN, lang=lang))
-        return
-    if user.is_banned:
-        await purchases.say(tx, user, t(lang, "cannot_buy"))
+    product = await _sellable(tx, user, lang, code)
+    if product is None:
         return
     if rail not in purchases.offered(product, rails):
         await purchases.say(tx, user, t(lang, "payments_unavailable"))

@@ -1,6 +1,6 @@
 """What the ingress received, counted by source and type in the transaction that records it.
 
-The totals live in ``metric_counters`` (sql/migrations/0017_operations.sql),
+The totals live in ``metric_counters`` (sql/migrations/0021_operations.sql),
 so ``/metrics`` on any web dyno reports the same figures; one statement per
 recorded batch.
 """

@@ -1,7 +1,7 @@
 """Waking a worker when a scheduled job becomes due, instead of polling for it.
 
 procrastinate wakes its workers when a job is inserted (LISTEN/NOTIFY), and
-sql/migrations/0017_operations.sql adds the wake-up when a job's lock frees up.
+sql/migrations/0021_operations.sql adds the wake-up when a job's lock frees up.
 What is left is time: a job scheduled for later (a delivery put back until
 its send slot, a retry after a back-off) needs someone to notice when it
 becomes due. Announcing a scheduled job is a notification of its own

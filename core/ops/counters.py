@@ -1,7 +1,7 @@
 """The monotonic totals behind /metrics' counters (``metric_counters``).
 
 Triggers and the ingress add to rows of their database session's own
-(sql/migrations/0017_operations.sql); :func:`fold` sums those rows into one
+(sql/migrations/0021_operations.sql); :func:`fold` sums those rows into one
 per series now and then, so the table stays as small as the set of series.
 """
 

@@ -2,7 +2,7 @@
 
 Every figure comes from the database, so any web dyno answers with the same
 numbers however many run: totals (counters) from ``metric_counters``, kept by
-triggers and the ingress (sql/migrations/0017_operations.sql); levels (gauges)
+triggers and the ingress (sql/migrations/0021_operations.sql); levels (gauges)
 from small tables or partial indexes, so a scrape stays cheap at a million
 users. :func:`snapshot` reads them in one connection; :func:`families` turns
 a snapshot into Prometheus metric families (pure, so tests read the values).

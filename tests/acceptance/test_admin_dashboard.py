@@ -4,26 +4,17 @@ the refresh in place, and who may see it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 
 from tests import builders
+from tests.acceptance.admin_kit import buttons as _buttons
+from tests.acceptance.admin_kit import say as _say
 from tests.builders import OWNER, Person
 from tests.harness import System
 
 ANALYST = Person(2_000_000_002, "Ana", "Lyst", "ana_lyst", "en")
 AGENT = Person(2_000_000_001, "Alex", "Agent", "alex_agent", "en")
-
-
-def _buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {b["text"]: b.get("callback_data", "") for row in (message["reply_markup"] or {}).get(
-        "inline_keyboard", []) for b in row}
-
-
-async def _say(system: System, person: Person, text: str) -> dict[str, Any]:
-    await system.write(builders.private_text(person, text))
-    return (await system.sent(person.id))[-1]
 
 
 class Moments:

@@ -9,6 +9,9 @@ import asyncpg
 
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
 from tests import builders
+from tests.acceptance.admin_kit import buttons as _buttons
+from tests.acceptance.admin_kit import press as _press
+from tests.acceptance.admin_kit import say as _say
 from tests.builders import MARIA, OWNER, Person
 from tests.harness import System
 
@@ -25,23 +28,6 @@ PEOPLE = [
     (700000004, "Omar", "Khan", "omar_k", None),
     (700000005, "Lena", "Smart", "lsmart", None),
 ]
-
-
-def _buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {b["text"]: b.get("callback_data", "") for row in (message["reply_markup"] or {}).get(
-        "inline_keyboard", []) for b in row}
-
-
-async def _say(system: System, person: Person, text: str) -> dict[str, Any]:
-    await system.write(builders.private_text(person, text))
-    return (await system.sent(person.id))[-1]
-
-
-async def _press(system: System, person: Person, sent: dict[str, Any], data: str) -> str | None:
-    update = builders.press(person, sent, data)
-    await system.write(update)
-    answers = {a.query_id: a for a in await system.model.query_answers()}
-    return answers[update["callback_query"]["id"]].text
 
 
 async def _screen(system: System, chat_id: int, message_id: int) -> dict[str, Any]:

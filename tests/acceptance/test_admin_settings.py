@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests import builders
+from tests.acceptance.admin_kit import buttons as _buttons
+from tests.acceptance.admin_kit import say as _say
+from tests.acceptance.admin_kit import screen as _screen
 from tests.builders import MARIA, OWNER, Person
 from tests.harness import System
 
@@ -15,22 +18,6 @@ ANALYST = Person(2_000_000_002, "Ana", "Lyst", "ana_lyst", "en")
 ADMIN = Person(2_000_000_003, "Adam", "Min", "adam_min", "en")
 JOAO = Person(2_000_000_010, "João", "Costa", "joao_c", "pt-br")
 ISOLATE = ("\u2068", "\u2069")
-
-
-def _buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {b["text"]: b.get("callback_data", "") for row in (message["reply_markup"] or {}).get(
-        "inline_keyboard", []) for b in row}
-
-
-async def _say(system: System, person: Person, text: str) -> dict[str, Any]:
-    """``person`` types ``text`` in their chat with the bot; the bot's last message there."""
-    await system.write(builders.private_text(person, text))
-    return (await system.sent(person.id))[-1]
-
-
-async def _screen(system: System, person: Person, message_id: int) -> dict[str, Any]:
-    """The message ``message_id`` of the person's chat as it reads now (screens are edited)."""
-    return next(m for m in await system.sent(person.id) if m["message_id"] == message_id)
 
 
 async def _press(system: System, person: Person, sent: dict[str, Any],

@@ -3,34 +3,16 @@ the presser's role when pressed, nothing revealed to strangers."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests import builders
+from tests.acceptance.admin_kit import buttons as _buttons
+from tests.acceptance.admin_kit import press as _press
+from tests.acceptance.admin_kit import say as _say
 from tests.builders import MARIA, OWNER, Person
 from tests.harness import System
 
 AGENT = Person(2_000_000_001, "Alex", "Agent", "alex_agent", "en")
 ANALYST = Person(2_000_000_002, "Ana", "Lyst", "ana_lyst", "en")
 STRANGER = Person(2_000_000_099, "Stan", None, "stan_ger", "en")
-
-
-def _buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {b["text"]: b.get("callback_data", "") for row in (message["reply_markup"] or {}).get(
-        "inline_keyboard", []) for b in row}
-
-
-async def _say(system: System, person: Person, text: str) -> dict[str, Any]:
-    """``person`` types ``text`` in their chat with the bot; the bot's last message there."""
-    await system.write(builders.private_text(person, text))
-    return (await system.sent(person.id))[-1]
-
-
-async def _press(system: System, person: Person, sent: dict[str, Any], data: str) -> str | None:
-    update = builders.press(person, sent, data)
-    await system.write(update)
-    answers = {a.query_id: a for a in await system.model.query_answers()}
-    answer = answers[update["callback_query"]["id"]]
-    return answer.text
 
 
 async def test_the_owner_opens_the_center_with_every_category(system: System) -> None:
