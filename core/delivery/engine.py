@@ -234,6 +234,12 @@ async def deliver_group(courier: Courier, chat_id: int, *, limit: int = 1000) ->
             found = await outbox.next_for_group(conn, chat_id)
             if found is not None and found.held:
                 await schedule_group(conn, chat_id, BACKGROUND_RETRY_SECONDS)
+            elif found is None:
+                # Rows put back for later keep a drainer: one brought forward for an
+                # earlier row (schedule_group) may have run before they were due.
+                later = await outbox.next_due_in(conn, chat_id)
+                if later is not None:
+                    await schedule_group(conn, chat_id, later)
         if found is None or found.held:
             break
         done = await _deliver_batch(courier, [found.id])

@@ -133,6 +133,12 @@ async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> Next | None:
     return None if row is None else Next(row["id"], bool(row["held"]))
 
 
+async def next_due_in(conn: asyncpg.Connection, chat_id: int) -> float | None:
+    """Seconds until the group's next pending row is due (None: none waits)."""
+    wait: float | None = await conn.fetchval(q("outbox_group_next_due"), chat_id)
+    return wait
+
+
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:
     """Due rows to deliver, but groups' background rows (see :func:`background_groups`)."""
     return [r["id"] for r in await conn.fetch(q("outbox_due"), limit, BACKGROUND_PRIORITY)]

@@ -48,6 +48,10 @@ WITH next AS (
 SELECT n.id, n.priority <= $2 AND b.busy AS held
 FROM next n, busy b;
 
+-- name: outbox_group_next_due
+SELECT extract(epoch FROM min(not_before) - now())::float8 FROM outbox
+WHERE chat_id = $1 AND status = 'pending' AND not_before > now();
+
 -- name: outbox_counts
 -- Each count over its partial index: sent rows stay in the outbox, and a
 -- count over the whole table grows with everything ever sent.

@@ -4,7 +4,7 @@ the queue, and never ahead of a relay."""
 
 from __future__ import annotations
 
-from core.delivery import outbox
+from core.delivery import engine, outbox
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as GROUP
 from tests import builders
 from tests.acceptance.admin_kit import start
@@ -90,3 +90,19 @@ async def test_status_edits_wait_for_spare_budget_and_never_delay_a_customer(sys
     # empty budget), and every title after it.
     assert all(relay["sent_at"] < e["sent_at"] for e in edits)
     assert (relay["sent_at"] - relay["created_at"]).total_seconds() < 1.6
+
+
+async def test_a_groups_rows_put_back_keep_a_drainer_when_it_ran_early(system: System) -> None:
+    assert system.container is not None
+    async with system.pool.acquire() as conn:
+        await outbox.add(conn, GROUP, "sendMessage", {"chat_id": GROUP, "text": "later"}, cause="t",
+                         delay_seconds=2)
+    # A drainer brought forward for an earlier row finds nothing due yet...
+    assert await engine.deliver_group(system.container.courier, GROUP) == 0
+    wait = await system.pool.fetchval(
+        "SELECT extract(epoch FROM scheduled_at - now()) FROM procrastinate_jobs"
+        " WHERE queueing_lock = $1 AND status = 'todo'", f"deliver:{GROUP}")
+    # ...and leaves one for when the row is due, which then sends it.
+    assert 1.0 < float(wait) <= 2.0
+    await system.drain_scheduled()
+    assert [m["text"] for m in await system.sent(GROUP)] == ["later"]

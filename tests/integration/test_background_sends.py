@@ -69,3 +69,4 @@ async def test_a_newer_state_supersedes_the_pending_one(db_pool: asyncpg.Pool) -
         found = await outbox.next_for_group(conn, GROUP)
         assert found is not None
         assert (found.held, found.id) == (False, other)
+
