@@ -56,7 +56,15 @@ SELECT c.id, c.user_id, c.last_user_message_at - interval '1 hour',
        c.last_user_message_at - interval '1 hour' + (random() * interval '3 hours'), 1000001
 FROM conversations c
 WHERE c.last_user_message_at IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM desk_tickets t WHERE t.conversation_id = c.id)
+"""
+
+#: A database generated under an earlier draft of migration 0022 lacks this table.
+DESK_DAILY = """
+CREATE TABLE IF NOT EXISTS desk_daily (
+    day          date PRIMARY KEY,
+    active_users integer NOT NULL,
+    rolled_at    timestamptz NOT NULL DEFAULT now()
+)
 """
 
 
@@ -65,6 +73,10 @@ def say(text: str) -> None:
 
 
 async def _desk_tables(conn: asyncpg.Connection) -> None:
+    await conn.execute(DESK_DAILY)
+    # Active users' past days are rolled up by the first chart that asks: the
+    # first run (reported apart) pays for it, every later one reads the rollup.
+    await conn.execute("TRUNCATE desk_daily")
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM revenue_days)"):
         await conn.execute(REVENUE_DAYS)
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM desk_tickets)"):
@@ -91,7 +103,7 @@ async def run(args: argparse.Namespace, base_url: str, env: dict[str, str]) -> N
         last = await conn.fetchval("SELECT (max(created_at) AT TIME ZONE 'UTC')::date FROM users")
         period = analytics.Period(last - timedelta(days=89), last)
         say(f"\n{'series':<16} {'query p50':>10} {'render p50':>11} {'total p50':>10} {'total max':>10}"
-            "  goal")
+            f" {'first run':>10}  goal (p50)")
         for kind in Kind:
             totals, queries, renders = [], [], []
             for _ in range(args.runs):
@@ -103,7 +115,8 @@ async def run(args: argparse.Namespace, base_url: str, env: dict[str, str]) -> N
             ok = "ok" if statistics.median(totals) < GOAL_SECONDS else "MISS"
             query, render = statistics.median(queries) * 1000, statistics.median(renders) * 1000
             say(f"{kind.value:<16} {query:8.1f}ms {render:9.1f}ms"
-                f" {statistics.median(totals) * 1000:8.1f}ms {max(totals) * 1000:8.1f}ms  {ok}")
+                f" {statistics.median(totals) * 1000:8.1f}ms {max(totals) * 1000:8.1f}ms"
+                f" {totals[0] * 1000:8.1f}ms  {ok}")
     finally:
         await conn.close()
 

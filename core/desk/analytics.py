@@ -140,6 +140,9 @@ async def series(conn: asyncpg.Connection, kind: Kind, period: Period) -> Series
         return Series(kind, period, {"messages": await _counts(conn, period, "messages_relayed")})
 
     async def active() -> Series:
+        missing = await conn.fetchrow(q("analytics_active_missing"), period.start, period.end)
+        if missing is not None and missing["first"] is not None:
+            await conn.execute(q("analytics_active_roll"), missing["first"], missing["last"])
         rows = await conn.fetch(q("analytics_active"), period.start, period.end)
         return Series(kind, period, {"active users": _by_day(period, rows)})
 

@@ -30,13 +30,35 @@ FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
 LEFT JOIN kept k ON k.day = d.day::date
 ORDER BY 1;
 
--- name: analytics_active
--- Users who wrote to the operators, per day.
-SELECT d.day::date AS day,
-       (SELECT count(DISTINCT m.user_id) FROM messages m
-        WHERE m.direction = 'in' AND m.created_at >= d.day AT TIME ZONE 'UTC'
-          AND m.created_at < (d.day + interval '1 day') AT TIME ZONE 'UTC') AS value
+-- name: analytics_active_missing
+-- Past days of the range not rolled up yet: the first and the last.
+SELECT min(d.day)::date AS first, max(d.day)::date AS last
+FROM generate_series($1::date, least($2::date, (now() AT TIME ZONE 'UTC')::date - 1), interval '1 day') AS d(day)
+WHERE NOT EXISTS (SELECT 1 FROM desk_daily k WHERE k.day = d.day::date);
+
+-- name: analytics_active_roll
+-- Users who wrote to the operators on each past day from $1 to $2, kept once
+-- (days without any message too, at 0).
+INSERT INTO desk_daily (day, active_users)
+SELECT d.day::date, coalesce(c.users, 0)
 FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+LEFT JOIN (
+    SELECT (m.created_at AT TIME ZONE 'UTC')::date AS day, count(DISTINCT m.user_id)::integer AS users
+    FROM messages m
+    WHERE m.direction = 'in' AND m.created_at >= $1::date AT TIME ZONE 'UTC'
+      AND m.created_at < ($2::date + 1) AT TIME ZONE 'UTC'
+    GROUP BY 1
+) c ON c.day = d.day::date
+ON CONFLICT (day) DO NOTHING;
+
+-- name: analytics_active
+-- The kept days, and today counted live.
+SELECT day, active_users AS value FROM desk_daily WHERE day BETWEEN $1 AND $2
+UNION ALL
+SELECT (now() AT TIME ZONE 'UTC')::date, count(DISTINCT m.user_id)
+FROM messages m
+WHERE $2::date >= (now() AT TIME ZONE 'UTC')::date AND m.direction = 'in'
+  AND m.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
 ORDER BY 1;
 
 -- name: analytics_revenue

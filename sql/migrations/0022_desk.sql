@@ -207,6 +207,15 @@ CREATE TABLE desk_file_parts (
 
 CREATE INDEX desk_files_created_idx ON desk_files (created_at);
 
+-- Users who wrote to the operators, per past (complete) UTC day: counted once,
+-- the first time a chart asks, so a 90-day chart reads 90 rows, not millions of
+-- messages. Today is counted live.
+CREATE TABLE desk_daily (
+    day          date PRIMARY KEY,
+    active_users integer NOT NULL,
+    rolled_at    timestamptz NOT NULL DEFAULT now()
+);
+
 -- Notes (// in a topic) listed on the card, newest first.
 CREATE INDEX messages_notes_idx ON messages (user_id, id DESC) WHERE direction = 'note';
 

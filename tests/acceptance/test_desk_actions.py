@@ -268,3 +268,25 @@ async def test_a_large_export_says_how_many_rows_and_edits_its_progress(
     rows = data.decode().splitlines()
     assert rows[0].startswith("id,telegram_id,username,first_name")
     assert len(rows) == 4
+
+
+async def test_active_users_are_counted_once_per_past_day_and_live_today(system: System) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.desk import analytics
+
+    await start(system, MARIA)
+    await system.write(builders.private_text(MARIA, "today"))
+    await system.pool.execute(
+        "INSERT INTO messages (user_id, direction, status, kind, text, created_at)"
+        " SELECT id, 'in', 'relayed', 'text', 'before', now() - interval '2 days' FROM users")
+    today = datetime.now(UTC).date()
+    period = analytics.Period(today - timedelta(days=3), today)
+    async with system.pool.acquire() as conn:
+        s = await analytics.series(conn, analytics.Kind.ACTIVE_USERS, period)
+        assert s.lines["active users"] == [0.0, 1.0, 0.0, 1.0]
+        assert await conn.fetchval("SELECT count(*) FROM desk_daily") == 3
+        # Kept: a message written into a past day later does not change its count.
+        await conn.execute("DELETE FROM messages WHERE text = 'before'")
+        s = await analytics.series(conn, analytics.Kind.ACTIVE_USERS, period)
+        assert s.lines["active users"] == [0.0, 1.0, 0.0, 1.0]
