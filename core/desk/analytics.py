@@ -121,7 +121,13 @@ def _by_day(period: Period, rows: list[asyncpg.Record], value: str = "value") ->
 
 
 async def _counts(conn: asyncpg.Connection, period: Period, metric: str) -> list[float]:
-    return _by_day(period, await conn.fetch(q("analytics_counts"), period.start, period.end, metric))
+    """Kept hours, plus the open ones counted live (one query each: the live one's
+    range starts where the kept hours end, which only a query of its own can use)."""
+    kept = {r["day"]: float(r["value"]) for r in await conn.fetch(q("analytics_counts"), period.start,
+                                                                   period.end, metric)}
+    for r in await conn.fetch(q(f"analytics_live_{metric}")):
+        kept[r["day"]] = kept.get(r["day"], 0.0) + float(r["value"])
+    return [kept.get(d, 0.0) for d in period.dates()]
 
 
 async def _money(conn: asyncpg.Connection, period: Period, column: str) -> dict[str, list[float]]:

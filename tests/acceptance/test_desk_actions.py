@@ -286,6 +286,11 @@ async def test_active_users_are_counted_once_per_past_day_and_live_today(system:
         s = await analytics.series(conn, analytics.Kind.ACTIVE_USERS, period)
         assert s.lines["active users"] == [0.0, 1.0, 0.0, 1.0]
         assert await conn.fetchval("SELECT count(*) FROM desk_daily") == 3
+        # Today's signups and relayed messages: the open hours, counted live.
+        joined = await analytics.series(conn, analytics.Kind.NEW_USERS, period)
+        assert joined.lines["new users"] == [0.0, 0.0, 0.0, 1.0]
+        relayed = await analytics.series(conn, analytics.Kind.MESSAGES, period)
+        assert relayed.lines["messages"] == [0.0, 0.0, 0.0, 1.0]
         # Kept: a message written into a past day later does not change its count.
         await conn.execute("DELETE FROM messages WHERE text = 'before'")
         s = await analytics.series(conn, analytics.Kind.ACTIVE_USERS, period)
