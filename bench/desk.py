@@ -58,12 +58,18 @@ FROM conversations c
 WHERE c.last_user_message_at IS NOT NULL
 """
 
-#: A database generated under an earlier draft of migration 0022 lacks this table.
+#: A database generated under an earlier draft of migration 0022 lacks these tables.
 DESK_DAILY = """
 CREATE TABLE IF NOT EXISTS desk_daily (
     day          date PRIMARY KEY,
     active_users integer NOT NULL,
     rolled_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS desk_daily_response (
+    day       date PRIMARY KEY,
+    p50       float8,
+    p90       float8,
+    rolled_at timestamptz NOT NULL DEFAULT now()
 )
 """
 
@@ -76,7 +82,7 @@ async def _desk_tables(conn: asyncpg.Connection) -> None:
     await conn.execute(DESK_DAILY)
     # Active users' past days are rolled up by the first chart that asks: the
     # first run (reported apart) pays for it, every later one reads the rollup.
-    await conn.execute("TRUNCATE desk_daily")
+    await conn.execute("TRUNCATE desk_daily, desk_daily_response")
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM revenue_days)"):
         await conn.execute(REVENUE_DAYS)
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM desk_tickets)"):

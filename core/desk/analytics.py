@@ -21,6 +21,9 @@ PERIODS = (7, 30, 90)
 MAX_DAYS = 366
 #: First-purchase conversion counts a payment within this many days of signing up.
 CONVERSION_DAYS = 7
+#: First responses of the last days are counted live (a ticket may still be
+#: answered); older days are kept once counted.
+RESPONSE_LIVE_DAYS = 7
 #: Currencies without minor units (Telegram Stars are whole).
 WHOLE_CURRENCIES = frozenset({"XTR", "JPY", "KRW"})
 
@@ -125,7 +128,8 @@ async def _counts(conn: asyncpg.Connection, period: Period, metric: str) -> list
     range starts where the kept hours end, which only a query of its own can use)."""
     kept = {r["day"]: float(r["value"]) for r in await conn.fetch(q("analytics_counts"), period.start,
                                                                    period.end, metric)}
-    for r in await conn.fetch(q(f"analytics_live_{metric}")):
+    since = await conn.fetchval(q("analytics_kept_until"), metric)
+    for r in await conn.fetch(q(f"analytics_live_{metric}"), since):
         kept[r["day"]] = kept.get(r["day"], 0.0) + float(r["value"])
     return [kept.get(d, 0.0) for d in period.dates()]
 
@@ -164,7 +168,11 @@ async def series(conn: asyncpg.Connection, kind: Kind, period: Period) -> Series
         return Series(kind, period, {"converted": [found.get(d, 0.0) for d in period.dates()]})
 
     async def response() -> Series:
-        rows = await conn.fetch(q("analytics_response"), period.start, period.end)
+        missing = await conn.fetchrow(q("analytics_response_missing"), period.start, period.end,
+                                      RESPONSE_LIVE_DAYS)
+        if missing is not None and missing["first"] is not None:
+            await conn.execute(q("analytics_response_roll"), missing["first"], missing["last"])
+        rows = await conn.fetch(q("analytics_response"), period.start, period.end, RESPONSE_LIVE_DAYS)
         return Series(kind, period, {"p50": _by_day(period, rows, "p50"),
                                      "p90": _by_day(period, rows, "p90")})
 

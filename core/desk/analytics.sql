@@ -13,21 +13,21 @@ FROM admin_hourly_counts
 WHERE metric = $3 AND hour >= $1::date AT TIME ZONE 'UTC' AND hour < ($2::date + 1) AT TIME ZONE 'UTC'
 GROUP BY 1;
 
+-- name: analytics_kept_until
+-- Where a metric's kept hours end: the open hours are counted live from there.
+SELECT coalesce(max(hour) + interval '1 hour', '-infinity') FROM admin_hourly_counts WHERE metric = $1;
+
 -- name: analytics_live_users_joined
--- The hours not kept yet (the last one or two), counted live: a range of the
--- created_at index from the end of the last kept hour.
+-- The hours not kept yet (the last one or two): a range of the created_at index
+-- from $1, given as a value so that the plan uses the index.
 SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*)::bigint AS value
-FROM users
-WHERE created_at >= (SELECT coalesce(max(hour) + interval '1 hour', '-infinity') FROM admin_hourly_counts
-                     WHERE metric = 'users_joined')
+FROM users WHERE created_at >= $1
 GROUP BY 1;
 
 -- name: analytics_live_messages_relayed
 SELECT (relayed_at AT TIME ZONE 'UTC')::date AS day, count(*)::bigint AS value
 FROM messages
-WHERE direction = 'in' AND status = 'relayed'
-  AND relayed_at >= (SELECT coalesce(max(hour) + interval '1 hour', '-infinity') FROM admin_hourly_counts
-                     WHERE metric = 'messages_relayed')
+WHERE direction = 'in' AND status = 'relayed' AND relayed_at >= $1
 GROUP BY 1;
 
 -- name: analytics_active_missing
@@ -87,12 +87,41 @@ FROM users
 WHERE created_at >= $1::date AT TIME ZONE 'UTC' AND created_at < ($2::date + 1) AT TIME ZONE 'UTC'
 GROUP BY 1 ORDER BY 1;
 
+-- name: analytics_response_missing
+-- Days of the range old enough to keep (a ticket is rarely answered a week
+-- later) and not kept yet: the first and the last.
+SELECT min(d.day)::date AS first, max(d.day)::date AS last
+FROM generate_series($1::date, least($2::date, (now() AT TIME ZONE 'UTC')::date - $3::int), interval '1 day')
+         AS d(day)
+WHERE NOT EXISTS (SELECT 1 FROM desk_daily_response k WHERE k.day = d.day::date);
+
+-- name: analytics_response_roll
+INSERT INTO desk_daily_response (day, p50, p90)
+SELECT d.day::date, r.p50, r.p90
+FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+LEFT JOIN (
+    SELECT (opened_at AT TIME ZONE 'UTC')::date AS day,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60
+               AS p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60
+               AS p90
+    FROM desk_tickets
+    WHERE opened_at >= $1::date AT TIME ZONE 'UTC' AND opened_at < ($2::date + 1) AT TIME ZONE 'UTC'
+      AND first_response_at IS NOT NULL
+    GROUP BY 1
+) r ON r.day = d.day::date
+ON CONFLICT (day) DO NOTHING;
+
 -- name: analytics_response
--- First response p50/p90 in minutes per day of the tickets opened then.
+-- First response p50/p90 in minutes per day of the tickets opened then: the
+-- kept days, and the last ones ($3 days) counted live.
+SELECT day, p50, p90 FROM desk_daily_response WHERE day BETWEEN $1 AND $2
+UNION ALL
 SELECT (opened_at AT TIME ZONE 'UTC')::date AS day,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60 AS p50,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60 AS p90
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - opened_at)) / 60
 FROM desk_tickets
-WHERE opened_at >= $1::date AT TIME ZONE 'UTC' AND opened_at < ($2::date + 1) AT TIME ZONE 'UTC'
-  AND first_response_at IS NOT NULL
-GROUP BY 1 ORDER BY 1;
+WHERE opened_at >= greatest($1::date, (now() AT TIME ZONE 'UTC')::date - $3::int + 1) AT TIME ZONE 'UTC'
+  AND opened_at < ($2::date + 1) AT TIME ZONE 'UTC' AND first_response_at IS NOT NULL
+GROUP BY 1
+ORDER BY 1;

@@ -216,6 +216,15 @@ CREATE TABLE desk_daily (
     rolled_at    timestamptz NOT NULL DEFAULT now()
 );
 
+-- First response p50/p90 (minutes) of the tickets opened each day, kept once
+-- the day is a week old (core.desk.analytics.RESPONSE_LIVE_DAYS).
+CREATE TABLE desk_daily_response (
+    day       date PRIMARY KEY,
+    p50       float8,
+    p90       float8,
+    rolled_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Notes (// in a topic) listed on the card, newest first.
 CREATE INDEX messages_notes_idx ON messages (user_id, id DESC) WHERE direction = 'note';
 

@@ -291,6 +291,16 @@ async def test_active_users_are_counted_once_per_past_day_and_live_today(system:
         assert joined.lines["new users"] == [0.0, 0.0, 0.0, 1.0]
         relayed = await analytics.series(conn, analytics.Kind.MESSAGES, period)
         assert relayed.lines["messages"] == [0.0, 0.0, 0.0, 1.0]
+        # First responses: a day a week old is kept once counted; the last days are live.
+        await conn.execute(
+            "INSERT INTO desk_tickets (conversation_id, user_id, opened_at, first_response_at, closed_at)"
+            " SELECT id, user_id, now() - interval '10 days',"
+            " now() - interval '10 days' + interval '30 minutes', now() - interval '9 days'"
+            " FROM conversations")
+        week = analytics.Period(today - timedelta(days=10), today)
+        times = await analytics.series(conn, analytics.Kind.RESPONSE, week)
+        assert times.lines["p50"][0] == pytest.approx(30.0)
+        assert await conn.fetchval("SELECT count(*) FROM desk_daily_response") == 4  # 10 to 7 days ago
         # Kept: a message written into a past day later does not change its count.
         await conn.execute("DELETE FROM messages WHERE text = 'before'")
         s = await analytics.series(conn, analytics.Kind.ACTIVE_USERS, period)
