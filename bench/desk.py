@@ -108,19 +108,20 @@ async def run(args: argparse.Namespace, base_url: str, env: dict[str, str]) -> N
         # The newest generated day, so the 90 days hold data whenever the database was made.
         last = await conn.fetchval("SELECT (max(created_at) AT TIME ZONE 'UTC')::date FROM users")
         period = analytics.Period(last - timedelta(days=89), last)
-        say(f"\n{'series':<16} {'query p50':>10} {'render p50':>11} {'total p50':>10} {'total max':>10}"
-            f" {'first run':>10}  goal (p50)")
+        say(f"\n{'series':<16} {'query p50':>10} {'render p50':>11} {'render CPU':>11} {'total p50':>10}"
+            f" {'total max':>10} {'first run':>10}  goal (p50)")
         for kind in Kind:
-            totals, queries, renders = [], [], []
+            totals, queries, renders, cpus = [], [], [], []
             for _ in range(args.runs):
                 async with conn.transaction():
                     made = await reports.chart(conn, kind, period)
                 queries.append(made.query_seconds)
                 renders.append(made.render_seconds)
+                cpus.append(made.render_cpu_seconds)
                 totals.append(made.query_seconds + made.render_seconds)
             ok = "ok" if statistics.median(totals) < GOAL_SECONDS else "MISS"
             query, render = statistics.median(queries) * 1000, statistics.median(renders) * 1000
-            say(f"{kind.value:<16} {query:8.1f}ms {render:9.1f}ms"
+            say(f"{kind.value:<16} {query:8.1f}ms {render:9.1f}ms {statistics.median(cpus) * 1000:9.1f}ms"
                 f" {statistics.median(totals) * 1000:8.1f}ms {max(totals) * 1000:8.1f}ms"
                 f" {totals[0] * 1000:8.1f}ms  {ok}")
     finally:

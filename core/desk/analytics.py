@@ -212,3 +212,17 @@ def caption(s: Series) -> str:
         lines.append("Nothing in this period.")
     text = "\n".join(lines)
     return text if len(text) <= 1000 else text[:997] + "…"
+
+
+async def keep_past_days(conn: asyncpg.Connection, today: date | None = None) -> None:
+    """Keep the day that just became past (active users) and the one a week old
+    (first responses), so that no chart pays for counting them (the desk's sweep)."""
+    today = today or datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    missing = await conn.fetchrow(q("analytics_active_missing"), yesterday, yesterday)
+    if missing is not None and missing["first"] is not None:
+        await conn.execute(q("analytics_active_roll"), yesterday, yesterday)
+    settled = today - timedelta(days=RESPONSE_LIVE_DAYS)
+    missing = await conn.fetchrow(q("analytics_response_missing"), settled, settled, RESPONSE_LIVE_DAYS)
+    if missing is not None and missing["first"] is not None:
+        await conn.execute(q("analytics_response_roll"), settled, settled)

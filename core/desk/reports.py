@@ -62,15 +62,19 @@ class Chart:
     caption: str
     query_seconds: float
     render_seconds: float
+    #: The render's CPU time in this process (on a busy machine its wall time is
+    #: mostly waiting for a core).
+    render_cpu_seconds: float
 
 
 async def chart(conn: asyncpg.Connection, kind: Kind, period: Period) -> Chart:
     """Query and render one chart, timed (bench/desk.py reports both)."""
     started = time.perf_counter()
     s = await analytics.series(conn, kind, period)
-    queried = time.perf_counter()
+    queried, cpu = time.perf_counter(), time.process_time()
     png = charts.render(s)
-    return Chart(png, analytics.caption(s), queried - started, time.perf_counter() - queried)
+    return Chart(png, analytics.caption(s), queried - started, time.perf_counter() - queried,
+                 time.process_time() - cpu)
 
 
 async def run(pool: asyncpg.Pool, methods: Methods, deliver: Deliver, request: Request) -> None:

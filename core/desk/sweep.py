@@ -21,7 +21,7 @@ import asyncpg
 from core.delivery import outbox
 from core.delivery.effects import Effects
 from core.delivery.methods import Methods
-from core.desk import tickets
+from core.desk import analytics, tickets
 from core.desk.tickets import State
 from core.platform import bot_settings
 from core.platform.database import connection
@@ -127,4 +127,5 @@ async def sweep(pool: asyncpg.Pool, methods: Methods) -> Swept:
         titles = await _titles(tx, cfg.topic_status_enabled)
         cards = await _cards(tx)
         alerts = await _alerts(tx, cfg.first_response_minutes)
+        await analytics.keep_past_days(conn)
         return Swept(titles, cards, alerts)
