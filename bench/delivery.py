@@ -15,7 +15,11 @@ Scenarios:
   paid   N messages on the paid lane with its budget at 1000/s.
   group  a backlog of user messages from many users into one admin group:
          messages relayed per minute against the 20/min budget, and the wait of
-         the highest-tier user's messages.
+         the highest-tier user's messages; the desk sweeps meanwhile (topic
+         status edits: their share of the budget, none ahead of a customer).
+  desk   customers writing under the group's budget, operators answering, while the
+         desk sweeps: the share of the budget the status edits take, and the
+         relays' wait; desk_baseline: the same without the desk.
 """
 
 from __future__ import annotations
@@ -36,11 +40,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from bench import relay_db  # noqa: E402
+from bench import desk_delivery, relay_db  # noqa: E402
 from core.jobs import queues  # noqa: E402
 from core.jobs.queues import JobRequest, Queue, Task  # noqa: E402
 from core.platform import database, embedded_postgres  # noqa: E402
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID  # noqa: E402
+from core.sandbox.telegram.limits import Limits  # noqa: E402
 from core.sandbox.telegram.model import TelegramModel  # noqa: E402
 
 CHAT_BASE = 5_000_000_000
@@ -122,6 +127,7 @@ async def bulk(url: str, env: dict[str, str], count: int, workers: int, lane: st
 async def group(url: str, env: dict[str, str], users: int, messages: int, seconds: float) -> dict[str, Any]:
     pool = await database.create_pool(url, max_size=8)
     model = TelegramModel(pool)
+    setup = TelegramModel(pool, limits=Limits(enabled=False))
     await model.ensure_chat(SANDBOX_ADMIN_GROUP_ID, type="supergroup", title="Support", is_forum=True)
     per_user = max(messages // users, 1)
     vip = CHAT_BASE  # the first user is the VIP
@@ -136,7 +142,8 @@ async def group(url: str, env: dict[str, str], users: int, messages: int, second
             "INSERT INTO credit_ledger (user_id, delta, balance_after, reason, idempotency_key)"
             " VALUES ($1, 100, 100, 'bench', $2)", uid, f"bench:{uid}")
         # Topics exist already: the measured path is the steady relay, not topic creation.
-        topic = await model.create_topic(SANDBOX_ADMIN_GROUP_ID, f"user{i}", 0)
+        # Set up outside Telegram's limits: the workers' sends alone count against them.
+        topic = await setup.create_topic(SANDBOX_ADMIN_GROUP_ID, f"user{i}", 0)
         await pool.execute(
             "INSERT INTO conversations (user_id, admin_chat_id, topic_id) VALUES ($1, $2, $3)",
             uid, SANDBOX_ADMIN_GROUP_ID, topic.message_id)
@@ -159,9 +166,11 @@ async def group(url: str, env: dict[str, str], users: int, messages: int, second
     posted = time.time()
     procs = start_workers(2, env)
     try:
-        await asyncio.sleep(seconds)
+        async with desk_delivery.sweeping(pool):
+            await asyncio.sleep(seconds)
     finally:
         stop(procs)
+    desk = await desk_delivery.figures(pool, posted, time.time())
     rows = await pool.fetch(
         "SELECT u.telegram_id, extract(epoch FROM m.relayed_at)::float8 AS at FROM messages m"
         " JOIN users u ON u.id = m.user_id WHERE m.status = 'relayed' ORDER BY m.relayed_at")
@@ -176,7 +185,7 @@ async def group(url: str, env: dict[str, str], users: int, messages: int, second
             "per_minute": relayed / elapsed * 60 if elapsed else 0,
             "calls_per_minute": calls / elapsed * 60 if elapsed else 0,
             "vip_first_wait": min(vip_waits) if vip_waits else None,
-            "vip_last_wait": max(vip_waits) if vip_waits else None, "flood_waits": floods}
+            "vip_last_wait": max(vip_waits) if vip_waits else None, "flood_waits": floods, "desk": desk}
 
 
 def main() -> None:
@@ -187,9 +196,12 @@ def main() -> None:
     parser.add_argument("--group-users", type=int, default=100)
     parser.add_argument("--group-messages", type=int, default=300)
     parser.add_argument("--group-seconds", type=float, default=120)
-    parser.add_argument("--only", choices=["bulk", "paid", "group"], action="append")
+    parser.add_argument("--desk-users", type=int, default=20)
+    parser.add_argument("--desk-per-minute", type=float, default=10)
+    parser.add_argument("--desk-seconds", type=float, default=180)
+    parser.add_argument("--only", choices=["bulk", "paid", "group", "desk", "desk_baseline"], action="append")
     args = parser.parse_args()
-    only = set(args.only or ["bulk", "paid", "group"])
+    only = set(args.only or ["bulk", "paid", "group", "desk", "desk_baseline"])
 
     env = dict(os.environ, LOG_LEVEL="WARNING", WORKER_CONCURRENCY="16")
     env.pop("BOT_TOKEN", None)
@@ -203,7 +215,7 @@ def main() -> None:
         base = server.url
     results: dict[str, Any] = {}
     try:
-        for name in ("bulk", "paid", "group"):
+        for name in ("bulk", "paid", "group", "desk", "desk_baseline"):
             if name not in only:
                 continue
             url = asyncio.run(relay_db.create_database(base, f"bench_delivery_{name}"))
@@ -215,6 +227,10 @@ def main() -> None:
             elif name == "paid":
                 results[name] = asyncio.run(bulk(url, worker_env, args.paid, args.workers, "paid",
                                                  timeout=args.paid / 100 + 60))
+            elif name.startswith("desk"):
+                results[name] = asyncio.run(desk_delivery.steady(
+                    url, worker_env, args.desk_users, args.desk_per_minute, args.desk_seconds,
+                    start_workers, stop, desk=name == "desk"))
             else:
                 results[name] = asyncio.run(group(url, worker_env, args.group_users,
                                                   args.group_messages, args.group_seconds))
@@ -240,6 +256,11 @@ def main() -> None:
         print(f"group: {r['relayed']}/{r['posted']} relayed in {r['seconds']:.0f}s ="
               f" {r['per_minute']:.1f} messages/min in {r['calls_per_minute']:.1f} calls/min"
               f" (budget 20 calls/min); VIP wait {vip}; flood waits {r['flood_waits']}")
+        print(desk_delivery.report("group desk", r["desk"]))
+    if "desk" in results:
+        print(desk_delivery.report("desk", results["desk"]))
+    if "desk_baseline" in results:
+        print(desk_delivery.report("desk off (baseline)", results["desk_baseline"]))
 
 
 if __name__ == "__main__":

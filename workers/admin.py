@@ -9,9 +9,10 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core.admin import intake
-from core.delivery import chat_migrations
+from core.admin import desk_inline, desk_reply_files, intake
+from core.delivery import chat_migrations, engine
 from core.delivery.effects import Effects
+from core.desk import reports
 from core.jobs.processed import Source
 from core.jobs.queues import Task
 from core.jobs.routing import migration_of
@@ -40,7 +41,12 @@ async def handle_update(c: Container, update: Mapping[str, Any], *, handed_over:
             return
         cfg = await bot_settings.load(tx.conn)
         callback = update.get("callback_query")
-        if isinstance(callback, Mapping):
+        inline = update.get("inline_query")
+        if isinstance(inline, Mapping):
+            await desk_inline.on_inline_query(tx, c.settings, inline)
+        elif isinstance(update.get("chosen_inline_result"), Mapping):
+            pass  # the chosen result posts !name in the topic, which does the work
+        elif isinstance(callback, Mapping):
             await intake.on_callback(tx, c.settings, cfg, callback)
         elif isinstance(message, Mapping):
             await intake.on_message(tx, c.settings, cfg, message, c.settings.admin_group_ids)
@@ -55,3 +61,17 @@ def register(app: App, c: Container) -> None:
     @job(app, c, Task.ADMIN_UPDATE, bind=lambda a: {"update_id": a["update"].get("update_id")})
     async def admin_update(c: Container, update: dict[str, Any], handed_over: bool = False) -> None:
         await handle_update(c, update, handed_over=handed_over)
+
+    @job(app, c, Task.ADMIN_DESK_REPORT)
+    async def desk_report(c: Container, request: dict[str, Any]) -> None:
+        async def deliver(ids: list[int]) -> None:
+            await engine.deliver(c.courier, ids)
+
+        await reports.run(c.pool, c.methods, deliver, reports.Request.of(request))
+
+    @job(app, c, Task.ADMIN_DESK_IMPORT)
+    async def desk_import(c: Container, **args: Any) -> None:
+        async def effects(tx: Effects) -> None:
+            await desk_reply_files.run_import(tx, c.settings, c.courier.gateway, args)
+
+        await apply_once(c, Source.INTERNAL, f"desk_import:{args['file_id']}:{args['operator_id']}", effects)

@@ -17,6 +17,7 @@ from datetime import timedelta
 import structlog
 from procrastinate import App, JobContext
 
+from core import desk
 from core.admin import alerts
 from core.delivery import engine
 from core.jobs import inbox, stalls
@@ -69,6 +70,17 @@ def register(app: App, c: Container) -> None:
             # Claimed in this worker's name: if it dies mid-send, the stall
             # recovery returns the messages in seconds, not after a stale claim's 5 min.
             await engine.deliver(c.for_job(context.job.worker_id).courier, posted)
+
+    # The desk: topic titles and live cards (background rows, the groups' drainers
+    # send them on spare budget) and one SLA alert per waiting conversation.
+    @app.periodic(cron="* * * * * */15", periodic_id="desk_sweep")
+    @app.task(name="maintenance.desk_sweep", queue=Queue.ADMIN.value, pass_context=True)
+    async def desk_sweep(context: JobContext, timestamp: int) -> None:
+        swept = await desk.sweep.sweep(c.pool, c.methods)
+        if swept.alerts:
+            await engine.deliver(c.for_job(context.job.worker_id).courier, swept.alerts)
+        if swept.titles or swept.cards or swept.alerts:
+            log.info("desk swept", titles=swept.titles, cards=swept.cards, sla_alerts=len(swept.alerts))
 
     @app.periodic(cron="*/10 * * * *", periodic_id="prune")
     @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)

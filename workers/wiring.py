@@ -14,6 +14,7 @@ import structlog
 from procrastinate import App, PsycopgConnector
 
 from core import billing as billing_feature
+from core import desk as desk_feature
 from core import relay as relay_feature
 from core.accounts import users
 from core.admin import menus as admin_menus
@@ -107,7 +108,7 @@ async def build_gateway(
 
 def delivery_methods() -> Methods:
     """Every outbox method: the Bot API's, and the features' own."""
-    return Methods([*bot_api.methods(), *relay_methods.METHODS])
+    return Methods([*bot_api.methods(), *relay_methods.METHODS, *desk_feature.METHODS])
 
 
 async def _blocked_bot(conn: asyncpg.Connection, chat_id: int) -> None:

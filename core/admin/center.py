@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from core.admin import (
     dashboard,
+    desk_analytics,
+    desk_conversations,
+    desk_replies,
+    desk_reply_files,
     home,
     operators,
     payment_screens,
@@ -36,6 +40,9 @@ CATEGORIES = Categories({
     Category.BILLING: payment_screens.open_billing,
     Category.SEARCH: search.open_search,
     Category.DASHBOARD: dashboard.open_dashboard,
+    Category.CONVERSATIONS: desk_conversations.open_conversations,
+    Category.QUICK_REPLIES: desk_replies.open_quick_replies,
+    Category.ANALYTICS: desk_analytics.open_analytics,
 })
 
 
@@ -61,6 +68,10 @@ DISPATCHER = AdminDispatcher([
     revenue.router,
     search.router,
     dashboard.router,
+    desk_conversations.router,
+    desk_replies.router,
+    desk_reply_files.router,
+    desk_analytics.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

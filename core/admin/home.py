@@ -23,9 +23,6 @@ Opener = Callable[[AdminContext, str], Awaitable[None]]
 
 #: Categories whose own issue is still open: their screens say so.
 COMING = {
-    Category.CONVERSATIONS: "the operator desk",
-    Category.ANALYTICS: "the operator desk",
-    Category.QUICK_REPLIES: "the operator desk",
     Category.BROADCAST: "campaigns",
     Category.MASS_GIFT: "campaigns",
 }

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from core.accounts import language
-from core.admin import confirm, pending, roles
+from core.admin import confirm, desk_replies, desk_reply_files, pending, roles
 from core.admin.center import DISPATCHER
 from core.admin.navigation import Cancel, Confirm
 from core.admin.router import AdminContext
@@ -24,6 +24,7 @@ from core.admin.screens import Place, Screen
 from core.delivery.effects import Effects
 from core.dispatch.callback_data import BadCallbackData
 from core.i18n import t
+from core.jobs.routing import quick_reply_word
 from core.platform.bot_settings import BotSettings
 from core.platform.config import Settings
 from core.platform.sql import q
@@ -109,9 +110,20 @@ async def on_message(
         if operator is None:
             await _refuse_stranger(tx, screen, int(sender["id"]), in_group=in_group)
             return
-        ctx = AdminContext(tx, settings, cfg, operator, place, topic_user_id=await _topic_user(tx, place))
+        ctx = AdminContext(tx, settings, cfg, operator, place, topic_user_id=await _topic_user(tx, place),
+                           source=message)
         if not await DISPATCHER.on_command(ctx, command):
             await screen.say(UNKNOWN)
+        return
+    word = quick_reply_word(message) if in_group and place.thread_id is not None else None
+    if word is not None:
+        # ``!name`` in a customer's topic (routed here, never relayed): the desk sends it.
+        if operator is None:
+            await screen.say(NEEDS_ROLE)
+            return
+        await desk_replies.send_in_topic(
+            AdminContext(tx, settings, cfg, operator, place, topic_user_id=await _topic_user(tx, place),
+                         source=message), word)
         return
     if operator is None:
         return  # chatter in the General topic
@@ -124,7 +136,11 @@ async def on_message(
                              " /admin to start again.")
         return
     ctx = AdminContext(tx, settings, cfg, operator, question.place, message_id=question.message_id,
-                       topic_user_id=await _topic_user(tx, question.place))
+                       topic_user_id=await _topic_user(tx, question.place), source=message)
+    document = message.get("document")
+    if question.kind == desk_reply_files.IMPORT_QUESTION and isinstance(document, Mapping):
+        await desk_reply_files.on_import_file(ctx, document)
+        return
     if not isinstance(text, str) or not text.strip():
         await pending.ask(tx.conn, operator.telegram_id, question.kind, question.params, question.place,
                           question.message_id)

@@ -26,6 +26,7 @@ ADMIN_MENU: tuple[tuple[str, Can | None], ...] = (
     ("analytics", Can.ANALYTICS), ("products", Can.PRODUCTS_VIEW), ("product", Can.PRODUCTS_VIEW),
     ("payments", Can.PAYMENTS_VIEW), ("refund", Can.PAYMENTS_ACT),
     ("broadcast", Can.BROADCAST), ("massgift", Can.MASS_GIFT), ("quickreplies", Can.QUICK_REPLIES_USE),
+    ("qr", Can.QUICK_REPLIES_USE), ("alias", Can.CONVERSATIONS),
     ("settings", Can.SETTINGS), ("set", Can.SETTINGS), ("system", Can.SYSTEM),
     ("operators", Can.OPERATORS), ("operator", Can.OPERATORS), ("cancel", None),
 )

@@ -41,6 +41,8 @@ class AdminContext:
     message_id: int | None = None
     #: The customer whose topic the command was typed in (``/credits +5`` there means them).
     topic_user_id: int | None = None
+    #: The message that carried the command (its entities, the message it replies to).
+    source: Mapping[str, Any] | None = None
 
     @property
     def screen(self) -> Screen:

@@ -31,6 +31,7 @@ class Group(StrEnum):
     FEATURES = "🔀 Features"
     CREDITS = "💳 Credits"
     TEXTS = "📝 Texts"
+    DESK = "💬 Desk"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,14 @@ SPECS: tuple[Spec, ...] = (
     Spec("low_credit_warning_hours", Kind.INT, Group.FEATURES, "Low-credit warning at most every",
          "At most one low-credit warning per user within this many hours.", 24,
          minimum=1, maximum=720, unit="hour"),
+    Spec("first_response_minutes", Kind.INT, Group.DESK, "First-response SLA",
+         "A conversation waiting longer than this is marked and alerted once in the General topic.", 15,
+         minimum=0, maximum=10_080, unit="minute", zero="no SLA"),
+    Spec("topic_status_enabled", Kind.BOOL, Group.DESK, "Status in topic titles",
+         "Show each conversation's state in its topic's title (edits use spare group budget only).", True),
+    Spec("reply_signature", Kind.BOOL, Group.DESK, "Signed replies",
+         "Sign operators' text replies with their alias or first name; off: anonymous, as the business.",
+         False),
     Spec("announce_credit_takes", Kind.BOOL, Group.CREDITS, "Announce credits taken",
          "Tell a user when an operator takes credits or ends their pass (grants are always told).",
          True),

@@ -24,6 +24,7 @@ from core.telegram.markup import Keyboard, button, keyboard
 LEDGER_ROWS = 5
 PAYMENTS = 3
 AUDIT_ENTRIES = 3
+NOTES = 3
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Card:
     ledger: tuple[LedgerRow, ...]
     payments: tuple[Payment, ...]
     audit: tuple[audit.Entry, ...]
+    #: Operators' internal notes (``//`` in the topic), newest first: (text, when).
+    notes: tuple[tuple[str, datetime], ...] = ()
 
 
 async def load(conn: asyncpg.Connection, user_id: int) -> Card | None:
@@ -93,7 +96,9 @@ async def load(conn: asyncpg.Connection, user_id: int) -> Card | None:
     payments = tuple(Payment(**dict(r)) for r in await conn.fetch(q("user_card_payments"), user_id,
                                                                   PAYMENTS))
     entries = tuple(await audit.latest(conn, user_id=user_id, limit=AUDIT_ENTRIES))
-    return Card(Profile(**dict(row)), spend, ledger, payments, entries)
+    notes = tuple((r["text"] or "", r["created_at"]) for r in await conn.fetch(q("user_card_notes"), user_id,
+                                                                               NOTES))
+    return Card(Profile(**dict(row)), spend, ledger, payments, entries, notes)
 
 
 def topic_link(admin_chat_id: int, topic_id: int) -> str:
@@ -165,6 +170,9 @@ def render(card: Card, now: datetime | None = None) -> str:
         lines += [f"#{t.id} {fmt.esc(t.rail)} {fmt.esc(t.status)} {fmt.money(t.amount, t.currency)}"
                   + (f" (refunded {fmt.money(t.amount_refunded, t.currency)})" if t.amount_refunded else "")
                   + f" · {fmt.ago(t.created_at, now)}" for t in card.payments]
+    if card.notes:
+        lines += ["", "<b>Last notes</b>"]
+        lines += [f"📝 {fmt.esc(text[:200])} · {fmt.ago(at, now)}" for text, at in card.notes]
     if card.audit:
         lines += ["", "<b>Audit log</b>"]
         lines += [f"{fmt.ago(e.at, now)} · <code>{e.operator_id}</code> ({fmt.esc(e.role)}) · "

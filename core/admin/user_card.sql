@@ -25,6 +25,10 @@ ORDER BY upper(currency) = 'XTR', currency;  -- card currencies, then Stars
 SELECT delta, balance_after, reason, created_at FROM credit_ledger
 WHERE user_id = $1 ORDER BY id DESC LIMIT $2;
 
+-- name: user_card_notes
+-- The operators' internal notes in the user's topic (the desk lists the last ones).
+SELECT text, created_at FROM messages WHERE user_id = $1 AND direction = 'note' ORDER BY id DESC LIMIT $2;
+
 -- name: user_card_payments
 SELECT id, rail, status, amount, amount_refunded, currency, created_at FROM transactions
 WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2;

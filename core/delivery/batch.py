@@ -88,6 +88,13 @@ def wanted(batch: Iterable[Planned]) -> list[tuple[int, Lane, int]]:
     return [(r.chat_id, r.lane, r.messages) for p in batch for r in p.reservations]
 
 
+def keeps(batch: Iterable[Planned], background_keep: float) -> list[float]:
+    """For each reservation of :func:`wanted`, the tokens its chat's bucket must keep
+    after it: a background row's own slot only on spare budget, others 0."""
+    return [background_keep if p.row.background and i == 0 else 0.0
+            for p in batch for i, _ in enumerate(p.reservations)]
+
+
 def grant(
     batch: Sequence[Planned], offsets: Sequence[float]
 ) -> tuple[dict[int, list[Call]], list[tuple[OutboxRow, float]]]:

@@ -43,18 +43,29 @@ class Limiter:
             wait: float = await conn.fetchval(q("budgets_take_send_slot"), keys, rates, bursts, count)
         return wait
 
-    async def reserve(self, calls: Sequence[tuple[int, Lane, int]], horizon: float) -> list[float]:
+    @property
+    def background_keep(self) -> float:
+        """Tokens a group's bucket must keep after a background send: it goes only
+        when the bucket is full, and leaves the rest of the burst to customers."""
+        return max(self.limits.group_burst - 1.0, 0.0)
+
+    async def reserve(self, calls: Sequence[tuple[int, Lane, int]], horizon: float,
+                      keeps: Sequence[float] | None = None) -> list[float]:
         """Reserve slots for calls ``(chat_id, lane, messages)`` in order, in one statement.
 
         Each call gets the offset in seconds from now at which its slots are
         its own (0: at once), or, when that lies beyond ``horizon``, minus its
         wait and nothing reserved; a chat's later calls are then refused too.
+        ``keeps``: per call, tokens its chat's bucket must keep after it (0: none);
+        such a call is granted at once or not at all, and a refusal of it
+        delays none of the calls after it.
         """
         async with connection(self._pool) as conn:
-            return await self.reserve_on(conn, calls, horizon)
+            return await self.reserve_on(conn, calls, horizon, keeps)
 
     async def reserve_on(
-        self, conn: asyncpg.Connection, calls: Sequence[tuple[int, Lane, int]], horizon: float
+        self, conn: asyncpg.Connection, calls: Sequence[tuple[int, Lane, int]], horizon: float,
+        keeps: Sequence[float] | None = None,
     ) -> list[float]:
         """:meth:`reserve` on a connection the caller holds already (handing a
         connection back to the pool costs a round trip of its own)."""
@@ -68,8 +79,11 @@ class Limiter:
             rates += r
             bursts += b
             counts.append(count)
+        kept = list(keeps) if keeps is not None else [0.0] * len(counts)
+        if len(kept) != len(counts):
+            raise ValueError(f"{len(kept)} reserves for {len(counts)} calls")
         offsets: list[float] = await conn.fetchval(
-            q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon)
+            q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon, kept)
         return list(offsets)
 
     async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:

@@ -19,4 +19,4 @@ WHERE updated_at < now() - interval '10 minutes' AND key NOT LIKE 'global%'
   AND (blocked_until IS NULL OR blocked_until < now());
 
 -- name: budgets_reserve_send_slots
-SELECT reserve_send_slots($1::text[], $2::float8[], $3::float8[], $4::int[], $5::float8);
+SELECT reserve_send_slots($1::text[], $2::float8[], $3::float8[], $4::int[], $5::float8, $6::float8[]);

@@ -32,9 +32,14 @@ class Effects:
 
     async def send(
         self, method: str, chat_id: int, *, delay: float = 0.0, priority: int = 0,
-        lane: Lane = Lane.NORMAL, **params: Any,
+        lane: Lane = Lane.NORMAL, coalesce: str | None = None, **params: Any,
     ) -> int:
         """Queue a call; with a delay it is left for a delivery job scheduled then.
+
+        ``coalesce``: a key naming what the call shows (a topic's title, a
+        card); it replaces a call with the same key still waiting. A group's
+        background call (:data:`core.delivery.outbox.BACKGROUND_PRIORITY`) is
+        left to the group's drainer, which sends it on spare budget only.
 
         Raises :class:`core.platform.errors.BadCall` for an unknown method or
         a missing parameter: the call could never be made.
@@ -44,8 +49,8 @@ class Effects:
             params["allow_paid_broadcast"] = True
         self.methods.check(method, params)
         row_id = await outbox.add(self.conn, chat_id, method, params, cause=self.cause,
-                                  delay_seconds=delay, priority=priority, lane=lane)
-        if delay > 0:
+                                  delay_seconds=delay, priority=priority, lane=lane, coalesce_key=coalesce)
+        if delay > 0 or outbox.is_background(chat_id, priority):
             from core.delivery import engine
 
             await engine.schedule(self.conn, chat_id, [row_id], delay)

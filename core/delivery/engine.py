@@ -78,7 +78,9 @@ async def schedule_group(conn: asyncpg.Connection, chat_id: int, delay: float) -
         async with conn.transaction():  # a savepoint: the queueing lock may clash
             await queues.defer(conn, [job])
     except asyncpg.UniqueViolationError:
-        pass  # the group's drainer is already queued; it takes every due row
+        # The group's drainer is queued already and takes every due row; when it
+        # waits for later (a held background row), it runs when this wait ends.
+        await queues.advance(conn, lock, when)
 
 
 @dataclass
@@ -162,7 +164,9 @@ async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[P
         if not live:
             return [], []
         planned = await _plan(courier, conn, live)
-        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS)
+        keeps = batch.keeps(planned, courier.limiter.background_keep)
+        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS,
+                                                         keeps)
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
@@ -212,15 +216,33 @@ async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError
         await schedule(conn, row.chat_id, [row.id], float(wait))
 
 
+#: A background row held back while other rows of its group wait looks again this much later.
+BACKGROUND_RETRY_SECONDS = 3.0
+
+
 async def deliver_group(courier: Courier, chat_id: int, *, limit: int = 1000) -> int:
-    """Drain a group's due rows, highest priority first, until its budget runs out."""
+    """Drain a group's due rows, highest priority first, until its budget runs out.
+
+    Background rows (:data:`outbox.BACKGROUND_PRIORITY`) come last and only on
+    spare budget: while another row of the group waits they are held (the
+    drainer looks again shortly), and their slot is granted only when the
+    group's bucket keeps its reserve after them (:meth:`Limiter.background_keep`).
+    """
     sent = 0
     for _ in range(limit):
         async with connection(courier.pool) as conn:
-            row_id = await outbox.next_for_group(conn, chat_id)
-        if row_id is None:
+            found = await outbox.next_for_group(conn, chat_id)
+            if found is not None and found.held:
+                await schedule_group(conn, chat_id, BACKGROUND_RETRY_SECONDS)
+            elif found is None:
+                # Rows put back for later keep a drainer: one brought forward for an
+                # earlier row (schedule_group) may have run before they were due.
+                later = await outbox.next_due_in(conn, chat_id)
+                if later is not None:
+                    await schedule_group(conn, chat_id, later)
+        if found is None or found.held:
             break
-        done = await _deliver_batch(courier, [row_id])
+        done = await _deliver_batch(courier, [found.id])
         if done.postponed:
             break  # the budget ran out: the wait has its own job now
         sent += len(done.sent)
@@ -230,4 +252,6 @@ async def deliver_group(courier: Courier, chat_id: int, *, limit: int = 1000) ->
 async def deliver_due(courier: Courier, limit: int = 500) -> int:
     async with connection(courier.pool) as conn:
         ids = await outbox.due(conn, limit)
+        for group in await outbox.background_groups(conn):
+            await schedule_group(conn, group, 0.0)
     return await deliver(courier, ids) if ids else 0

@@ -22,6 +22,19 @@ from core.platform.sql import q
 #: A claim older than this belongs to a process that died mid-send.
 STALE_CLAIM_SECONDS = 300.0
 
+#: Priority bands. Customers' messages use their tier's priority (0 and up);
+#: what operators asked for in an admin group (screens, alerts) goes below
+#: them; background rows (a topic's status in its title, a live card) go last,
+#: through the group's drainer only, and only on spare budget: while no other
+#: row of the group waits and the group's bucket stays nearly full (engine).
+OPERATOR_PRIORITY = -100
+BACKGROUND_PRIORITY = -200
+
+
+def is_background(chat_id: int, priority: int) -> bool:
+    """A background row of a group: it uses only budget no other row needs."""
+    return chat_id < 0 and priority <= BACKGROUND_PRIORITY
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -31,6 +44,11 @@ class OutboxRow:
     params: Mapping[str, Any]
     attempts: int
     lane: Lane = Lane.NORMAL
+    priority: int = 0
+
+    @property
+    def background(self) -> bool:
+        return is_background(self.chat_id, self.priority)
 
 
 async def add(
@@ -43,10 +61,13 @@ async def add(
     delay_seconds: float = 0.0,
     priority: int = 0,
     lane: Lane = Lane.NORMAL,
+    coalesce_key: str | None = None,
 ) -> int:
-    """Queue a call in the caller's transaction."""
+    """Queue a call in the caller's transaction; with ``coalesce_key`` it replaces
+    the pending calls recorded with the same key (only the latest state is sent)."""
     row_id: int = await conn.fetchval(
-        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds, priority, lane.value
+        q("outbox_add"), chat_id, method, dict(params), cause, delay_seconds, priority, lane.value,
+        coalesce_key,
     )
     return row_id
 
@@ -69,7 +90,8 @@ async def claim_many(
     """
     rows = await conn.fetch(q("outbox_claim_many"), list(ids), STALE_CLAIM_SECONDS, claimant)
     return [
-        Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"])),
+        Claimed(OutboxRow(r["id"], r["chat_id"], r["method"], r["params"], r["attempts"], Lane(r["lane"]),
+                          r["priority"]),
                 r["recipient_blocked"])
         for r in rows
     ]
@@ -97,13 +119,34 @@ async def mark_failed(conn: asyncpg.Connection, row_id: int, error: str) -> None
     await conn.execute(q("outbox_failed"), row_id, error)
 
 
-async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> int | None:
-    row_id: int | None = await conn.fetchval(q("outbox_next_for_group"), chat_id)
-    return row_id
+@dataclass(frozen=True)
+class Next:
+    """A group's next due row, highest priority first."""
+
+    id: int
+    #: A background row that must wait: other rows of the group are waiting.
+    held: bool
+
+
+async def next_for_group(conn: asyncpg.Connection, chat_id: int) -> Next | None:
+    row = await conn.fetchrow(q("outbox_next_for_group"), chat_id, BACKGROUND_PRIORITY)
+    return None if row is None else Next(row["id"], bool(row["held"]))
+
+
+async def next_due_in(conn: asyncpg.Connection, chat_id: int) -> float | None:
+    """Seconds until the group's next pending row is due (None: none waits)."""
+    wait: float | None = await conn.fetchval(q("outbox_group_next_due"), chat_id)
+    return wait
 
 
 async def due(conn: asyncpg.Connection, limit: int = 500) -> list[int]:
-    return [r["id"] for r in await conn.fetch(q("outbox_due"), limit)]
+    """Due rows to deliver, but groups' background rows (see :func:`background_groups`)."""
+    return [r["id"] for r in await conn.fetch(q("outbox_due"), limit, BACKGROUND_PRIORITY)]
+
+
+async def background_groups(conn: asyncpg.Connection) -> list[int]:
+    """Groups with background rows due: their drainers deliver them."""
+    return [r["chat_id"] for r in await conn.fetch(q("outbox_background_groups"), BACKGROUND_PRIORITY)]
 
 
 async def counts(conn: asyncpg.Connection) -> dict[str, int]:

@@ -1,6 +1,13 @@
 -- name: outbox_add
-INSERT INTO outbox (chat_id, method, params, cause, not_before, priority, lane)
-VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
+-- A row with a coalesce key supersedes the pending rows with the same key (a
+-- newer state of the same thing); one being sent already goes out as it is.
+WITH superseded AS (
+    UPDATE outbox SET status = 'superseded'
+    WHERE $8::text IS NOT NULL AND coalesce_key = $8 AND status = 'pending'
+    RETURNING id
+)
+INSERT INTO outbox (chat_id, method, params, cause, not_before, priority, lane, coalesce_key)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7, $8)
 RETURNING id;
 
 -- name: outbox_retry_later
@@ -12,18 +19,38 @@ UPDATE outbox SET status = 'failed', last_error = $2
 WHERE id = $1;
 
 -- name: outbox_due
+-- A group's background rows are its drainer's alone (outbox_background_groups).
 SELECT id FROM outbox
 WHERE status IN ('pending', 'sending') AND not_before <= now()
+  AND NOT (chat_id < 0 AND priority <= $2)
 ORDER BY id
 LIMIT $1;
 
+-- name: outbox_background_groups
+-- Groups with background rows due: their drainers take them when the budget is spare.
+SELECT DISTINCT chat_id FROM outbox
+WHERE status IN ('pending', 'sending') AND not_before <= now() AND chat_id < 0 AND priority <= $1;
+
 -- name: outbox_next_for_group
 -- When a group's budget is short, higher tiers go first; one conversation's
--- rows share a priority, so they keep their order.
-SELECT id FROM outbox
-WHERE chat_id = $1 AND status = 'pending' AND not_before <= now()
-ORDER BY priority DESC, id
-LIMIT 1;
+-- rows share a priority, so they keep their order. A background row (priority
+-- at most $2) goes only while no other row of the group waits, due or not:
+-- ``held`` says one is held back for that.
+WITH next AS (
+    SELECT id, priority FROM outbox
+    WHERE chat_id = $1 AND status = 'pending' AND not_before <= now()
+    ORDER BY priority DESC, id
+    LIMIT 1
+), busy AS (
+    SELECT EXISTS (SELECT 1 FROM outbox
+                   WHERE chat_id = $1 AND status IN ('pending', 'sending') AND priority > $2) AS busy
+)
+SELECT n.id, n.priority <= $2 AND b.busy AS held
+FROM next n, busy b;
+
+-- name: outbox_group_next_due
+SELECT extract(epoch FROM min(not_before) - now())::float8 FROM outbox
+WHERE chat_id = $1 AND status = 'pending' AND not_before > now();
 
 -- name: outbox_counts
 -- Each count over its partial index: sent rows stay in the outbox, and a
@@ -40,7 +67,7 @@ WITH claimed AS (
     WHERE id = ANY ($1::bigint[])
       AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
       AND not_before <= now()
-    RETURNING id, chat_id, method, params, attempts, lane
+    RETURNING id, chat_id, method, params, attempts, lane, priority
 )
 SELECT c.*,
        (c.chat_id > 0 AND EXISTS (SELECT 1 FROM users u

@@ -44,6 +44,10 @@ class Task(StrEnum):
     #: A refund an operator asked for: the provider's call, then its outcome.
     BILLING_REFUND = "billing.refund"
     ADMIN_UPDATE = "admin.update"
+    #: A chart or CSV export an operator asked for (core.desk.reports).
+    ADMIN_DESK_REPORT = "admin.desk_report"
+    #: Quick replies imported from a file an operator sent (core.admin.desk_replies).
+    ADMIN_DESK_IMPORT = "admin.desk_import"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"
 
@@ -75,6 +79,11 @@ async def defer(conn: asyncpg.Connection, jobs: Sequence[JobRequest]) -> list[in
         [j.scheduled_at for j in jobs],
     )
     return list(ids or [])
+
+
+async def advance(conn: asyncpg.Connection, queueing_lock: str, when: datetime) -> None:
+    """The job waiting under ``queueing_lock`` runs no later than ``when``."""
+    await conn.execute(q("queues_advance"), queueing_lock, when)
 
 
 @dataclass(frozen=True)

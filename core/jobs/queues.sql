@@ -19,3 +19,9 @@ LEFT JOIN procrastinate_jobs j
        ON j.queue_name = queue.name AND j.status IN ('todo', 'doing', 'failed')
 GROUP BY queue.name
 ORDER BY queue.name;
+
+-- name: queues_advance
+-- A job waiting under this queueing lock runs no later than $2 (a drain
+-- scheduled for later is wanted sooner).
+UPDATE procrastinate_jobs SET scheduled_at = $2
+WHERE queueing_lock = $1 AND status = 'todo' AND scheduled_at > $2;

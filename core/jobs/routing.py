@@ -6,6 +6,7 @@ worker's business. Pure functions, so routing is unit-tested without I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -13,7 +14,8 @@ from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.errors import BadInput
 
 #: Update types the product acts on; the rest are acknowledged and dropped.
-HANDLED = ("message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member")
+HANDLED = ("message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member",
+           "inline_query", "chosen_inline_result")
 
 
 def update_id(update: Mapping[str, Any]) -> int:
@@ -70,6 +72,17 @@ def command_word(message: Mapping[str, Any]) -> str | None:
 #: Buttons of the control center carry data starting with this (core.admin).
 OPERATOR_BUTTONS = "adm:"
 
+#: ``!name`` alone in a customer's topic sends that quick reply (the desk).
+QUICK_REPLY = re.compile(r"^![A-Za-z0-9_]{1,32}$")
+
+
+def quick_reply_word(message: Mapping[str, Any]) -> str | None:
+    """``"refund"`` for a text ``!refund`` (alone: ``!refund please`` is an ordinary reply)."""
+    text = message.get("text")
+    if not isinstance(text, str) or not QUICK_REPLY.match(text.strip()):
+        return None
+    return text.strip()[1:].lower()
+
 
 def route_update(
     update: Mapping[str, Any], admin_chat_ids: Collection[int], operator_commands: Collection[str] = (),
@@ -97,6 +110,10 @@ def route_update(
     if kind == "pre_checkout_query":
         return JobRequest(Queue.BILLING, Task.BILLING_UPDATE, f"user:{user}", args)
 
+    if kind in ("inline_query", "chosen_inline_result"):
+        # Quick replies offered in inline mode (only operators get results).
+        return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, f"operator:{user}", args)
+
     chat = _chat(body.get("message") if kind == "callback_query" else body)
     chat_id = chat.get("id")
     in_admin_group = chat_id in admin_chat_ids
@@ -116,6 +133,9 @@ def route_update(
         if kind == "message" and command_word(body) is not None:
             # A command in a customer's topic acts on that customer; it is never relayed.
             return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, operator, args)
+        if kind == "message" and quick_reply_word(body) is not None:
+            # A quick reply: sent by the desk, in order with the topic's other replies.
+            return JobRequest(Queue.ADMIN, Task.ADMIN_UPDATE, f"topic:{chat_id}:{thread}", args)
         # Replies in one topic go out in the order operators wrote them.
         return JobRequest(Queue.MESSAGING, Task.MESSAGING_UPDATE, f"topic:{chat_id}:{thread}", args)
 

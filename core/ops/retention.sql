@@ -14,7 +14,7 @@ WITH chunk AS (
     SELECT id, status, created_at FROM outbox WHERE id > $1 ORDER BY id LIMIT $3
 ), gone AS (
     DELETE FROM outbox o USING chunk c
-    WHERE o.id = c.id AND c.status = 'sent' AND c.created_at < now() - make_interval(secs => $2)
+    WHERE o.id = c.id AND c.status IN ('sent', 'superseded') AND c.created_at < now() - make_interval(secs => $2)
     RETURNING o.id
 )
 SELECT (SELECT max(id) FROM chunk) AS last_id,

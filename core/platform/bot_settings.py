@@ -33,6 +33,15 @@ class BotSettings:
     #: The operator's welcome for new users, by language (``{"en": "Hi {name}!"}``);
     #: a language without one gets the catalog's welcome.
     welcome_text: Mapping[str, str] = field(default_factory=dict)
+    #: The desk's SLA: a conversation waiting longer than this for its first
+    #: reply is marked and alerted once in the General topic (0: no SLA).
+    first_response_minutes: int = 15
+    #: Whether each topic's title shows its conversation's state (new, waiting,
+    #: answered, closed); the edits spend the admin group's budget, on spare slots only.
+    topic_status_enabled: bool = True
+    #: Whether operators' text replies are signed with the operator's alias (or
+    #: first name); off: they go out anonymously, as the business.
+    reply_signature: bool = False
 
     @classmethod
     def from_rows(cls, rows: Mapping[str, Any]) -> BotSettings:

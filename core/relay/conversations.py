@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,7 +37,8 @@ class Conversation:
 def _row(record: asyncpg.Record | None) -> Conversation | None:
     if record is None:
         return None
-    values = dict(record)
+    # Only the relay's columns: other features keep more on the row (core.desk).
+    values = {f.name: record[f.name] for f in fields(Conversation)}
     values["status"] = Status(values["status"])
     return Conversation(**values)
 
@@ -76,6 +77,10 @@ async def set_topic(conn: asyncpg.Connection, conversation_id: int, topic_id: in
     found = _row(await conn.fetchrow(q("conversations_set_topic"), conversation_id, topic_id))
     assert found is not None
     return found
+
+
+async def set_card(conn: asyncpg.Connection, conversation_id: int, message_id: int) -> None:
+    await conn.execute(q("conversations_set_card"), conversation_id, message_id)
 
 
 async def set_status(conn: asyncpg.Connection, conversation_id: int, status: Status) -> None:

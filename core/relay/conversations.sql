@@ -27,6 +27,9 @@ SELECT * FROM conversations WHERE id = $1 FOR UPDATE;
 UPDATE conversations SET topic_id = $2, status = 'waiting_operator', closed_at = NULL
 WHERE id = $1 RETURNING *;
 
+-- name: conversations_set_card
+UPDATE conversations SET card_message_id = $2, card_dirty = false WHERE id = $1;
+
 -- name: conversations_set_status
 UPDATE conversations
 SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE NULL END

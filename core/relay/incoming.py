@@ -69,7 +69,7 @@ async def _queue_relay(
         return appended
     delay = ALBUM_WAIT_SECONDS if any(h.media_group_id for h in held) else 0.0
     # When the admin group's budget is short, higher tiers are relayed first.
-    priority = int(await tx.conn.fetchval(q("incoming_tier_priority"), user.tier))
+    priority = int(await tx.conn.fetchval(q("incoming_tier_priority"), user.tier, conv.id))
     return await tx.send(
         "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
         user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
@@ -142,6 +142,9 @@ async def on_user_message(
     ))
     if stored is None:
         return  # the same message came in another update; it is handled already
+    replied = message.get("reply_to_message")
+    if isinstance(replied, Mapping) and isinstance(replied.get("message_id"), int):
+        await tx.conn.execute(q("incoming_reply_to"), stored, replied["message_id"])
     # users.upsert_from locked the user's row in this transaction: its balance is current.
     pass_active = user.pass_expires_at is not None and user.pass_expires_at > datetime.now(UTC)
     released = await release_held(tx, cfg, user, conv,

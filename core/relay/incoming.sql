@@ -19,4 +19,10 @@ WHERE status = 'pending'
 RETURNING id;
 
 -- name: incoming_tier_priority
-SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0);
+-- A conversation operators marked high priority (the desk) goes before every tier.
+SELECT coalesce((SELECT priority FROM tiers WHERE name = $1), 0)
+       + CASE WHEN (SELECT high_priority FROM conversations WHERE id = $2) THEN 1000 ELSE 0 END;
+
+-- name: incoming_reply_to
+-- The message of their chat the user answered: its copy in the topic is answered there too.
+UPDATE messages SET reply_to_message_id = $2 WHERE id = $1;

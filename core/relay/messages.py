@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import asyncpg
 
@@ -103,3 +104,26 @@ async def mark_failed(conn: asyncpg.Connection, ids: Sequence[int]) -> list[Fail
 
 async def set_text(conn: asyncpg.Connection, message_id: int, text: str | None) -> None:
     await conn.execute(q("messages_set_text"), message_id, text)
+
+
+async def user_copy_of(conn: asyncpg.Connection, admin_chat_id: int, replied: object) -> int | None:
+    """The user's side of the topic message an operator answered (``reply_to_message``):
+    the user's original, or their copy of an operator's reply; None for any other."""
+    if not isinstance(replied, Mapping) or not isinstance(replied.get("message_id"), int):
+        return None
+    found: int | None = await conn.fetchval(q("messages_user_copy_of"), admin_chat_id, replied["message_id"])
+    return found
+
+
+async def topic_replies(conn: asyncpg.Connection, row_ids: Sequence[int], admin_chat_id: int
+                        ) -> dict[int, int]:
+    """Of a relay's messages, those that answer a message of the user's chat with a
+    copy in the topic: row id → that copy's id in the topic."""
+    rows: list[Any] = await conn.fetch(q("messages_topic_replies"), list(row_ids), admin_chat_id)
+    return {r["id"]: r["admin_message_id"] for r in rows}
+
+
+async def operator_signature(conn: asyncpg.Connection, telegram_id: int) -> str | None:
+    """How an operator signs replies when the setting asks: their alias, if they have one."""
+    found: str | None = await conn.fetchval(q("messages_operator_alias"), telegram_id)
+    return found

@@ -35,3 +35,18 @@ RETURNING id, user_id, credits_charged;
 
 -- name: messages_set_text
 UPDATE messages SET text = $2, edited_at = now() WHERE id = $1;
+
+-- name: messages_user_copy_of
+SELECT user_message_id FROM messages
+WHERE admin_chat_id = $1 AND admin_message_id = $2 AND user_message_id IS NOT NULL
+  AND direction IN ('in', 'out');
+
+-- name: messages_topic_replies
+SELECT m.id, t.admin_message_id
+FROM messages m
+JOIN messages t ON t.user_id = m.user_id AND t.user_message_id = m.reply_to_message_id
+                AND t.direction IN ('in', 'out') AND t.admin_chat_id = $2 AND t.admin_message_id IS NOT NULL
+WHERE m.id = ANY ($1::bigint[]) AND m.reply_to_message_id IS NOT NULL;
+
+-- name: messages_operator_alias
+SELECT alias FROM operators WHERE telegram_id = $1 AND alias IS NOT NULL AND alias <> '';

@@ -71,8 +71,24 @@ async def _not_yet_relayed(
     return [r for r, _ in kept], [i for _, i in kept]
 
 
+async def _runs(pool: asyncpg.Pool, rows: list[int], ids: list[int], admin_chat_id: int
+                ) -> list[tuple[list[int], int | None]]:
+    """The user's messages in runs answering the same topic message (None: none):
+    one copy call per run, so a user's reply shows as a reply in the topic."""
+    async with connection(pool) as conn:
+        targets = await messages.topic_replies(conn, rows, admin_chat_id)
+    runs: list[tuple[list[int], int | None]] = []
+    for row_id, message_id in zip(rows, ids, strict=True):
+        target = targets.get(row_id)
+        if runs and runs[-1][1] == target:
+            runs[-1][0].append(message_id)
+        else:
+            runs.append(([message_id], target))
+    return runs
+
+
 async def _copy_into_topic(
-    courier: Means, p: Mapping[str, Any], ids: list[int], hints: Hints
+    courier: Means, p: Mapping[str, Any], ids: list[int], hints: Hints, rows: list[int]
 ) -> tuple[int, int, list[Sent]]:
     """Copy the user's messages ``ids`` into their topic: (admin chat, topic, copies)."""
     pool, gateway = courier.pool, courier.gateway
@@ -85,7 +101,10 @@ async def _copy_into_topic(
         if hints.copy_after > 0:
             await asyncio.sleep(hints.copy_after)
     try:
-        sent = await gateway.copy_messages(admin_chat_id, p["user_chat_id"], ids, thread_id=topic_id)
+        sent = []
+        for run, reply_to in await _runs(pool, rows, ids, admin_chat_id):
+            sent += await gateway.copy_messages(admin_chat_id, p["user_chat_id"], run, thread_id=topic_id,
+                                                reply_to_message_id=reply_to)
     except TopicGone:
         # Operators deleted the topic: the retry creates a new one, in slots of its own.
         await forget_topic(pool, p["conversation_id"])
@@ -103,7 +122,7 @@ async def relay_to_topic(courier: Means, p: Mapping[str, Any], hints: Hints) -> 
         log.info("relay skipped: an earlier try relayed every message")
         return {"message_ids": [], "resumed": True}
     try:
-        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, ids, hints)
+        admin_chat_id, topic_id, sent = await _copy_into_topic(courier, p, ids, hints, row_ids)
     except ChatMigrated:
         raise  # delivered at the group's new id: nothing to give back
     except PermanentError:
@@ -164,7 +183,12 @@ async def relay_to_user(courier: Means, p: Mapping[str, Any], hints: Hints) -> d
         log.info("reply skipped: an earlier try delivered it")
         return {"message_ids": [], "resumed": True}
     try:
-        sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids)
+        if p.get("signed_html"):
+            sent = [await gateway.send_message(p["chat_id"], p["signed_html"], parse_mode=texts.PARSE_MODE,
+                                               reply_to_message_id=p.get("reply_to_message_id"))]
+        else:
+            sent = await gateway.copy_messages(p["chat_id"], p["admin_chat_id"], ids,
+                                               reply_to_message_id=p.get("reply_to_message_id"))
     except RecipientUnavailable as exc:
         async with connection(pool) as conn, conn.transaction():
             await users.set_blocked_bot(conn, p["chat_id"], True)

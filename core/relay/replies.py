@@ -7,6 +7,7 @@ ignored; a message starting with the note prefix stays in the topic.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 from core.accounts import users
@@ -15,6 +16,7 @@ from core.platform.bot_settings import BotSettings
 from core.relay import conversations, messages, texts
 from core.relay.conversations import Status
 from core.relay.messages import Direction
+from core.telegram.html import to_html
 from core.telegram.updates import message_kind, sender_of, text_of
 
 
@@ -65,5 +67,16 @@ async def on_topic_message(
     if stored is None:
         return
     await conversations.operator_wrote(tx.conn, conv.id)
+    params: dict[str, Any] = {}
+    target = await messages.user_copy_of(tx.conn, admin_chat_id, message.get("reply_to_message"))
+    if target is not None:
+        params["reply_to_message_id"] = target
+    if cfg.reply_signature and kind == "text" and text:
+        # Signed: the bot says the text again with the operator's name under it (a
+        # copy cannot be changed); media stay copies, as the business.
+        signature = await messages.operator_signature(tx.conn, sender["id"]) or sender.get("first_name")
+        if signature:
+            params["signed_html"] = (f"{to_html(text, message.get('entities') or ())}\n\n"
+                                     f"— {escape(str(signature), quote=False)}")
     await tx.send("relayToUser", user.telegram_id, admin_chat_id=admin_chat_id, topic_id=topic_id,
-                  admin_message_ids=[message["message_id"]], message_row_ids=[stored])
+                  admin_message_ids=[message["message_id"]], message_row_ids=[stored], **params)

@@ -31,9 +31,11 @@ async def _create(
         language=user.language_code,
         pass_until=f"{user.pass_expires_at:%Y-%m-%d %H:%M} UTC" if user.pass_expires_at else None,
     )
-    await gateway.send_message(
+    card = await gateway.send_message(
         conv.admin_chat_id, summary, thread_id=topic_id, parse_mode=texts.PARSE_MODE
     )
+    # The desk edits this card when something material changes (core.desk).
+    await conversations.set_card(conn, conv.id, card.message_id)
     log.info("topic created", conversation_id=conv.id, topic_id=topic_id)
     return conv
 

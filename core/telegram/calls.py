@@ -38,7 +38,8 @@ async def _send_message(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
 
 async def _copy_messages(g: TelegramGateway, p: Mapping[str, Any]) -> list[Sent]:
     return await g.copy_messages(
-        p["chat_id"], p["from_chat_id"], p["message_ids"], thread_id=p.get("message_thread_id")
+        p["chat_id"], p["from_chat_id"], p["message_ids"], thread_id=p.get("message_thread_id"),
+        reply_to_message_id=p.get("reply_to_message_id"),
     )
 
 
@@ -91,6 +92,20 @@ async def _send_invoice(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
 async def _answer_pre_checkout_query(g: TelegramGateway, p: Mapping[str, Any]) -> None:
     await g.answer_pre_checkout_query(
         p["pre_checkout_query_id"], ok=bool(p["ok"]), error_message=p.get("error_message")
+    )
+
+
+async def _answer_inline_query(g: TelegramGateway, p: Mapping[str, Any]) -> None:
+    await g.answer_inline_query(
+        p["inline_query_id"], p["results"], cache_time=int(p.get("cache_time", 0)),
+        is_personal=bool(p.get("is_personal", True)),
+    )
+
+
+async def _send_cached_media(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
+    return await g.send_cached_media(
+        p["chat_id"], p["file_id"], caption=p.get("caption"), parse_mode=p.get("parse_mode"),
+        thread_id=p.get("message_thread_id"), reply_to_message_id=p.get("reply_to_message_id"),
     )
 
 
@@ -148,6 +163,8 @@ METHODS: Mapping[str, Call] = {
     "sendInvoice": Call(_send_invoice, _needs("chat_id", "title", "description", "payload", "currency",
                                               "prices")),
     "answerPreCheckoutQuery": Call(_answer_pre_checkout_query, _needs("pre_checkout_query_id", "ok")),
+    "sendCachedMedia": Call(_send_cached_media, _needs("chat_id", "file_id")),
+    "answerInlineQuery": Call(_answer_inline_query, _needs("inline_query_id", "results")),
     "createForumTopic": Call(_create_forum_topic, _needs("chat_id", "name")),
     "editForumTopic": Call(_edit_forum_topic, _needs("chat_id", "message_thread_id", "name")),
     "closeForumTopic": Call(_close_forum_topic, _needs("chat_id", "message_thread_id")),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 #: An inline keyboard in Bot API JSON: ``{"inline_keyboard": [[{"text": ..., "callback_data": ...}]]}``
 ReplyMarkup = Mapping[str, Any]
@@ -61,8 +61,38 @@ class TelegramGateway(Protocol):
         message_ids: Sequence[int],
         *,
         thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
     ) -> list[Sent]:
-        """Copy (forward without author) up to 100 messages of one chat in one call."""
+        """Copy (forward without author) up to 100 messages of one chat in one call;
+        with ``reply_to_message_id`` the copies are replies to that message of ``chat_id``."""
+        ...
+
+    async def send_cached_media(
+        self,
+        chat_id: int,
+        file_id: str,
+        *,
+        caption: str | None = None,
+        parse_mode: str | None = None,
+        thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> Sent:
+        """Send a photo, document or other file Telegram has already, by its Bot API file id."""
+        ...
+
+    async def download(self, file_id: str, *, max_bytes: int) -> bytes:
+        """A file's content by its Bot API file id; refused (TelegramRejected) above ``max_bytes``."""
+        ...
+
+    async def answer_inline_query(
+        self,
+        inline_query_id: str,
+        results: Sequence[Mapping[str, Any]],
+        *,
+        cache_time: int = 0,
+        is_personal: bool = True,
+    ) -> None:
+        """Answer an inline query with Bot API ``InlineQueryResultArticle`` objects (JSON)."""
         ...
 
     async def forward_messages(
@@ -131,19 +161,23 @@ class TelegramGateway(Protocol):
     async def send_document(
         self,
         chat_id: int,
-        document: bytes,
+        document: bytes | BinaryIO,
         *,
         file_name: str,
         caption: str | None = None,
         thread_id: int | None = None,
         parse_mode: str | None = None,
-    ) -> Sent: ...
+    ) -> Sent:
+        """Upload and send a file: its bytes, or an open binary file read in parts
+        (an export of any size is sent without being held in memory)."""
+        ...
 
     async def send_photo(
         self,
         chat_id: int,
-        photo: bytes,
+        photo: bytes | BinaryIO,
         *,
         caption: str | None = None,
         thread_id: int | None = None,
+        parse_mode: str | None = None,
     ) -> Sent: ...

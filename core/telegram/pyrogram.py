@@ -13,7 +13,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import asyncpg
 from pyrogram import Client, enums, types
@@ -24,6 +24,7 @@ from pyrogram.raw.functions.messages.forward_messages import ForwardMessages
 from pyrogram.raw.functions.messages.get_chats import GetChats
 from pyrogram.raw.functions.payments.refund_stars_charge import RefundStarsCharge
 from pyrogram.raw.types.input_peer_user import InputPeerUser
+from pyrogram.raw.types.input_reply_to_message import InputReplyToMessage
 from pyrogram.raw.types.input_user import InputUser
 from pyrogram.raw.types.update_message_id import UpdateMessageID
 from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
@@ -146,6 +147,21 @@ def inline_keyboard(markup: ReplyMarkup | None) -> Any:
     return types.InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in rows])
 
 
+def _article(result: Mapping[str, Any]) -> Any:
+    """A Bot API ``InlineQueryResultArticle`` (JSON) as Pyrogram's."""
+    content = result.get("input_message_content") or {}
+    if result.get("type", "article") != "article" or not isinstance(content.get("message_text"), str):
+        raise TelegramRejected(f"inline result not supported: {dict(result)!r}")
+    return types.InlineQueryResultArticle(
+        title=result["title"],
+        input_message_content=types.InputTextMessageContent(
+            content["message_text"], parse_mode=_parse_mode(content.get("parse_mode"))),
+        id=str(result["id"]),
+        description=result.get("description"),
+        reply_markup=inline_keyboard(result.get("reply_markup")),
+    )
+
+
 def _query_id(query_id: str) -> int:
     # Bot API query ids are decimal strings of MTProto's 64-bit ids; Pyrogram would
     # raise a bare ValueError on anything else.
@@ -246,13 +262,15 @@ class PyrogramGateway:
 
     async def _forward(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], thread_id: int | None,
-        *, copy: bool,
+        *, copy: bool, reply_to_message_id: int | None = None,
     ) -> list[Sent]:
         if not message_ids:
             return []
         if len(message_ids) > MAX_FORWARD:
             raise TelegramRejected(f"at most {MAX_FORWARD} messages per call, got {len(message_ids)}")
         random_ids = [self._client.rnd_id() for _ in message_ids]
+        reply_to = (InputReplyToMessage(reply_to_msg_id=reply_to_message_id, top_msg_id=thread_id)
+                    if reply_to_message_id else None)
         async with self._sending_to(chat_id):
             # One raw call for the whole burst: Pyrogram's copy_message would be two per message.
             updates = await self._client.invoke(
@@ -262,6 +280,7 @@ class PyrogramGateway:
                     random_id=random_ids,
                     to_peer=await self._peer(chat_id),
                     top_msg_id=thread_id,
+                    reply_to=reply_to,
                     drop_author=copy or None,
                 )
             )
@@ -269,9 +288,49 @@ class PyrogramGateway:
 
     async def copy_messages(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
-        thread_id: int | None = None,
+        thread_id: int | None = None, reply_to_message_id: int | None = None,
     ) -> list[Sent]:
-        return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=True)
+        return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=True,
+                                   reply_to_message_id=reply_to_message_id)
+
+    async def send_cached_media(
+        self, chat_id: int, file_id: str, *, caption: str | None = None, parse_mode: str | None = None,
+        thread_id: int | None = None, reply_to_message_id: int | None = None,
+    ) -> Sent:
+        mode = _parse_mode(parse_mode)
+        reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
+        async with self._sending_to(chat_id):
+            try:
+                message = await self._client.send_cached_media(
+                    chat_id, file_id, caption=caption or "", parse_mode=mode, message_thread_id=thread_id,
+                    reply_parameters=reply,
+                )
+            except ValueError as exc:  # a file id Pyrogram cannot read
+                raise TelegramRejected(f"not a Telegram file id: {exc}") from exc
+        return self._sent(chat_id, message)
+
+    async def download(self, file_id: str, *, max_bytes: int) -> bytes:
+        with _translated():
+            try:
+                found = await self._client.download_media(file_id, in_memory=True)
+            except ValueError as exc:
+                raise TelegramRejected(f"not a Telegram file id: {exc}") from exc
+        if not isinstance(found, io.BytesIO):
+            raise TelegramRejected("Telegram sent no content for this file")
+        data = found.getvalue()
+        if len(data) > max_bytes:
+            raise TelegramRejected(f"the file is larger than {max_bytes} bytes")
+        return data
+
+    async def answer_inline_query(
+        self, inline_query_id: str, results: Sequence[Mapping[str, Any]], *, cache_time: int = 0,
+        is_personal: bool = True,
+    ) -> None:
+        _query_id(inline_query_id)
+        articles = [_article(r) for r in results]
+        with _translated():
+            await self._client.answer_inline_query(
+                inline_query_id, articles, cache_time=cache_time, is_personal=is_personal)
 
     async def forward_messages(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
@@ -388,7 +447,7 @@ class PyrogramGateway:
     async def send_document(
         self,
         chat_id: int,
-        document: bytes,
+        document: bytes | BinaryIO,
         *,
         file_name: str,
         caption: str | None = None,
@@ -396,8 +455,10 @@ class PyrogramGateway:
         parse_mode: str | None = None,
     ) -> Sent:
         mode = _parse_mode(parse_mode)
-        stream = io.BytesIO(document)
-        stream.name = file_name
+        stream: Any = document
+        if isinstance(document, bytes):
+            stream = io.BytesIO(document)
+            stream.name = file_name  # an open file keeps its own
         async with self._sending_to(chat_id):
             message = await self._client.send_document(
                 chat_id, stream, file_name=file_name, caption=caption or "",
@@ -408,16 +469,19 @@ class PyrogramGateway:
     async def send_photo(
         self,
         chat_id: int,
-        photo: bytes,
+        photo: bytes | BinaryIO,
         *,
         caption: str | None = None,
         thread_id: int | None = None,
+        parse_mode: str | None = None,
     ) -> Sent:
-        stream = io.BytesIO(photo)
-        stream.name = "photo.jpg"
+        stream: Any = photo
+        if isinstance(photo, bytes):
+            stream = io.BytesIO(photo)
+            stream.name = "photo.png"
         async with self._sending_to(chat_id):
             message = await self._client.send_photo(
-                chat_id, stream, caption=caption or "", parse_mode=enums.ParseMode.DISABLED,
+                chat_id, stream, caption=caption or "", parse_mode=_parse_mode(parse_mode),
                 message_thread_id=thread_id,
             )
         return self._sent(chat_id, message)

@@ -133,7 +133,8 @@ async def test_set_webhook_points_telegram_at_the_deployment_with_the_secret(
     assert (hook["url"], hook["secret_token"], hook["max_connections"]) == (
         "https://desk.example/webhooks/telegram", "sandbox-secret", 60)
     assert list(hook["allowed_updates"]) == ["message", "edited_message", "callback_query",
-                                             "pre_checkout_query", "my_chat_member"]
+                                             "pre_checkout_query", "my_chat_member", "inline_query",
+                                             "chosen_inline_result"]
 
     info = await cli(env, "webhook-info")
     assert info.code == 0, info

@@ -105,6 +105,10 @@ async def test_tables_stay_bounded_round_after_round(system: System) -> None:
     """Traffic, then time passing beyond every retention, then the prune: each round
     leaves the same number of rows behind, whatever came before."""
     left: list[dict[str, int]] = []
+    # The maintenance worker also runs the desk's sweep, whose topic titles would
+    # be fresh work still waiting for the group's drainer, not rows left behind.
+    await system.pool.execute(
+        "INSERT INTO bot_settings (key, value) VALUES ('topic_status_enabled', 'false')")
     for round_ in range(3):
         people = [Person(600_000_000 + round_ * 10 + i, f"P{i}") for i in range(4)]
         await system.write(*(builders.private_text(p, "/start") for p in people))

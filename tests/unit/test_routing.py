@@ -115,11 +115,11 @@ def test_update_id_is_required(update: dict) -> None:
 #: Where each shared fixture goes: (queue, task, lock), or None when it is acknowledged and dropped.
 EXPECTED_ROUTES: dict[str, tuple[Queue, Task, str] | None] = {
     "callback_query": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
-    "chosen_inline_result": None,
+    "chosen_inline_result": (Queue.ADMIN, Task.ADMIN_UPDATE, "operator:222000111"),
     "forum_topic_closed_service": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
     "forum_topic_edited_service": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "topic:-1001500000001:800"),
     "general_topic_message_in_admin_group": (Queue.ADMIN, Task.ADMIN_UPDATE, "admin:-1001500000001"),
-    "inline_query_in_admin_group": None,
+    "inline_query_in_admin_group": (Queue.ADMIN, Task.ADMIN_UPDATE, "operator:222000111"),
     "my_chat_member_blocked": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:123456789"),
     "non_admin_in_admin_group": (Queue.ADMIN, Task.ADMIN_UPDATE, "admin:-1001500000001"),
     "operator_document_upload_private": (Queue.MESSAGING, Task.MESSAGING_UPDATE, "user:222000111"),
@@ -167,3 +167,14 @@ def test_stripe_events_are_locked_per_user_or_customer() -> None:
 def shared_fixtures() -> dict[str, dict]:
     folder = Path(__file__).resolve().parent.parent / "fixtures" / "telegram"
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def test_a_quick_reply_alone_in_a_topic_goes_to_the_admin_queue_in_the_topics_order() -> None:
+    job = route_update(builders.admin_group_text(builders.OPERATOR, "!refund", thread_id=800), ADMIN)
+    assert job is not None
+    assert (job.queue, job.lock) == (Queue.ADMIN, f"topic:{ADMIN[0]}:800")
+    # With more words, or not a name, it is an ordinary reply, relayed.
+    for text in ("!refund please", "!!!", "! refund", "wow!"):
+        job = route_update(builders.admin_group_text(builders.OPERATOR, text, thread_id=800), ADMIN)
+        assert job is not None
+        assert (job.queue, job.lock) == (Queue.MESSAGING, f"topic:{ADMIN[0]}:800"), text

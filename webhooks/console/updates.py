@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.sandbox.telegram.media import file_id_of
 from core.sandbox.telegram.rows import Chat, ChatType, Message
 
 BOT_NAME = "Paid Desk"
@@ -59,7 +60,9 @@ class Attachment:
     height: int = 0
 
     def as_bot_api(self) -> Any:
-        file = {"file_id": f"{self.unique_id}-id", "file_unique_id": self.unique_id, "file_size": self.size}
+        # An id the bot can send again or download, as Telegram's are.
+        file = {"file_id": file_id_of(self.kind, self.unique_id), "file_unique_id": self.unique_id,
+                "file_size": self.size}
         if self.kind == "photo":
             return [{**file, "width": self.width, "height": self.height}]
         return {**file, "file_name": self.file_name or "file", "mime_type": self.mime_type}

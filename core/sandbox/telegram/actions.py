@@ -102,13 +102,15 @@ class BotActions:
         top_msg_id: int | None = None,
         copy: bool,
         paid: bool = False,
+        reply_to: int | None = None,
     ) -> list[tuple[int, Message]]:
         """Forward (or, with ``copy``, send as the bot's own) messages in one go.
 
         Returns (source message id, new message) pairs in the order asked.
         Missing and service messages are skipped, as Telegram skips them; an
         album stays an album under a new group id. Each new message counts
-        against the sending limits.
+        against the sending limits. With ``reply_to`` every new message is a
+        reply to that message of the target chat, which must exist.
         """
         if not message_ids:
             raise Refused("MESSAGE_IDS_EMPTY")
@@ -123,6 +125,9 @@ class BotActions:
         async with self._sending(to_chat_id, len(sources), paid=paid) as conn:
             chat = await self._writable(conn, to_chat_id)
             thread = await self._thread(conn, chat, None, top_msg_id)
+            if reply_to is not None and await conn.fetchrow(
+                    q("actions_get_message"), to_chat_id, reply_to) is None:
+                raise Refused("REPLY_MESSAGE_ID_INVALID")
             first = await conn.fetchval(q("actions_take_message_ids"), to_chat_id, len(sources))
             groups: dict[str, str] = {}
             sent = []
@@ -139,7 +144,7 @@ class BotActions:
                     kind=source.kind, text=source.text, entities=source.entities,
                     media_group_id=group, extra=extra,
                 )
-                new = await self._insert(conn, to_chat_id, new_id, thread, content, None)
+                new = await self._insert(conn, to_chat_id, new_id, thread, content, reply_to)
                 sent.append((source.message_id, new))
             return sent
 
@@ -232,14 +237,27 @@ class BotActions:
 
     async def answer_query(
         self, kind: str, query_id: str, *, ok: bool, text: str | None = None,
-        show_alert: bool = False,
+        show_alert: bool = False, results: list[dict[str, Any]] | None = None,
     ) -> None:
         """Record the bot's answer; Telegram takes only one per query."""
         answered = await self._pool.fetchval(
-            q("actions_record_query_answer"), kind, query_id, ok, text, show_alert
+            q("actions_record_query_answer"), kind, query_id, ok, text, show_alert, results
         )
         if answered is None:
             raise Refused("QUERY_ID_INVALID")
+
+    async def cached_media(self, unique_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(kind, Bot API media) of a file the fake holds, by its unique id."""
+        record = await self._pool.fetchrow(q("actions_cached_media"), unique_id)
+        if record is None:
+            return None
+        kind: str = record["kind"]
+        return kind, {kind: record["extra"][kind]}
+
+    async def file_part(self, unique_id: str, offset: int, limit: int) -> bytes | None:
+        """Bytes ``offset`` to ``offset + limit`` of a file people attached (None: no such file)."""
+        part: bytes | None = await self._pool.fetchval(q("actions_file_content"), unique_id, offset, limit)
+        return part
 
     # --- rules shared by the sends ---
 

@@ -61,7 +61,19 @@ RETURNING error, value;
 
 -- name: actions_record_query_answer
 -- Returns nothing when the query was answered before.
-INSERT INTO sandbox_query_answers (kind, query_id, ok, text, show_alert)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO sandbox_query_answers (kind, query_id, ok, text, show_alert, results)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (kind, query_id) DO NOTHING
 RETURNING query_id;
+
+-- name: actions_cached_media
+-- The newest message holding the file: what sending it again by its id sends.
+SELECT kind, extra FROM sandbox_messages
+WHERE kind IN ('photo', 'document', 'video', 'voice', 'audio', 'animation', 'sticker', 'video_note')
+  AND strpos(extra::text, $1) > 0
+ORDER BY created_at DESC
+LIMIT 1;
+
+-- name: actions_file_content
+-- Bytes of a file people attached (the console keeps them).
+SELECT substring(content FROM $2 + 1 FOR $3) AS part FROM sandbox_files WHERE file_unique_id = $1;

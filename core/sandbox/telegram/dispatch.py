@@ -81,6 +81,14 @@ async def send_message(call: Call, q: Any) -> Any:
     return await _answer_sent(call, [m], [q.random_id])
 
 
+async def _cached(call: Call, input_media: Any) -> tuple[str, dict[str, Any]]:
+    """A file sent again by its id: the file the id's reference names."""
+    found = await call.model.cached_media(media.unique_id_of(input_media.id.file_reference))
+    if found is None:
+        raise Refused("MEDIA_EMPTY")
+    return found
+
+
 @handles(raw.functions.messages.SendMedia)
 async def send_media(call: Call, q: Any) -> Any:
     chat_id = convert.chat_id_of(q.peer, call.model.bot_id)
@@ -89,6 +97,8 @@ async def send_media(call: Call, q: Any) -> Any:
         kind, extra = media.invoice_content(q.media)
     elif isinstance(q.media, raw.types.InputMediaUploadedPhoto | raw.types.InputMediaUploadedDocument):
         kind, extra = media.uploaded_content(q.media, call.uploads)
+    elif isinstance(q.media, raw.types.InputMediaPhoto | raw.types.InputMediaDocument):
+        kind, extra = await _cached(call, q.media)
     else:
         raise NotImplementedError(f"the fake Telegram does not model {q.media.QUALNAME}")
     content = Content(
@@ -98,7 +108,7 @@ async def send_media(call: Call, q: Any) -> Any:
     m = await call.model.send(
         chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
     )
-    if kind in ("photo", "document"):
+    if kind in ("photo", "document") and hasattr(q.media, "file"):
         call.uploads.pop(q.media.file.id, None)  # sent: its parts are no longer needed
     return await _answer_sent(call, [m], [q.random_id])
 
@@ -119,9 +129,11 @@ async def edit_message(call: Call, q: Any) -> Any:
 @handles(raw.functions.messages.ForwardMessages)
 async def forward_messages(call: Call, q: Any) -> Any:
     bot_id = call.model.bot_id
+    replied, _ = _reply(q.reply_to)
     pairs = await call.model.forward(
         convert.chat_id_of(q.from_peer, bot_id), q.id, convert.chat_id_of(q.to_peer, bot_id),
         top_msg_id=q.top_msg_id, copy=bool(q.drop_author), paid=bool(q.allow_paid_floodskip),
+        reply_to=replied,
     )
     # Telegram pairs each new message with the random id sent for its source.
     random_by_source = dict(zip(q.id, q.random_id, strict=True))
@@ -134,6 +146,40 @@ async def set_bot_callback_answer(call: Call, q: Any) -> bool:
         "callback_query", str(q.query_id), ok=True, text=q.message, show_alert=bool(q.alert)
     )
     return True
+
+
+def _inline_result(result: Any) -> dict[str, Any]:
+    """An inline result as the Bot API's InlineQueryResultArticle."""
+    message = result.send_message
+    if not isinstance(result, raw.types.InputBotInlineResult) or not isinstance(
+            message, raw.types.InputBotInlineMessageText):
+        raise NotImplementedError("the fake Telegram models text articles only")
+    return {"type": "article", "id": result.id, "title": result.title,
+            "description": result.description,
+            "input_message_content": {"message_text": message.message,
+                                      "entities": entities.to_bot_api(message.entities)}}
+
+
+@handles(raw.functions.messages.SetInlineBotResults)
+async def set_inline_bot_results(call: Call, q: Any) -> bool:
+    if len(q.results) > 50:
+        raise Refused("RESULTS_TOO_MUCH")
+    if len({r.id for r in q.results}) != len(q.results):
+        raise Refused("RESULT_ID_DUPLICATE")
+    await call.model.answer_query("inline_query", str(q.query_id), ok=True,
+                                  results=[_inline_result(r) for r in q.results])
+    return True
+
+
+@handles(raw.functions.upload.GetFile)
+async def get_file(call: Call, q: Any) -> Any:
+    location = q.location
+    if not isinstance(location, raw.types.InputDocumentFileLocation | raw.types.InputPhotoFileLocation):
+        raise NotImplementedError(f"the fake Telegram does not model {location.QUALNAME}")
+    part = await call.model.file_part(media.unique_id_of(location.file_reference), q.offset, q.limit)
+    if part is None:
+        raise Refused("FILE_ID_INVALID")
+    return raw.types.upload.File(type=raw.types.storage.FileUnknown(), mtime=int(time.time()), bytes=part)
 
 
 @handles(raw.functions.messages.SetBotPrecheckoutResults)

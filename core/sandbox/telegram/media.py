@@ -5,16 +5,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pyrogram.file_id import FileId, FileType, ThumbnailSource
+
 from core.sandbox.telegram.rows import Refused, stable_id
 from core.sandbox.telegram.tl import raw
 
 _DC = 2
 _DOCUMENT_KINDS = ("document", "video", "voice", "audio", "animation", "sticker", "video_note")
+_FILE_TYPES = {"photo": FileType.PHOTO, "document": FileType.DOCUMENT, "video": FileType.VIDEO,
+               "voice": FileType.VOICE, "audio": FileType.AUDIO, "animation": FileType.ANIMATION,
+               "sticker": FileType.STICKER, "video_note": FileType.VIDEO_NOTE}
 
 
-def _file(upload_id: int, size: int, **more: Any) -> dict[str, Any]:
+def file_id_of(kind: str, unique_id: str) -> str:
+    """The Bot API file id of a file the fake keeps, as Telegram makes them: one
+    Pyrogram reads (send by file id, download). The fake's file reference is the
+    file's unique id, so a request naming the file says which one it is."""
+    file_type = _FILE_TYPES.get(kind, FileType.DOCUMENT)
+    media_id, access_hash = stable_id(unique_id), stable_id("hash", unique_id)
+    if file_type is FileType.PHOTO:
+        return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(),
+                          media_id=media_id,
+                      access_hash=access_hash, thumbnail_source=ThumbnailSource.THUMBNAIL,
+                      thumbnail_file_type=FileType.PHOTO, thumbnail_size="x", volume_id=0,
+                      local_id=0).encode())
+    return str(FileId(file_type=file_type, dc_id=_DC, file_reference=unique_id.encode(), media_id=media_id,
+                  access_hash=access_hash).encode())
+
+
+def unique_id_of(file_reference: bytes) -> str:
+    """The unique id a request's file reference names (see :func:`file_id_of`)."""
+    try:
+        return file_reference.decode()
+    except UnicodeDecodeError:
+        raise Refused("FILE_REFERENCE_INVALID") from None
+
+
+def _file(upload_id: int, size: int, kind: str = "document", **more: Any) -> dict[str, Any]:
     unique = f"fake{stable_id('file', upload_id):x}"
-    return {"file_id": f"{unique}-id", "file_unique_id": unique, "file_size": size, **more}
+    return {"file_id": file_id_of(kind, unique), "file_unique_id": unique, "file_size": size, **more}
 
 
 def invoice_content(media: Any) -> tuple[str, dict[str, Any]]:
@@ -55,7 +84,7 @@ def uploaded_content(media: Any, uploads: Mapping[int, int]) -> tuple[str, dict[
         # Pyrogram answers FILE_PART_X_MISSING by uploading again; the fake never loses parts.
         raise Refused("FILE_PARTS_INVALID")
     if isinstance(media, raw.types.InputMediaUploadedPhoto):
-        return "photo", {"photo": [_file(media.file.id, size, width=0, height=0)]}
+        return "photo", {"photo": [_file(media.file.id, size, "photo", width=0, height=0)]}
     names = [a.file_name for a in media.attributes if isinstance(a, raw.types.DocumentAttributeFilename)]
     name = names[0] if names else media.file.name
     document = _file(media.file.id, size, file_name=name, mime_type=media.mime_type)
@@ -68,7 +97,7 @@ def _photo(sizes: list[Mapping[str, Any]], date: int) -> Any:
         photo=raw.types.Photo(
             id=stable_id(biggest.get("file_unique_id")),
             access_hash=stable_id("hash", biggest.get("file_unique_id")),
-            file_reference=b"",
+            file_reference=str(biggest.get("file_unique_id") or "").encode(),
             date=date,
             sizes=[
                 raw.types.PhotoSize(
@@ -112,7 +141,7 @@ def _document(kind: str, item: Mapping[str, Any], date: int) -> Any:
         document=raw.types.Document(
             id=stable_id(unique),
             access_hash=stable_id("hash", unique),
-            file_reference=b"",
+            file_reference=str(unique or "").encode(),
             date=date,
             mime_type=item.get("mime_type", "application/octet-stream"),
             size=item.get("file_size", 0),

@@ -110,6 +110,8 @@ class QueryAnswer:
     ok: bool
     text: str | None
     show_alert: bool
+    #: An inline query's results, as Bot API JSON (``InlineQueryResultArticle``).
+    results: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
