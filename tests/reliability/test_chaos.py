@@ -1,0 +1,46 @@
+"""Crash and restart under load, the short version of bench/chaos.py.
+
+Users write, Stripe and Stars payments arrive and an operator answers while a
+random worker process is killed with SIGKILL every second or two and started
+again, and Postgres is stopped and started once in the middle. Afterwards:
+every acknowledged update handled exactly once, every message relayed and
+charged once, every payment granted once, every balance the sum of its
+ledger, nothing left in the queues, the inbox or the outbox; a send
+duplicated by a kill only where a returned send was counted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.chaos_check import verdict
+from tests.chaos_kit import PgControl, Plan, Rig
+from tests.conftest import PgServer
+
+PLAN = Plan(users=20, rate=25.0, seconds=24.0, kill_every=1.5, restart_postgres_at=10.0,
+            stripe_payments=3, stars_payments=3, replies_per_second=1.0)
+
+
+async def test_kills_and_a_postgres_restart_under_load_lose_and_double_nothing(
+    database_url: str, pg_server: PgServer, tmp_path: Path
+) -> None:
+    if pg_server.data_dir is None:
+        pytest.skip("Postgres can only be restarted when the tests run their own (no TEST_DATABASE_URL)")
+    rig = Rig(database_url, tmp_path, PLAN, PgControl(pg_server.data_dir, pg_server.env))
+    async with rig.open():
+        await rig.onboard()
+        log = await rig.run()
+        await rig.settle(timeout=120)
+        result = await verdict(rig.pool, log)
+        async with rig.http.get(f"{rig.base}/health") as r:
+            health = await r.json()
+        print("\n" + json.dumps(result.figures, default=str), result.broken)
+        assert not result.broken, (result.broken, rig.workers.log_tail())
+        assert log.kills >= 10
+        assert result.figures["answers_503_meanwhile"]
+        assert r.status == 200
+        assert health["stalled"]["jobs"] == 0
+        assert health["stalled"]["jobs_recovered_last_hour"] >= 1
