@@ -65,3 +65,16 @@ INSERT INTO sandbox_query_answers (kind, query_id, ok, text, show_alert)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (kind, query_id) DO NOTHING
 RETURNING query_id;
+
+-- name: actions_take_flaky
+-- A flaky share failing this call, if its dice say so (see sandbox_flaky_calls).
+UPDATE sandbox_flaky_calls SET hits = hits + 1
+WHERE id = (
+    SELECT id FROM sandbox_flaky_calls
+    WHERE until > now()
+      AND (chat_id IS NULL OR chat_id = $1)
+      AND (method IS NULL OR method = $2)
+      AND random() < share
+    ORDER BY id
+    LIMIT 1)
+RETURNING error, value, delay_ms;
