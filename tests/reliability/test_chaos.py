@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from core.platform.database import retryable_failures
+from core.platform.errors import DatabaseUnavailable
 from tests.chaos_check import verdict
 from tests.chaos_kit import PgControl, Plan, Rig
 from tests.conftest import PgServer
@@ -44,3 +47,11 @@ async def test_kills_and_a_postgres_restart_under_load_lose_and_double_nothing(
         assert r.status == 200
         assert health["stalled"]["jobs"] == 0
         assert health["stalled"]["jobs_recovered_last_hour"] >= 1
+
+
+async def test_a_connection_the_server_dropped_mid_statement_is_the_database_unavailable() -> None:
+    # Seen under a Postgres restart: the shutdown message arrives while a COMMIT is being
+    # sent and asyncpg refuses the next step; the ingress answered 500 instead of 503.
+    with pytest.raises(DatabaseUnavailable):
+        async with retryable_failures():
+            raise asyncpg.InternalClientError("cannot switch to state 15; another operation is in progress")
