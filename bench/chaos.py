@@ -1,11 +1,13 @@
 """Benchmark: crash and restart under load (issue 18, item 1).
 
-    .venv/bin/python bench/chaos.py [--users 200] [--rate 200] [--seconds 150] [--kill-every 2]
-        [--restart-postgres-at 60] [--payments 20] [--replies 2] [--keep-logs]
+    .venv/bin/python bench/chaos.py [--users 100] [--groups 8] [--rate 200] [--seconds 60]
+        [--kill-every 1] [--restart-postgres-at 30] [--payments 20] [--replies 2] [--keep-logs]
 
 A fresh embedded Postgres (its own data directory, so it can be stopped and
 started) migrated with the sandbox's tables; the real ingress and one worker
-process per queue (tests/chaos_kit.py). Users write at ``--rate`` messages/s,
+process per queue (tests/chaos_kit.py). Users spread over ``--groups`` admin
+groups (a group's sends go out one after another, as Telegram orders them)
+write at ``--rate`` messages/s,
 Stripe and Stars payments arrive and an operator answers, while a random
 worker process is killed with SIGKILL every ``--kill-every`` s (±50 %) and
 started again, and Postgres is stopped and started once. Then, from the
@@ -59,7 +61,8 @@ async def database(tmp: Path) -> AsyncIterator[tuple[str, PgControl]]:
 async def run(args: argparse.Namespace, tmp: Path) -> int:
     plan = Plan(users=args.users, rate=args.rate, seconds=args.seconds, kill_every=args.kill_every,
                 restart_postgres_at=args.restart_postgres_at, stripe_payments=args.payments // 2,
-                stars_payments=args.payments - args.payments // 2, replies_per_second=args.replies)
+                stars_payments=args.payments - args.payments // 2, replies_per_second=args.replies,
+                groups=args.groups)
     async with database(tmp) as (url, pg):
         rig = Rig(url, tmp, plan, pg)
         async with rig.open():
@@ -75,11 +78,12 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--groups", type=int, default=8)
     parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=150.0)
-    parser.add_argument("--kill-every", type=float, default=2.0)
-    parser.add_argument("--restart-postgres-at", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--kill-every", type=float, default=1.0)
+    parser.add_argument("--restart-postgres-at", type=float, default=30.0)
     parser.add_argument("--payments", type=int, default=20)
     parser.add_argument("--replies", type=float, default=2.0)
     parser.add_argument("--settle-timeout", type=float, default=600.0)

@@ -33,7 +33,7 @@ import asyncpg
 
 from core.accounts import ledger
 from core.platform import database
-from core.platform.config import SANDBOX_ADMIN_GROUP_ID, load_settings
+from core.platform.config import load_settings
 from core.sandbox.stripe import FakeStripe
 from tests import builders
 from tests.builders import OPERATOR, Person
@@ -64,6 +64,8 @@ class Plan:
     latency_ms: int = 20  #: of each fake Telegram call, so kills land mid-send
     stalled_after: int = 3
     seed: int = 18
+    #: Admin groups the users are spread over: a group's sends go out one after another.
+    groups: int = 2
 
 
 @dataclass
@@ -168,7 +170,9 @@ class Rig:
                  env: Mapping[str, str] | None = None) -> None:
         self.url, self.logs, self.plan, self.pg = url, logs, plan, pg
         self.port = free_port()
-        extra = {**GENEROUS_LIMITS, "WORKER_STALLED_AFTER_SECONDS": str(plan.stalled_after),
+        groups = ",".join(str(-1001000000001 - i) for i in range(plan.groups))
+        extra = {**GENEROUS_LIMITS, "ADMIN_GROUP_IDS": groups,
+                 "WORKER_STALLED_AFTER_SECONDS": str(plan.stalled_after),
                  "SANDBOX_TELEGRAM_LATENCY_MS": str(plan.latency_ms), "LOG_LEVEL": "WARNING",
                  "WORKER_CONCURRENCY": "4",
                  **(env or {})}
@@ -427,11 +431,13 @@ class Rig:
         while time.monotonic() < end:
             await asyncio.sleep(1 / self.plan.replies_per_second)
             with suppress(*DOWN):
-                topic = await self.pool.fetchval(
-                    "SELECT topic_id FROM conversations WHERE topic_id IS NOT NULL AND admin_chat_id = $1"
-                    " ORDER BY random() LIMIT 1", SANDBOX_ADMIN_GROUP_ID)
+                topic = await self.pool.fetchrow(
+                    "SELECT admin_chat_id, topic_id FROM conversations WHERE topic_id IS NOT NULL"
+                    " ORDER BY random() LIMIT 1")
                 if topic is not None:
-                    update = builders.topic_message(OPERATOR, topic, f"chaos reply {self.log.replies}")
+                    update = builders.topic_message(OPERATOR, topic["topic_id"],
+                                                    f"chaos reply {self.log.replies}")
+                    update["message"]["chat"]["id"] = topic["admin_chat_id"]
                     update["update_id"] = next(self._update_ids)
                     self.log.replies += 1
                     self.post_soon(update)
