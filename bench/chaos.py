@@ -1,7 +1,7 @@
 """Benchmark: crash and restart under load (issue 18, item 1).
 
     .venv/bin/python bench/chaos.py [--users 100] [--groups 8] [--rate 200] [--seconds 60]
-        [--kill-every 1] [--restart-postgres-at 30] [--payments 20] [--replies 2] [--keep-logs]
+        [--kill-every 1] [--kills 60] [--restart-postgres-at 30] [--payments 20] [--replies 2] [--keep-logs]
 
 A fresh embedded Postgres (its own data directory, so it can be stopped and
 started) migrated with the sandbox's tables; the real ingress and one worker
@@ -10,7 +10,8 @@ groups (a group's sends go out one after another, as Telegram orders them)
 write at ``--rate`` messages/s,
 Stripe and Stars payments arrive and an operator answers, while a random
 worker process is killed with SIGKILL every ``--kill-every`` s (±50 %) and
-started again, and Postgres is stopped and started once. Then, from the
+started again (at least ``--kills`` times: past the load if need be, while
+the backlog keeps the workers busy), and Postgres is stopped and started once. Then, from the
 database (tests/chaos_check.py): every acknowledged update handled exactly
 once, every message relayed and charged once, every payment granted once,
 the ledger invariant, nothing left in the queues, the inbox or the outbox;
@@ -62,7 +63,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
     plan = Plan(users=args.users, rate=args.rate, seconds=args.seconds, kill_every=args.kill_every,
                 restart_postgres_at=args.restart_postgres_at, stripe_payments=args.payments // 2,
                 stars_payments=args.payments - args.payments // 2, replies_per_second=args.replies,
-                groups=args.groups)
+                groups=args.groups, min_kills=args.kills)
     async with database(tmp) as (url, pg):
         rig = Rig(url, tmp, plan, pg)
         async with rig.open():
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--kill-every", type=float, default=1.0)
+    parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--restart-postgres-at", type=float, default=30.0)
     parser.add_argument("--payments", type=int, default=20)
     parser.add_argument("--replies", type=float, default=2.0)

@@ -55,6 +55,8 @@ class Plan:
     rate: float = 50.0  #: user messages per second
     seconds: float = 20.0  #: of load
     kill_every: float | None = 2.0  #: seconds between kills; None: no kills
+    #: Kills at least: the killing goes on past the load (the backlog keeps the workers busy).
+    min_kills: int = 0
     restart_postgres_at: float | None = None  #: seconds into the load
     postgres_down: float = 1.0  #: seconds between stop and start
     stripe_payments: int = 4
@@ -247,7 +249,10 @@ class Rig:
 
     def _update(self, person: Person, text: str) -> dict[str, Any]:
         # builders numbers messages with gaps, leaving room for the bot's own in the chat.
-        return builders.private_text(person, text, update_id=next(self._update_ids))
+        update = builders.private_text(person, text, update_id=next(self._update_ids))
+        # Dated now, as Telegram dates them: the sandbox's retention forgets old messages.
+        update["message"]["date"] = int(time.time())
+        return update
 
     async def post(self, update: dict[str, Any]) -> None:
         """Post until the ingress answers 200, as Telegram redelivers what it did not take."""
@@ -342,7 +347,7 @@ class Rig:
     async def _killer(self) -> None:
         assert self.plan.kill_every
         end = time.monotonic() + self.plan.seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end or self.log.kills < self.plan.min_kills:
             await asyncio.sleep(self.plan.kill_every * self.rng.uniform(0.5, 1.5))
             self.revive()
             queue = self.rng.choice(KILLABLE)
