@@ -146,13 +146,18 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
             memory["end"] = await sample()
             memory["peak"] = peak
             log = await load
-            settle = await rig.settle(timeout=600)
+            try:
+                settle: float | str = await rig.settle(timeout=args.settle_timeout)
+            except AssertionError as exc:
+                # The machine did not keep up: the figures still say how far behind it was.
+                settle = f"not settled: {str(exc)[:300]}"
             tables.append({"at_min": round((time.time() - began) / 60, 1), "settled": True,
                            **await sizes(rig)})
             windows = await latencies(rig, args.window, began)
             result = await verdict(rig.pool, log)
     report = {"plan": vars(args), "rss_mb": memory, "tables": tables, "latency_per_window": windows,
-              "settled_after_load_s": round(settle, 1), **result.figures, "broken": result.broken}
+              "settled_after_load_s": settle if isinstance(settle, str) else round(settle, 1),
+              **result.figures, "broken": result.broken}
     print(json.dumps(report, indent=1, default=str))
     return 1 if result.broken else 0
 
@@ -166,6 +171,8 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=300.0, help="seconds per latency/table window")
     parser.add_argument("--payments-per-minute", type=float, default=3.0)
     parser.add_argument("--replies", type=float, default=2.0, help="operator replies per second")
+    parser.add_argument("--settle-timeout", type=float, default=600.0,
+                        help="seconds to let the backlog drain after the load")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-soak-"))

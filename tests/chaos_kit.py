@@ -388,7 +388,8 @@ class Rig:
                " WHERE u.telegram_id = $1 AND t.rail = $2 AND t.status = 'pending'"
                " AND coalesce(t.external_id, '') <> ''")
         sql_stars = sql.replace("AND coalesce(t.external_id, '') <> ''", "")
-        deadline = time.monotonic() + 120
+        # The purchase waits its turn behind the backlog of messages in the inbox.
+        deadline = time.monotonic() + self.plan.seconds + 600
         while time.monotonic() < deadline:
             with suppress(*DOWN):
                 row = await self.pool.fetchrow(sql if rail == "stripe" else sql_stars,
