@@ -151,7 +151,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
             except AssertionError as exc:
                 # The machine did not keep up: the figures still say how far behind it was.
                 settle = f"not settled: {str(exc)[:300]}"
-            tables.append({"at_min": round((time.time() - began) / 60, 1), "settled": True,
+            tables.append({"at_min": round((time.time() - began) / 60, 1), "after_settling": True,
                            **await sizes(rig)})
             windows = await latencies(rig, args.window, began)
             result = await verdict(rig.pool, log)
