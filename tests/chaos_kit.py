@@ -34,6 +34,7 @@ import asyncpg
 from core.accounts import ledger
 from core.platform import database
 from core.platform.config import load_settings
+from core.platform.errors import DatabaseUnavailable
 from core.sandbox.stripe import FakeStripe
 from tests import builders
 from tests.builders import OPERATOR, Person
@@ -46,7 +47,7 @@ QUEUES = ("messaging", "billing", "admin", "broadcast")
 USER_BASE = 710_000_000
 REDELIVERY_SECONDS = 1.0
 #: What the driver's own queries meet while Postgres restarts.
-DOWN = (*database.UNAVAILABLE, asyncpg.PostgresConnectionError, asyncpg.InternalClientError)
+DOWN = (*database.UNAVAILABLE, asyncpg.PostgresConnectionError, DatabaseUnavailable)
 
 
 @dataclass(frozen=True)
