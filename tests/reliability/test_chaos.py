@@ -39,7 +39,9 @@ async def test_kills_and_a_postgres_restart_under_load_lose_and_double_nothing(
     async with rig.open():
         await rig.onboard()
         log = await rig.run()
-        await rig.settle(timeout=120)
+        # A liveness bound: a send whose job failed after claiming it while its worker
+        # lives on (Postgres refusing connections) waits for its claim to go stale (300 s).
+        await rig.settle(timeout=420)
         result = await verdict(rig.pool, log)
         async with rig.http.get(f"{rig.base}/health") as r:
             health = await r.json()
