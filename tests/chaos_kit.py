@@ -446,6 +446,7 @@ class Rig:
                     update = builders.topic_message(OPERATOR, topic["topic_id"],
                                                     f"chaos reply {self.log.replies}")
                     update["message"]["chat"]["id"] = topic["admin_chat_id"]
+                    update["message"]["date"] = int(time.time())  # see _update
                     update["update_id"] = next(self._update_ids)
                     self.log.replies += 1
                     self.post_soon(update)
