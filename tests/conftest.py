@@ -32,6 +32,8 @@ MIGRATE = ROOT / "sql" / "migrate.sh"
 class PgServer:
     url: str  # maintenance database
     env: dict[str, str]  # environment where psql is on PATH
+    #: The embedded server's data directory (None for TEST_DATABASE_URL), to restart it.
+    data_dir: Path | None = None
 
     def url_for(self, name: str) -> str:
         return embedded_postgres.with_database(self.url, name)
@@ -53,7 +55,7 @@ def pg_server() -> Iterator[PgServer]:
     with tempfile.TemporaryDirectory(prefix="paid-desk-pg-") as data:
         server = embedded_postgres.start(Path(data) / "pg", keep_data=False)
         try:
-            yield PgServer(url=server.url, env=server.env())
+            yield PgServer(url=server.url, env=server.env(), data_dir=Path(data) / "pg")
         finally:
             server.stop()
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from core.admin import alerts
 from core.delivery.outbox import counts as outbox_counts
+from core.delivery.outbox import retries as outbox_retries
 from core.jobs import inbox, stalls
 from core.jobs.queues import queue_depths
 from core.platform.database import UNAVAILABLE, connection
@@ -19,7 +20,7 @@ async def health(request: web.Request) -> web.Response:
     try:
         async with connection(deps.pool, timeout=3) as conn:
             depths = await queue_depths(conn)
-            undelivered = await outbox_counts(conn)
+            undelivered = {**await outbox_counts(conn), **await outbox_retries(conn)}
             waiting = await inbox.counts(conn)
             stalled = await stalls.status(conn, deps.settings.stalled_after_seconds)
             active = await alerts.active(conn)
@@ -30,8 +31,10 @@ async def health(request: web.Request) -> web.Response:
             "status": "ok",
             "database": "ok",
             "sandbox": deps.settings.sandbox,
-            "queues": {d.queue: {"todo": d.todo, "doing": d.doing, "failed": d.failed} for d in depths},
-            # Sends waiting for their slot, and sends that failed for good (with reasons in outbox).
+            "queues": {d.queue: {"todo": d.todo, "doing": d.doing, "failed": d.failed,
+                                 "retrying": d.retrying} for d in depths},
+            # Sends waiting for their slot, sends that failed for good (with reasons in
+            # outbox), and the ones waiting to be tried again with the most tries any has had.
             "outbox": undelivered,
             # Messaging updates waiting for their drain, and updates set aside after failing.
             "inbox": waiting,

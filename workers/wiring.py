@@ -212,7 +212,30 @@ def build_app(
     return app
 
 
+async def _database_reachable(url: str, stop: asyncio.Event) -> bool:
+    """Wait until the database answers (True), or until told to stop (False).
+
+    A worker (re)started while Postgres restarts must not exit: process managers
+    restart a process that keeps crashing later and later (minutes on some PaaS).
+    """
+    wait = 0.25
+    while not stop.is_set():
+        try:
+            conn = await asyncpg.connect(url, timeout=5)
+        except (*database.UNAVAILABLE, asyncpg.PostgresConnectionError) as exc:
+            log.warning("waiting for the database", error=type(exc).__name__, retry_in=wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            wait = min(wait * 2, 5.0)
+            continue
+        await conn.close()
+        return True
+    return False
+
+
 async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
+    if not await _database_reachable(url, stop):
+        return
     pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
     # The stand-in Telegram is an outside service: its sends get connections of
     # their own rather than waiting for the jobs' (the real one shares none).

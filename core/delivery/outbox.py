@@ -154,3 +154,10 @@ async def counts(conn: asyncpg.Connection) -> dict[str, int]:
     row = await conn.fetchrow(q("outbox_counts"))
     assert row is not None
     return {"pending": row["pending"], "failed": row["failed"]}
+
+
+async def retries(conn: asyncpg.Connection) -> dict[str, int]:
+    """Sends waiting to be tried again, and the most tries one of them has had."""
+    row = await conn.fetchrow(q("outbox_retries"))
+    assert row is not None
+    return {"retrying": row["retrying"], "most_attempts": row["most_attempts"]}

@@ -58,6 +58,12 @@ WHERE chat_id = $1 AND status = 'pending' AND not_before > now();
 SELECT (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')) AS pending,
        (SELECT count(*) FROM outbox WHERE status = 'failed') AS failed;
 
+-- name: outbox_retries
+-- Sends waiting to be tried again after Telegram failed them, and the most tries
+-- any has had (the engine gives up at MAX_ATTEMPTS); over the pending rows' index.
+SELECT count(*) FILTER (WHERE attempts > 0) AS retrying, coalesce(max(attempts), 0) AS most_attempts
+FROM outbox WHERE status IN ('pending', 'sending');
+
 -- name: outbox_claim_many
 -- Claim several rows at once, with whether the recipient blocked the bot
 -- (what a method needs to know of its rows it looks up itself, for the batch).

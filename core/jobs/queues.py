@@ -92,8 +92,10 @@ class QueueDepth:
     todo: int
     doing: int
     failed: int
+    #: Jobs waiting to run again after a retryable failure (bounded by workers.runtime.Backoff).
+    retrying: int = 0
 
 
 async def queue_depths(conn: asyncpg.Connection) -> list[QueueDepth]:
     rows = await conn.fetch(q("queues_depths"), [queue.value for queue in Queue])
-    return [QueueDepth(r["queue"], r["todo"], r["doing"], r["failed"]) for r in rows]
+    return [QueueDepth(r["queue"], r["todo"], r["doing"], r["failed"], r["retrying"]) for r in rows]

@@ -13,7 +13,9 @@ SELECT procrastinate_defer_jobs_v1(
 SELECT queue.name AS queue,
        count(*) FILTER (WHERE j.status = 'todo') AS todo,
        count(*) FILTER (WHERE j.status = 'doing') AS doing,
-       count(*) FILTER (WHERE j.status = 'failed') AS failed
+       count(*) FILTER (WHERE j.status = 'failed') AS failed,
+       -- Waiting to run again after failing (Stripe or the database down): retries in flight.
+       count(*) FILTER (WHERE j.status = 'todo' AND j.attempts > 0) AS retrying
 FROM unnest($1::text[]) AS queue(name)
 LEFT JOIN procrastinate_jobs j
        ON j.queue_name = queue.name AND j.status IN ('todo', 'doing', 'failed')

@@ -21,6 +21,10 @@ UNAVAILABLE = (
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # A connection the server dropped mid-operation (a restart's shutdown message
+    # arriving while a statement or COMMIT was being sent): asyncpg's protocol refuses
+    # the next step instead of reporting the lost connection.
+    asyncpg.InternalClientError,
 )
 
 

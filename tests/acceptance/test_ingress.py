@@ -164,7 +164,7 @@ async def test_health_reports_database_and_queue_depth(system: System) -> None:
     status, body = await system.get("/health")
     assert status == 200
     assert body["database"] == "ok"
-    assert body["queues"]["messaging"] == {"todo": 1, "doing": 0, "failed": 0}
+    assert body["queues"]["messaging"] == {"todo": 1, "doing": 0, "failed": 0, "retrying": 0}
     assert body["queues"]["billing"]["todo"] == 0
     status, body = await system.get("/")
     assert status == 200

@@ -8,6 +8,7 @@ and ``Request-Id``. The endpoints themselves are small functions over a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -58,6 +59,18 @@ def _answer(status: int, body: dict[str, Any], request_id: str, *, replayed: boo
                         content_type="application/json", headers=headers)
 
 
+async def _down(request: web.Request, request_id: str, mode: str, hold_ms: int) -> web.Response:
+    """Stripe having a bad minute: a 500 as Stripe words it, or a request that never returns."""
+    await asyncio.sleep(hold_ms / 1000)
+    if mode == "timeout":
+        # The client sees the connection end without an answer, as when its timeout fires.
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=504)  # never reaches the client: the connection is gone
+    return _answer(500, {"error": {"type": "api_error", "message": "An unknown error occurred"}},
+                   request_id)
+
+
 def _check_key(request: web.Request) -> None:
     auth = request.headers.get("Authorization", "")
     scheme, _, key = auth.partition(" ")
@@ -93,6 +106,9 @@ async def _run(request: web.Request, endpoint: Endpoint, request_id: str) -> web
 def endpoint(fn: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
         request_id = new_id("req", 14)
+        outage = await request.app[FAKE_STRIPE].take_outage()
+        if outage is not None:
+            return await _down(request, request_id, *outage)
         try:
             return await _run(request, fn, request_id)
         except StripeRefusal as refusal:

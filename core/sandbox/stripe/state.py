@@ -98,6 +98,22 @@ class FakeStripe:
             accepted += status is not None and 200 <= status < 300
         return accepted
 
+    async def set_outage(self, seconds: float, *, mode: str = "error", hold_ms: int = 0) -> None:
+        """Stripe's API is down for ``seconds`` (0 ends it): ``error`` answers 500,
+        ``timeout`` holds each request ``hold_ms`` and drops it unanswered."""
+        if mode not in ("error", "timeout"):
+            raise ValueError("mode is 'error' or 'timeout'")
+        await self._pool.execute(q("state_set_outage"), seconds, mode, hold_ms)
+
+    async def outage_hits(self) -> int:
+        """The API requests the outages refused."""
+        return int(await self._pool.fetchval(q("state_outage_hits")) or 0)
+
+    async def take_outage(self) -> tuple[str, int] | None:
+        """The outage this request meets (mode, hold), counting it; None when up."""
+        row = await self._pool.fetchrow(q("state_take_outage"))
+        return (row["outage_mode"], row["outage_hold_ms"]) if row else None
+
     async def set_delivery(self, deliver: bool) -> None:
         """False: "collect only", events are recorded and not posted (shared by every process)."""
         await self._pool.execute(q("state_set_delivery"), deliver)

@@ -28,3 +28,16 @@ SELECT deliver_events FROM fake_stripe_settings;
 
 -- name: state_set_delivery
 UPDATE fake_stripe_settings SET deliver_events = $1;
+
+-- name: state_set_outage
+UPDATE fake_stripe_settings
+SET outage_until = now() + make_interval(secs => $1), outage_mode = $2, outage_hold_ms = $3;
+
+-- name: state_take_outage
+-- The outage now, if any, counting the request it refuses.
+UPDATE fake_stripe_settings SET outage_hits = outage_hits + 1
+WHERE outage_until > now()
+RETURNING outage_mode, outage_hold_ms;
+
+-- name: state_outage_hits
+SELECT outage_hits FROM fake_stripe_settings;

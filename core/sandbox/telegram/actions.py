@@ -62,6 +62,13 @@ class BotActions:
         record = await self._pool.fetchrow(q("actions_take_fault"), chat_id, method)
         return Refused(record["error"], record["value"]) if record else None
 
+    async def take_flaky(self, chat_id: int | None, method: str) -> tuple[Refused, float] | None:
+        """A flaky share failing this call: the error and the seconds to hold it first."""
+        record = await self._pool.fetchrow(q("actions_take_flaky"), chat_id, method)
+        if record is None:
+            return None
+        return Refused(record["error"], record["value"]), record["delay_ms"] / 1000
+
     async def get_messages(self, chat_id: int, message_ids: Sequence[int]) -> list[Message | None]:
         """The messages in the order asked, None where there is none."""
         records = await self._pool.fetch(q("actions_get_messages_by_id"), chat_id, list(message_ids))

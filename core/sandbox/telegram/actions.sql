@@ -77,3 +77,16 @@ LIMIT 1;
 -- name: actions_file_content
 -- Bytes of a file people attached (the console keeps them).
 SELECT substring(content FROM $2 + 1 FOR $3) AS part FROM sandbox_files WHERE file_unique_id = $1;
+
+-- name: actions_take_flaky
+-- A flaky share failing this call, if its dice say so (see sandbox_flaky_calls).
+UPDATE sandbox_flaky_calls SET hits = hits + 1
+WHERE id = (
+    SELECT id FROM sandbox_flaky_calls
+    WHERE until > now()
+      AND (chat_id IS NULL OR chat_id = $1)
+      AND (method IS NULL OR method = $2)
+      AND random() < share
+    ORDER BY id
+    LIMIT 1)
+RETURNING error, value, delay_ms;

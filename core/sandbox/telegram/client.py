@@ -171,9 +171,18 @@ class FakeClient(Client):
         if handler is None:
             raise UnsupportedCall(f"the fake Telegram does not answer {name}")
         try:
-            fault = await self.model.take_fault(target_chat(query, self.model.bot_id), name)
+            chat = target_chat(query, self.model.bot_id)
+            fault = await self.model.take_fault(chat, name)
             if fault is not None:
                 raise fault
+            flaky = await self.model.take_flaky(chat, name)
+            if flaky is not None:
+                refused, hold = flaky
+                await asyncio.sleep(hold)
+                if refused.message == "TIMEOUT":
+                    # As Pyrogram reports a request that got no answer in time.
+                    raise TimeoutError(f"{name}: no answer (flaky fake Telegram)")
+                raise refused
             result = await handler(self._call, query)
         except Refused as refused:
             raise rpc_error(refused, name) from None

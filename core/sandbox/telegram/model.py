@@ -246,6 +246,32 @@ class TelegramModel(BotActions, People, StarCharges):
         error = error.upper().removesuffix("_X")
         await self._pool.execute(q("model_insert_fault"), chat_id, method, error, value, count)
 
+    async def make_flaky(
+        self,
+        error: str,
+        share: float,
+        seconds: float,
+        *,
+        value: int | None = None,
+        delay_ms: int = 0,
+        chat_id: int | None = None,
+        method: str | None = None,
+    ) -> None:
+        """For ``seconds``, fail each matching call at chance ``share`` with a Telegram error.
+
+        ``error`` as for :meth:`inject_fault`, or ``TIMEOUT``: the request is lost
+        after ``delay_ms`` (the client times out, nothing was done).
+        """
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        error = error.upper().removesuffix("_X")
+        await self._pool.execute(q("model_insert_flaky"), chat_id, method, error, value, share,
+                                 delay_ms, seconds)
+
+    async def flaky_hits(self) -> dict[str, int]:
+        """The calls each flaky error failed, by error."""
+        return {r["error"]: r["hits"] for r in await self._pool.fetch(q("model_flaky_hits"))}
+
     async def set_commands(
         self, scope: Mapping[str, Any], language_code: str, listed: Sequence[tuple[str, str]]
     ) -> None:

@@ -93,3 +93,10 @@ DELETE FROM sandbox_lane_sends WHERE at < clock_timestamp() - make_interval(secs
 
 -- name: model_prune_flood_waits
 DELETE FROM sandbox_flood_waits WHERE at < clock_timestamp() - make_interval(secs => $1);
+
+-- name: model_insert_flaky
+INSERT INTO sandbox_flaky_calls (chat_id, method, error, value, share, delay_ms, until)
+VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7));
+
+-- name: model_flaky_hits
+SELECT error, sum(hits)::integer AS hits FROM sandbox_flaky_calls GROUP BY error ORDER BY error;
