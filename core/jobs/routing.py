@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from core.jobs import shapes
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.errors import BadInput
 
@@ -18,8 +19,8 @@ HANDLED = ("message", "edited_message", "callback_query", "pre_checkout_query", 
 
 def update_id(update: Mapping[str, Any]) -> int:
     value = update.get("update_id")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise BadInput("update_id must be a non-negative integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise BadInput("update_id must be a non-negative 64-bit integer")
     return value
 
 
@@ -82,6 +83,7 @@ def route_update(
     group every command does, and never reaches a customer.
     """
     update_id(update)
+    shapes.check_update(update)
     kind = next((k for k in HANDLED if isinstance(update.get(k), Mapping)), None)
     if kind is None:
         return None
