@@ -135,8 +135,11 @@ def route_stripe_event(event: Mapping[str, Any]) -> JobRequest:
     """Stripe events run on billing, serialized per Telegram user when the object names one."""
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         raise BadInput("a Stripe event needs an id and a type")
-    obj = (event.get("data") or {}).get("object") or {}
-    metadata = obj.get("metadata") or {} if isinstance(obj, Mapping) else {}
+    # Only the id and type are sure: a signed body of any other shape is still Stripe's
+    # to record, and the worker tells what it is (an event with no object matches nothing).
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, Mapping) else None
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
     telegram_id = metadata.get("telegram_id") if isinstance(metadata, Mapping) else None
     customer = obj.get("customer") if isinstance(obj, Mapping) else None
     if isinstance(telegram_id, str) and telegram_id.isdigit():

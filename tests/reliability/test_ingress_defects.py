@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
-from core.jobs import payloads, shapes
+from core.billing.event_log import Event
+from core.jobs import payloads, routing, shapes
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.errors import BadInput
 from tests.builders import MARIA, private_text
@@ -73,7 +75,8 @@ def test_odd_values_of_the_right_type_pass() -> None:
 async def test_the_ingress_answers_400_with_the_reason_and_records_nothing(system: System) -> None:
     bad = json.dumps(private_text(MARIA, "hello")).replace('"hello"', '"he\\u0000llo"').encode()
     status, answer = await system.post_update(bad)
-    assert (status, answer) == (400, {"ok": False, "error": "body holds a NUL character, which cannot be stored"})
+    nul = "body holds a NUL character, which cannot be stored"
+    assert (status, answer) == (400, {"ok": False, "error": nul})
     status, answer = await system.post_update(_message(text=["not", "text"]))
     assert (status, answer) == (400, {"ok": False, "error": "message.text must be a string"})
     assert await system.pool.fetchval("SELECT count(*) FROM inbox") == 0
@@ -91,5 +94,18 @@ async def test_one_job_postgres_refuses_does_not_fail_its_batch(db_pool: asyncpg
     await recorder.close()
     assert [r is None for r in results] == [True, True, True, False, True, True]
     assert isinstance(results[3], asyncpg.exceptions.UntranslatableCharacterError)
-    recorded = await db_pool.fetch("SELECT args->'update'->>'update_id' AS id FROM procrastinate_jobs ORDER BY 1")
+    recorded = await db_pool.fetch(
+        "SELECT args->'update'->>'update_id' AS id FROM procrastinate_jobs ORDER BY 1")
     assert [r["id"] for r in recorded] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_stripe_event_of_any_shape_is_routed() -> None:
+    for data in (5, "x", [], None, {"object": 5}, {"object": {"metadata": [1]}}):
+        job = routing.route_stripe_event({"id": "evt_1", "type": "x", "data": data})
+        assert job.lock == "stripe_event:evt_1"
+
+
+def test_a_stripe_event_time_beyond_any_calendar_reads_as_the_epoch() -> None:
+    for created in (2**53 + 1, -(2**62), "soon", None):
+        event = Event.parse({"id": "evt_1", "type": "x", "created": created})
+        assert event.created == datetime.fromtimestamp(0, UTC)
