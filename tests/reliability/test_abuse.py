@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from core.accounts import ledger
 from core.platform.config import SANDBOX_ADMIN_GROUP_ID as ADMIN
 from tests import builders
 from tests.builders import OWNER, Person, private_text
@@ -64,13 +65,10 @@ async def test_ten_thousand_messages_without_credits_fill_nothing_and_get_one_no
     assert not any((await fuzz_kit.failures(system.pool)).values())
     print(f"\n10,000 messages from one user without credits handled in {elapsed:.1f}s")
 
-    # Credits arrive: the held ones go (in order), and there is room again; a new
-    # filling is told again, once.
-    await system.pool.execute("UPDATE users SET credits = credits + 200 WHERE telegram_id = $1", FLOODER.id)
+    # Credits arrive: with the next message the held ones go, in order, and it is stored.
     user_id = await system.pool.fetchval("SELECT id FROM users WHERE telegram_id = $1", FLOODER.id)
-    await system.pool.execute(
-        "INSERT INTO credit_ledger (user_id, delta, reason, idempotency_key) VALUES ($1, 200, 'grant', 'test:1')",
-        user_id)
+    async with system.pool.acquire() as conn, conn.transaction():
+        await ledger.apply(conn, user_id, 200, reason="grant", key="test:flood")
     await system.write(private_text(FLOODER, "one more"))
     held = await system.pool.fetchval(
         "SELECT count(*) FROM messages WHERE user_id = $1 AND status = 'held'", user_id)
@@ -113,7 +111,8 @@ def _document(person: Person, size: int) -> dict[str, Any]:
     return update
 
 
-async def test_a_20_mb_document_and_an_album_of_ten_photos_are_relayed_and_charged_once(system: System) -> None:
+async def test_a_20_mb_document_and_an_album_of_ten_photos_are_relayed_and_charged_once(
+        system: System) -> None:
     await _setting(system, "signup_credits", 20)
     await system.write(private_text(FLOODER, "/start"))
     await system.write(_document(FLOODER, 20 * 1024 * 1024))
