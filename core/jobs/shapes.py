@@ -47,6 +47,8 @@ PAYMENT: Spec = {
     "subscription_expiration_date": "date", "is_recurring": bool, "is_first_recurring": bool,
 }
 TOPIC: Spec = {REQUIRED: ("name",), "name": str, "icon_color": int, "icon_custom_emoji_id": str}
+#: An edit may change the icon alone: no field is sure.
+TOPIC_EDIT: Spec = {"name": str, "icon_custom_emoji_id": str}
 
 _MESSAGE_FIELDS: dict[str, Any] = {
     REQUIRED: ("message_id", "date", "chat"),
@@ -56,7 +58,7 @@ _MESSAGE_FIELDS: dict[str, Any] = {
     "photo": [FILE], "animation": FILE, "audio": FILE, "document": FILE, "video": FILE,
     "video_note": FILE, "voice": FILE, "sticker": FILE,
     "successful_payment": PAYMENT, "refunded_payment": PAYMENT,
-    "forum_topic_created": TOPIC, "forum_topic_edited": TOPIC,
+    "forum_topic_created": TOPIC, "forum_topic_edited": TOPIC_EDIT,
     "migrate_to_chat_id": int, "migrate_from_chat_id": int,
     "new_chat_members": [USER], "left_chat_member": USER,
 }

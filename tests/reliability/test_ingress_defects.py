@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -109,3 +110,15 @@ def test_a_stripe_event_time_beyond_any_calendar_reads_as_the_epoch() -> None:
     for created in (2**53 + 1, -(2**62), "soon", None):
         event = Event.parse({"id": "evt_1", "type": "x", "created": created})
         assert event.created == datetime.fromtimestamp(0, UTC)
+
+
+def test_every_update_shape_telegram_sends_passes_the_check() -> None:
+    # The fixtures are updates in the shapes Telegram actually sends (tests/fixtures).
+    fixtures = sorted((Path(__file__).parent.parent / "fixtures" / "telegram").glob("*.json"))
+    assert len(fixtures) >= 20
+    for path in fixtures:
+        update = payloads.decode(path.read_bytes())
+        shapes.check_update(update)
+    shapes.check_update({"update_id": 1, "message": {
+        "message_id": 5, "date": 1, "chat": {"id": -1001, "type": "supergroup"},
+        "forum_topic_edited": {"icon_custom_emoji_id": "5312536423851630001"}}})
