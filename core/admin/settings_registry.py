@@ -84,7 +84,7 @@ SPECS: tuple[Spec, ...] = (
          "At most one low-credit warning per user within this many hours.", 24,
          minimum=1, maximum=720, unit="hour"),
     Spec("messages_per_minute", Kind.INT, Group.FEATURES, "Messages per minute",
-         "Messages a user may send in a minute; the rest are refused with one notice.", 60,
+         "Messages a user may send in a minute; the rest are refused with one notice.", 120,
          minimum=0, maximum=10_000, unit="message", zero="no limit"),
     Spec("max_held_messages", Kind.INT, Group.FEATURES, "Messages waiting for credits",
          "Messages a user without credits may have waiting; more are refused with one notice.", 100,

@@ -32,7 +32,7 @@ class BotSettings:
     announce_credit_takes: bool = True
     #: Messages a user may send per minute; the rest of the minute's are refused with
     #: one notice (0: no limit).
-    messages_per_minute: int = 60
+    messages_per_minute: int = 120
     #: Messages a user may have waiting for credits; more are refused with one notice
     #: (0: no cap).
     max_held_messages: int = 100
