@@ -61,7 +61,7 @@ ints = st.integers(0, 59).flatmap(
 # An update has a dozen text fields or more: one unstorable among them refuses it whole.
 #: A chat numbers its messages from 1 in 32 bits; the stand-in Telegram takes the
 #: next after the highest it saw, so ids near 2**31 would exhaust a chat at once
-#: (which Telegram never does). Wrong types and huge values still come from ``sometimes``.
+#: (which Telegram never does). Wrong types, and values past 32 bits, are still drawn.
 message_ids = st.integers(1, 2**30)
 texts = st.integers(0, 199).flatmap(
     lambda n: st.sampled_from(UNSTORABLE_TEXTS) if n == 97 else st.sampled_from(ODD_TEXTS) if n > 120
@@ -72,9 +72,19 @@ wrong = st.one_of(
 )
 
 
+#: Anything but an integer a chat could number a message with.
+not_an_id = st.one_of(
+    st.none(), st.booleans(), st.floats(), st.text(max_size=8), st.lists(st.integers(), max_size=3),
+    st.sampled_from([0, -1, 2**31, 2**53 + 1, 2**63, 10**30]),
+)
+
+
 def sometimes(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Usually ``valid`` (19 times in 20), otherwise a value of any other shape."""
     return st.integers(0, 19).flatmap(lambda n: wrong if n == 9 else valid)
+
+
+ids_or_wrong = st.integers(0, 19).flatmap(lambda n: not_an_id if n == 9 else message_ids)
 
 
 def shaped(required: dict[str, st.SearchStrategy[Any]],
@@ -140,7 +150,7 @@ content = st.one_of(
 @st.composite
 def messages(draw: st.DrawFn, *, in_admin_group: bool = False) -> dict[str, Any]:
     sender = draw(st.one_of(users, st.just(OWNER.as_user()))) if in_admin_group else draw(users)
-    message: dict[str, Any] = {"message_id": draw(sometimes(message_ids)), "date": draw(sometimes(ints))}
+    message: dict[str, Any] = {"message_id": draw(ids_or_wrong), "date": draw(sometimes(ints))}
     if draw(st.integers(0, 9)) != 5:
         message["from"] = sender
     if in_admin_group:
@@ -148,7 +158,7 @@ def messages(draw: st.DrawFn, *, in_admin_group: bool = False) -> dict[str, Any]
             st.just({"id": SANDBOX_ADMIN_GROUP_ID, "type": "supergroup", "title": "Desk", "is_forum": True}),
             shaped({"id": ints, "type": texts})))
         if draw(st.booleans()):
-            message["message_thread_id"] = draw(sometimes(ints))
+            message["message_thread_id"] = draw(ids_or_wrong)
             message["is_topic_message"] = draw(sometimes(st.just(True)))
     elif draw(st.integers(0, 9)) != 5:
         message["chat"] = draw(private_chat(sender))
