@@ -65,7 +65,14 @@ class JobRecorder:
         except DatabaseUnavailable as exc:
             error = exc
         except Exception as exc:
-            log.exception("recording a batch failed", size=len(batch))
+            if len(batch) > 1:
+                # One job Postgres refuses must not fail its neighbours: each is
+                # written alone, so only the bad one is answered with an error.
+                log.warning("recording a batch failed: recording its jobs one by one", size=len(batch))
+                for one in batch:
+                    await self._write([one])
+                return
+            log.exception("recording a job failed", task=batch[0][0].task.value)
             error = exc
         for _, future in batch:
             if future.done():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import stripe
 import structlog
 from aiohttp import web
 
+from core.jobs import payloads
 from core.jobs.routing import route_stripe_event
 from core.platform.errors import BadInput, DatabaseUnavailable
 from webhooks.deps import DEPS
@@ -33,14 +32,14 @@ async def receive_event(request: web.Request) -> web.Response:
         stripe.Webhook.construct_event(
             text, signature, deps.settings.stripe_webhook_secret, tolerance=TOLERANCE_SECONDS
         )
-        event = json.loads(text)
     except stripe.SignatureVerificationError:
         return refuse(400, "invalid or expired Stripe signature")
     except (ValueError, UnicodeDecodeError):
         return refuse(400, "body is not valid JSON")
-    if not isinstance(event, dict):
-        return refuse(400, "an event must be a JSON object")
     try:
+        event = payloads.decode(payload)
+        if not isinstance(event, dict):
+            raise BadInput("an event must be a JSON object")
         job = route_stripe_event(event)
     except BadInput as exc:
         return refuse(400, str(exc))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 
 import structlog
 from aiohttp import web
 
+from core.jobs import payloads
 from core.jobs.routing import migration_of, route_update
 from core.platform.errors import BadInput, DatabaseUnavailable
 from webhooks.deps import DEPS, MAX_BODY_BYTES
@@ -28,12 +28,9 @@ async def receive_update(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         return refuse(413, f"update larger than {MAX_BODY_BYTES} bytes")
     try:
-        update = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return refuse(400, "body is not valid JSON")
-    if not isinstance(update, dict):
-        return refuse(400, "an update must be a JSON object")
-    try:
+        update = payloads.decode(body)
+        if not isinstance(update, dict):
+            raise BadInput("an update must be a JSON object")
         job = route_update(update, deps.settings.admin_group_ids, deps.operator_commands)
     except BadInput as exc:
         return refuse(400, str(exc))

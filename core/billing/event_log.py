@@ -45,6 +45,15 @@ def unmatched(note: str, *, user_id: int | None = None) -> Handled:
     return Handled(Outcome.UNMATCHED, note, user_id)
 
 
+def _created(value: object) -> datetime:
+    """The event's time; the epoch when it is missing or no time at all (Stripe's is a
+    Unix time; a signed event with a year beyond 9999 must not fail its job)."""
+    try:
+        return datetime.fromtimestamp(value if isinstance(value, int) else 0, UTC)
+    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, UTC)
+
+
 @dataclass(frozen=True)
 class Event:
     """A Stripe event as the handlers need it."""
@@ -61,7 +70,7 @@ class Event:
         created = event.get("created")
         return cls(
             id=str(event["id"]), type=str(event["type"]),
-            created=datetime.fromtimestamp(created if isinstance(created, int) else 0, UTC),
+            created=_created(created),
             object=obj if isinstance(obj, Mapping) else {},
         )
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from core.jobs import shapes
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.errors import BadInput
 
@@ -20,8 +21,8 @@ HANDLED = ("message", "edited_message", "callback_query", "pre_checkout_query", 
 
 def update_id(update: Mapping[str, Any]) -> int:
     value = update.get("update_id")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise BadInput("update_id must be a non-negative integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise BadInput("update_id must be a non-negative 64-bit integer")
     return value
 
 
@@ -95,6 +96,7 @@ def route_update(
     group every command does, and never reaches a customer.
     """
     update_id(update)
+    shapes.check_update(update)
     kind = next((k for k in HANDLED if isinstance(update.get(k), Mapping)), None)
     if kind is None:
         return None
@@ -153,8 +155,11 @@ def route_stripe_event(event: Mapping[str, Any]) -> JobRequest:
     """Stripe events run on billing, serialized per Telegram user when the object names one."""
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         raise BadInput("a Stripe event needs an id and a type")
-    obj = (event.get("data") or {}).get("object") or {}
-    metadata = obj.get("metadata") or {} if isinstance(obj, Mapping) else {}
+    # Only the id and type are sure: a signed body of any other shape is still Stripe's
+    # to record, and the worker tells what it is (an event with no object matches nothing).
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, Mapping) else None
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
     telegram_id = metadata.get("telegram_id") if isinstance(metadata, Mapping) else None
     customer = obj.get("customer") if isinstance(obj, Mapping) else None
     if isinstance(telegram_id, str) and telegram_id.isdigit():

@@ -30,6 +30,12 @@ class BotSettings:
     #: Whether a user is told when an operator takes credits or ends their pass
     #: (grants are always announced).
     announce_credit_takes: bool = True
+    #: Messages a user may send per minute; the rest of the minute's are refused with
+    #: one notice (0: no limit).
+    messages_per_minute: int = 120
+    #: Messages a user may have waiting for credits; more are refused with one notice
+    #: (0: no cap).
+    max_held_messages: int = 100
     #: The operator's welcome for new users, by language (``{"en": "Hi {name}!"}``);
     #: a language without one gets the catalog's welcome.
     welcome_text: Mapping[str, str] = field(default_factory=dict)

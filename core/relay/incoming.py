@@ -20,7 +20,7 @@ from core.delivery.effects import Effects
 from core.platform import bot_settings
 from core.platform.bot_settings import BotSettings
 from core.platform.sql import q
-from core.relay import conversations, low_credit, messages, texts
+from core.relay import conversations, guard, low_credit, messages, texts
 from core.telegram.updates import message_kind, text_of
 
 #: How long the relay of an album waits for its other parts, to send them as one album.
@@ -131,6 +131,16 @@ async def on_user_message(
         lang = await language.of_telegram_id(tx.conn, chat_id)
         await tx.send("sendMessage", chat_id, text=texts.unsupported_message(lang=lang),
                       parse_mode=texts.PARSE_MODE, reply_to_message_id=message["message_id"])
+        return
+    refusal = await guard.admit(tx.conn, cfg, user.id)
+    if refusal is not None:
+        # Neither stored, charged nor relayed: a flood costs no rows but the guard's own.
+        if refusal.notify:
+            lang = await language.of_telegram_id(tx.conn, chat_id)
+            text = (texts.too_fast(refusal.wait_seconds, lang=lang)
+                    if refusal.reason is guard.Refused.TOO_FAST
+                    else texts.held_full(cfg.max_held_messages, lang=lang))
+            await tx.send("sendMessage", chat_id, text=text, parse_mode=texts.PARSE_MODE)
         return
     conv = await conversations.ensure(
         tx.conn, user.id, conversations.admin_group_for(user.telegram_id, admin_groups)

@@ -41,6 +41,16 @@ def unsupported_message(*, lang: str = DEFAULT) -> str:
     return t(lang, "unsupported_message")
 
 
+def too_fast(seconds: int, *, lang: str = DEFAULT) -> str:
+    """A user over the message rate (core.relay.guard): once per window."""
+    return t(lang, "too_fast", seconds=seconds)
+
+
+def held_full(count: int, *, lang: str = DEFAULT) -> str:
+    """A user's messages waiting for credits reached the cap (core.relay.guard): once."""
+    return t(lang, "held_full", count=count)
+
+
 def message_too_long(limit: int, *, lang: str = DEFAULT) -> str:
     """A message Telegram refused to copy for its length (a premium caption, say)."""
     return t(lang, "message_too_long", limit=limit)

@@ -38,16 +38,22 @@ def test_general_topic_and_admin_callbacks_go_to_admin() -> None:
 
 def test_payments_go_to_billing() -> None:
     update = builders.private_text(builders.MARIA, "")
-    update["message"]["successful_payment"] = {"currency": "XTR", "total_amount": 250}
+    # Payments in their Bot API shapes (the ingress checks the fields' types, core.jobs.shapes).
+    update["message"]["successful_payment"] = {"currency": "XTR", "total_amount": 250,
+                                               "invoice_payload": "pack25",
+                                               "telegram_payment_charge_id": "stxA"}
     job = route_update(update, ADMIN)
     assert job is not None
     assert job.queue == Queue.BILLING
-    pre = route_update({"update_id": 1, "pre_checkout_query": {"id": "1", "from": {"id": 5}}}, ADMIN)
+    pre = route_update({"update_id": 1, "pre_checkout_query": {
+        "id": "1", "from": {"id": 5, "is_bot": False, "first_name": "A"}, "currency": "XTR",
+        "total_amount": 250, "invoice_payload": "pack25"}}, ADMIN)
     assert pre is not None
     assert (pre.queue, pre.lock) == (Queue.BILLING, "user:5")
     refunded = builders.private_text(builders.MARIA, "")
     del refunded["message"]["text"]
     refunded["message"]["refunded_payment"] = {"currency": "XTR", "total_amount": 250,
+                                               "invoice_payload": "pack25",
                                                "telegram_payment_charge_id": "stx1"}
     job = route_update(refunded, ADMIN)
     assert job is not None

@@ -199,6 +199,8 @@ def _cases(lang: str) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "not enough credits", lambda: billing_texts.not_enough_credits(0, 1, lang=lang)
     yield "banned", lambda: texts.banned(lang=lang)
     yield "unsupported message", lambda: texts.unsupported_message(lang=lang)
+    yield "too fast", lambda: texts.too_fast(42, lang=lang)
+    yield "held messages full", lambda: texts.held_full(100, lang=lang)
     yield "message too long", lambda: texts.message_too_long(1024, lang=lang)
     yield "operator edited", lambda: texts.operator_edited("<i>fixed</i> & done", lang=lang)
     yield "payments unavailable", lambda: xtexts.payments_unavailable(lang=lang)

@@ -11,7 +11,6 @@ again passes (the ingress then acknowledges it without doing anything twice).
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from core.jobs import payloads, shapes
 from core.platform.database import UNAVAILABLE
-from core.platform.errors import DatabaseUnavailable
+from core.platform.errors import BadInput, DatabaseUnavailable
 from core.sandbox.telegram.incoming import read_message
 from core.sandbox.telegram.model import TelegramModel
 from webhooks.deps import DEPS, MAX_BODY_BYTES
@@ -56,7 +56,7 @@ async def _conflict(model: TelegramModel, update: Mapping[str, Any]) -> str | No
         return None
     try:
         m = read_message(message)
-    except (KeyError, ValueError, TypeError, AttributeError):
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
         return None  # not a message the stand-in keeps; the ingress and the workers judge it
     where = f"in chat {m.chat.id}"
     if kind == "edited_message":
@@ -78,11 +78,13 @@ def middleware(model: TelegramModel) -> Any:
         if not secrets.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
             return await handler(request)  # 401 there, nothing learnt here
         try:
-            update = json.loads(await request.read())
+            update = payloads.decode(await request.read())
+            if isinstance(update, Mapping):
+                shapes.check_update(update)
         except web.HTTPRequestEntityTooLarge:
             return refuse(413, f"update larger than {MAX_BODY_BYTES} bytes")
-        except (ValueError, UnicodeDecodeError):
-            return await handler(request)
+        except BadInput:
+            return await handler(request)  # the ingress refuses it, with the reason
         if isinstance(update, Mapping):
             try:
                 reason = await _conflict(model, update)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tests.acceptance.conftest import system
+
+__all__ = ["system"]
