@@ -48,9 +48,6 @@ from core.platform.errors import (
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 10
-#: Slots are reserved up to this far ahead and their calls made then; a call
-#: whose slot lies further out is put back and scheduled for later.
-RESERVE_HORIZON_SECONDS = 1.0
 #: Rows claimed, reserved and marked together.
 BATCH = 200
 
@@ -91,10 +88,13 @@ class _Round:
 
 
 async def _postpone_all(courier: Courier, waits: list[tuple[outbox.OutboxRow, float]]) -> None:
-    """Put rows back until their slot, with a delivery scheduled for them."""
+    """Put rows back until their slot, with a delivery scheduled for them (unless
+    the courier's caller comes back for them itself)."""
     plan = batch.scheduled(waits)
     async with connection(courier.pool) as conn, conn.transaction():
         await outbox.postpone_many(conn, plan.due)
+        if courier.comes_back:
+            return
         for chat_id, wait in plan.groups:
             await schedule_group(conn, chat_id, wait)
         for delay, ids in plan.jobs:
@@ -162,7 +162,7 @@ async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[P
         if not live:
             return [], []
         planned = await _plan(courier, conn, live)
-        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS)
+        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), batch.horizon(planned))
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
@@ -209,7 +209,8 @@ async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError
             return
         wait = exc.retry_after if isinstance(exc, FloodWait) and exc.retry_after else 2.0**row.attempts
         await outbox.retry_later(conn, row.id, float(wait), reason)
-        await schedule(conn, row.chat_id, [row.id], float(wait))
+        if not courier.comes_back:
+            await schedule(conn, row.chat_id, [row.id], float(wait))
 
 
 async def deliver_group(courier: Courier, chat_id: int, *, limit: int = 1000) -> int:

@@ -12,8 +12,10 @@ UPDATE outbox SET status = 'failed', last_error = $2
 WHERE id = $1;
 
 -- name: outbox_due
+-- The broadcast lanes' rows are left to the campaign that queued them (it paces
+-- them, and pausing it must hold them): see budgets.Lane.pumped.
 SELECT id FROM outbox
-WHERE status IN ('pending', 'sending') AND not_before <= now()
+WHERE status IN ('pending', 'sending') AND not_before <= now() AND lane = 'normal'
 ORDER BY id
 LIMIT $1;
 

@@ -52,7 +52,10 @@ class TelegramGateway(Protocol):
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
-    ) -> Sent: ...
+        random_id: int | None = None,
+    ) -> Sent:
+        """``random_id``: see :meth:`copy_messages`."""
+        ...
 
     async def copy_messages(
         self,
@@ -61,8 +64,19 @@ class TelegramGateway(Protocol):
         message_ids: Sequence[int],
         *,
         thread_id: int | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        random_ids: Sequence[int] | None = None,
+        paid_broadcast: bool = False,
     ) -> list[Sent]:
-        """Copy (forward without author) up to 100 messages of one chat in one call."""
+        """Copy (forward without author) up to 100 messages of one chat in one call.
+
+        ``reply_markup`` (URL buttons) goes on a copy of one message only, as the
+        Bot API's ``copyMessage`` allows. ``random_ids``, one per message, are the
+        send's own: the same on every try of it, so that Telegram, which
+        remembers them, refuses a try after one that went through
+        (:class:`core.platform.errors.AlreadySent`) instead of sending twice.
+        Without them each call is a new send.
+        """
         ...
 
     async def forward_messages(
