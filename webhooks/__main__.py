@@ -17,6 +17,9 @@ from webhooks.recorder import JobRecorder
 
 log = structlog.get_logger("webhooks")
 
+#: Seconds requests in flight may take to finish once the process is told to stop.
+SHUTDOWN_SECONDS = 10.0
+
 
 def build_web_app(settings: Settings, pool: asyncpg.Pool) -> web.Application:
     """The ingress as this process serves it: the sandbox's routes only in sandbox mode."""
@@ -35,7 +38,9 @@ def build_web_app(settings: Settings, pool: asyncpg.Pool) -> web.Application:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     url, embedded = embedded_postgres.resolve(settings.database_url, settings.data_dir)
     pool = await database.create_pool(url, max_size=12)
-    runner = web.AppRunner(build_web_app(settings, pool), access_log=None, handle_signals=False)
+    # On SIGTERM requests in flight get SHUTDOWN_SECONDS to finish (dyno managers kill at 30 s).
+    runner = web.AppRunner(build_web_app(settings, pool), access_log=None, handle_signals=False,
+                           shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host="0.0.0.0", port=settings.port, backlog=2048)  # noqa: S104
     await site.start()
@@ -44,6 +49,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         log.info("sandbox console: open it in a browser", url=f"{settings.public_url}/")
     try:
         await stop.wait()
+        log.info("stopping: finishing requests in flight", within_seconds=SHUTDOWN_SECONDS)
     finally:
         await runner.cleanup()
         await pool.close()

@@ -45,7 +45,7 @@ async def receive_update(request: web.Request) -> web.Response:
         log.warning("update not recorded: database unavailable", update_id=update["update_id"])
         return refuse(503, "database unavailable, retry later")
     moved = migration_of(update)
-    if moved is not None and deps.settings.admin_groups.learn(*moved):
+    if moved is not None and deps.settings.live_admin_groups.learn(*moved):
         # The new group's next updates are an admin group's, here at once; the
         # admin worker records the move for the other processes.
         log.info("admin group migrated", old_chat_id=moved[0], new_chat_id=moved[1])

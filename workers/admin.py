@@ -36,7 +36,7 @@ async def handle_update(c: Container, update: Mapping[str, Any], *, handed_over:
             # and the calls moved go out after commit like this job's own.
             recorded = await chat_migrations.record(tx.conn, *moved, c.hooks)
             tx.outbox_ids.extend(recorded.outbox_ids)
-            c.settings.admin_groups.learn(moved[0], recorded.new_chat_id)
+            c.settings.live_admin_groups.learn(moved[0], recorded.new_chat_id)
             return
         cfg = await bot_settings.load(tx.conn)
         callback = update.get("callback_query")

@@ -10,6 +10,7 @@ its error (``/health`` counts it) instead of holding up its shard.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,11 @@ log = structlog.get_logger(__name__)
 BATCH = 100
 #: Updates one job handles before it makes way (its shard is queued again).
 MAX_PER_JOB = 2000
+#: A drain that finds fewer updates than this waits GATHER_SECONDS and looks
+#: again before it starts: under moderate load a shard sees an update every
+#: few milliseconds, and a batch of several costs about what one costs.
+GATHER_BELOW = 4
+GATHER_SECONDS = 0.008
 
 Apply = Callable[[Container, Effects, BotSettings, Mapping[str, Any]], Awaitable[None]]
 Record = Callable[[Container, Mapping[str, Any]], Awaitable[None]]
@@ -42,6 +48,10 @@ async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
     while taken < MAX_PER_JOB:
         async with connection(c.pool) as conn:
             batch = await inbox.take(conn, shard, BATCH)
+        if 0 < len(batch) < GATHER_BELOW and taken == 0:
+            await asyncio.sleep(GATHER_SECONDS)
+            async with connection(c.pool) as conn:
+                batch = await inbox.take(conn, shard, BATCH)
         if not batch:
             return taken
         taken += len(batch)

@@ -1,31 +1,45 @@
 """Periodic upkeep, run by the admin workers (a low-traffic queue).
 
-Finished jobs pile up unless deleted (the jobs of a worker that died are
-recovered by every worker process: core.jobs.stalls); the outbox needs a sweeper for deliveries that failed
-transiently or whose process died between commit and send, and the inbox one
-for a shard whose drain job gave up. The control center's alerts are checked
-here too (core.admin.alerts).
+The outbox needs a sweeper for deliveries that failed transiently or whose
+process died between commit and send, and the inbox one for a shard whose
+drain job gave up (the jobs of a worker that died are recovered by every
+worker process: core.jobs.stalls). The tables that grow with traffic are
+pruned to their retention (core.ops.retention, ``RETENTION_*``), and
+Telegram's view of the webhook is fetched for /metrics and the System screen.
+The control center's alerts are checked here too (core.admin.alerts).
 """
 
 from __future__ import annotations
+
+import math
+from datetime import timedelta
 
 import structlog
 from procrastinate import App, JobContext
 
 from core.admin import alerts
 from core.delivery import engine
-from core.jobs import inbox, processed, stalls
+from core.jobs import inbox, stalls
 from core.jobs.queues import Queue
+from core.ops import counters, retention, webhook_status
+from core.platform.config import Settings
 from core.platform.database import connection
+from core.telegram.bot_api import BotApi, HttpBotApi
 from workers.runtime import Container
 
 log = structlog.get_logger(__name__)
 
-#: Longer than Stripe's 3 days of retries and Telegram's 24 hours.
-PROCESSED_RETENTION_DAYS = 7
-FINISHED_JOB_RETENTION_HOURS = 72
 #: An update waiting this long means its shard's drain failed for good or was lost.
 INBOX_STRANDED_SECONDS = 60.0
+
+
+def bot_api(c: Container) -> BotApi:
+    """Telegram's Bot API, or in sandbox mode the stand-in's answers to it."""
+    if c.sandbox is not None:
+        return c.sandbox.bot_api()
+    settings: Settings = c.settings
+    assert settings.bot_token is not None
+    return HttpBotApi(settings.bot_token, base=settings.bot_api_url)
 
 
 def register(app: App, c: Container) -> None:
@@ -56,14 +70,36 @@ def register(app: App, c: Container) -> None:
             # recovery returns the messages in seconds, not after a stale claim's 5 min.
             await engine.deliver(c.for_job(context.job.worker_id).courier, posted)
 
-    @app.periodic(cron="17 * * * *", periodic_id="prune")
+    @app.periodic(cron="*/10 * * * *", periodic_id="prune")
     @app.task(name="maintenance.prune", queue=Queue.ADMIN.value, pass_context=True)
     async def prune(context: JobContext, timestamp: int) -> None:
-        await processed.prune(c.pool, days=PROCESSED_RETENTION_DAYS)
+        kept = c.settings.retention
+        pruned = await retention.prune(c.pool, kept)
         async with connection(c.pool) as conn:
-            await stalls.prune(conn, days=PROCESSED_RETENTION_DAYS)
+            await stalls.prune(conn, days=math.ceil(kept.processed_days))
             await alerts.prune(conn)
+            folded = await counters.fold(conn)
         await c.limiter.prune()
         if c.sandbox is not None:
             await c.sandbox.prune_sends()
-        await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)
+            await c.sandbox.prune_history(timedelta(days=kept.sandbox_days))
+        jobs = context.app.job_manager
+        await jobs.delete_old_jobs(nb_hours=math.ceil(kept.finished_jobs_hours), include_cancelled=True,
+                                   include_aborted=True)
+        await jobs.delete_old_jobs(nb_hours=math.ceil(kept.failed_jobs_days * 24), include_failed=True)
+        log.info("pruned", processed=pruned.processed, outbox=pruned.outbox, counters_folded=folded)
+
+    @app.periodic(cron=f"* * * * * */{webhook_status.CHECK_SECONDS}", periodic_id="webhook_info")
+    @app.task(name="maintenance.webhook_info", queue=Queue.ADMIN.value)
+    async def webhook_info(timestamp: int) -> None:
+        api = bot_api(c)
+        try:
+            async with connection(c.pool) as conn:
+                status = await webhook_status.check(conn, api)
+        finally:
+            await api.close()
+        if status.check_error is not None:
+            log.warning("getWebhookInfo failed", error=status.check_error)
+        elif status.last_error_message is not None:
+            log.warning("Telegram reports webhook errors", last_error=status.last_error_message,
+                        pending=status.pending_update_count)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Protocol
 
 import asyncpg
 import structlog
 from procrastinate import App, BaseRetryStrategy, JobContext, RetryDecision
+from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Job
 
 from core.billing.stripe.gateway import StripeGateway
@@ -24,6 +27,7 @@ from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
 from core.platform.database import retryable_failures
 from core.platform.errors import RetryableError
+from core.telegram.bot_api import BotApi
 from core.telegram.gateway import TelegramGateway
 
 log = structlog.get_logger(__name__)
@@ -38,6 +42,13 @@ class IncomingRecorder(Protocol):
 
     async def prune_sends(self) -> None:
         """Forget the bookkeeping of sends no limit needs any more."""
+
+    async def prune_history(self, older_than: timedelta) -> None:
+        """Forget messages, answers and faults older than ``older_than``."""
+
+    def bot_api(self) -> BotApi:
+        """Its answers to the Bot API calls production makes over HTTPS (getWebhookInfo)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,10 @@ async def apply_once(
     return True
 
 
+class HandedBack(RetryableError):
+    """The worker stopped before the job finished; the job runs again."""
+
+
 #: Puts a job's work back in the queue after a retryable failure, ``seconds`` from now.
 Requeue = Callable[[Container, Mapping[str, Any], float], Awaitable[None]]
 #: The log context of a job, from its arguments.
@@ -125,6 +140,10 @@ def job(
     queueing lock, given ``requeue``: procrastinate cannot put such a job back
     while another with the same lock waits (a unique violation, which would
     leave it ``doing`` for good), so ``requeue`` queues its work again itself.
+
+    A job still running when its worker stops (SIGTERM, past the shutdown
+    grace) is handed back rather than lost: its work is queued again
+    (``requeue``), or the job is retried like any retryable failure.
     """
     queue = Queue(task.value.split(".", 1)[0])
 
@@ -144,6 +163,13 @@ def job(
                     wait = max(float(exc.retry_after or 0.0), REQUEUE_SECONDS)
                     log.warning("job failed, queued again", task=task.value, error=str(exc), wait=wait)
                     await requeue(bound, args, wait)
+                except asyncio.CancelledError:
+                    if context.abort_reason() is not AbortReason.SHUTDOWN:
+                        raise
+                    log.warning("worker stopping: job handed back unfinished", task=task.value)
+                    if requeue is None:
+                        raise HandedBack() from None
+                    await requeue(bound, args, 0.0)
 
         del run
         return handler

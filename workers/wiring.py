@@ -26,7 +26,7 @@ from core.delivery.effects import Effects
 from core.delivery.hooks import Hooks
 from core.delivery.methods import Methods
 from core.dispatch import command_menu
-from core.jobs import stalls
+from core.jobs import stalls, wakeups
 from core.jobs.bus import Bus
 from core.jobs.processed import Source
 from core.jobs.queues import Queue
@@ -41,7 +41,11 @@ from workers.runtime import Container, IncomingRecorder, apply_once
 
 log = structlog.get_logger("workers")
 
-POLL_SECONDS = 0.02
+#: procrastinate's polling, as a safety net only: workers are woken when a job is
+#: queued (procrastinate's NOTIFY), when a job's lock frees up with another job
+#: waiting behind it (sql/migrations/0017_operations.sql) and when a scheduled
+#: job is due (core.jobs.wakeups). An idle worker costs next to nothing.
+POLL_SECONDS = 5.0
 
 #: Who reacts to what: the features' subscriptions to each other's events.
 BUS = Bus(relay_feature.SUBSCRIPTIONS, billing_feature.SUBSCRIPTIONS)
@@ -216,8 +220,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     telegram_pool = (await database.create_pool(url, min_size=12, max_size=12, durable=False)
                      if settings.sandbox else pool)
     # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
-    await chat_migrations.refresh(pool, settings.admin_groups)
-    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.admin_groups))
+    await chat_migrations.refresh(pool, settings.live_admin_groups)
+    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups))
     c = await build_container(settings, pool, telegram_pool=telegram_pool)
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:
@@ -234,19 +238,23 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
                 # work is recovered by any other worker process (core.jobs.stalls).
                 update_heartbeat_interval=settings.heartbeat_seconds,
                 stalled_worker_timeout=settings.stalled_after_seconds,
-                # procrastinate wakes on NOTIFY, but not when a finished job
-                # frees the lock a queued job was waiting on: poll briskly.
+                listen_notify=True,
                 fetch_job_polling_interval=POLL_SECONDS,
+                # Told to stop, running jobs get this long, then are handed back (workers.runtime).
+                shutdown_graceful_timeout=settings.shutdown_grace_seconds,
             )
         )
         log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
         watchdog = asyncio.create_task(watch_stalls(pool, settings.stalled_after_seconds,
                                                     OutageWatch(f"{queue.value}-{os.getpid()}")))
+        alarm = asyncio.create_task(wakeups.wake_when_due(url, queue.value))
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("worker stopping", queue=queue.value, grace_seconds=settings.shutdown_grace_seconds)
         watchdog.cancel()
+        alarm.cancel()
         worker.cancel()
-        for task in (worker, watchdog):
+        for task in (worker, watchdog, alarm):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         stopped.cancel()

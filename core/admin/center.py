@@ -7,6 +7,7 @@ fails here.
 from __future__ import annotations
 
 from core.admin import (
+    dashboard,
     home,
     operators,
     payment_screens,
@@ -15,6 +16,7 @@ from core.admin import (
     product_wizard,
     refund_screens,
     revenue,
+    search,
     settings,
     settings_edit,
     system,
@@ -32,6 +34,8 @@ CATEGORIES = Categories({
     Category.USERS: users_screens.open_users,
     Category.PRODUCTS: product_screens.open_products,
     Category.BILLING: payment_screens.open_billing,
+    Category.SEARCH: search.open_search,
+    Category.DASHBOARD: dashboard.open_dashboard,
 })
 
 
@@ -55,6 +59,8 @@ DISPATCHER = AdminDispatcher([
     payment_screens.router,
     refund_screens.router,
     revenue.router,
+    search.router,
+    dashboard.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -23,8 +23,6 @@ Opener = Callable[[AdminContext, str], Awaitable[None]]
 
 #: Categories whose own issue is still open: their screens say so.
 COMING = {
-    Category.SEARCH: "the control center",
-    Category.DASHBOARD: "the control center",
     Category.CONVERSATIONS: "the operator desk",
     Category.ANALYTICS: "the operator desk",
     Category.QUICK_REPLIES: "the operator desk",

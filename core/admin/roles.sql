@@ -7,8 +7,10 @@ LEFT JOIN operators o ON o.telegram_id = who.telegram_id
 LEFT JOIN users u ON u.telegram_id = who.telegram_id;
 
 -- name: roles_set
--- The role before the change, or NULL for a new operator.
-WITH before AS (SELECT role FROM operators WHERE telegram_id = $1 FOR UPDATE),
+-- The role before the change, or NULL for a new operator. (Without FOR UPDATE: a
+-- row the upsert below changed in this same statement is skipped by a locking
+-- read, which then answered NULL, "not an operator", every time.)
+WITH before AS (SELECT role FROM operators WHERE telegram_id = $1),
      upserted AS (
          INSERT INTO operators (telegram_id, role, added_by) VALUES ($1, $2, $3)
          ON CONFLICT (telegram_id) DO UPDATE SET role = EXCLUDED.role, updated_at = now()

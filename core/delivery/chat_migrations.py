@@ -22,7 +22,7 @@ import structlog
 
 from core.delivery.hooks import Hooks
 from core.platform import admin_groups
-from core.platform.admin_groups import AdminGroups
+from core.platform.admin_groups import LiveAdminGroups
 from core.platform.database import connection
 from core.platform.sql import q
 
@@ -103,7 +103,7 @@ async def on_chat_migrated(
     return again is not None
 
 
-async def refresh(pool: asyncpg.Pool, groups: AdminGroups) -> None:
+async def refresh(pool: asyncpg.Pool, groups: LiveAdminGroups) -> None:
     """Teach ``groups`` the migrations recorded so far."""
     async with connection(pool) as conn:
         known = await moves(conn)
@@ -113,7 +113,9 @@ async def refresh(pool: asyncpg.Pool, groups: AdminGroups) -> None:
         log.info("admin groups moved", admin_groups=list(groups.ids))
 
 
-async def follow_changes(pool: asyncpg.Pool, groups: AdminGroups, *, every: float = FOLLOW_SECONDS) -> None:
+async def follow_changes(
+    pool: asyncpg.Pool, groups: LiveAdminGroups, *, every: float = FOLLOW_SECONDS
+) -> None:
     """Keep ``groups`` current until cancelled: another process may record a migration."""
     while True:
         try:

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from core.jobs import queues
+from core.jobs import queues, received
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.sql import q
 
@@ -61,6 +61,7 @@ async def record(conn: asyncpg.Connection, requests: Sequence[JobRequest], shard
             )
         if others:
             await queues.defer(conn, others)
+        await received.count(conn, requests)
 
 
 async def take(conn: asyncpg.Connection, shard: int, limit: int) -> list[Pending]:

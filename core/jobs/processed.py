@@ -35,8 +35,3 @@ async def first_delivery(
 async def first_deliveries(conn: asyncpg.Connection, source: Source, keys: Sequence[str]) -> set[str]:
     """A batch's markers in the caller's transaction: the keys seen for the first time."""
     return {r["key"] for r in await conn.fetch(q("processed_mark_processed_many"), source.value, list(keys))}
-
-
-async def prune(pool: asyncpg.Pool, *, days: int) -> None:
-    async with connection(pool) as conn:
-        await conn.execute(q("processed_prune_processed"), days)

@@ -2,7 +2,7 @@
 
 A basic group that Telegram upgrades to a supergroup (turning on Topics does
 it) gets a new ``-100...`` id and the old one stops working. Every process
-holds one :class:`AdminGroups` in its settings; :mod:`core.delivery.chat_migrations`
+holds one :class:`LiveAdminGroups` in its settings; :mod:`core.delivery.chat_migrations`
 keeps it current from the database, and the ingress teaches it a migration
 as soon as it routes Telegram's service message about one, so the new group
 is treated as an admin group from its first update.
@@ -25,8 +25,12 @@ def follow(moves: Mapping[int, int], chat_id: int) -> int:
     return chat_id
 
 
-class AdminGroups:
+class LiveAdminGroups:
     """The configured admin groups, each under its current id, in configured order.
+
+    Mutable on purpose, and the only mutable part of a process's settings
+    (``Settings.live_admin_groups``): :meth:`learn` and :meth:`load` update it in
+    place as migrations are recorded.
 
     The order and the count never change, so users keep their group
     (:func:`core.relay.conversations.admin_group_for`) across a migration.
@@ -63,7 +67,7 @@ class AdminGroups:
         self._ids = tuple(follow(self._moves, g) for g in self.configured)
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, AdminGroups):
+        if not isinstance(other, LiveAdminGroups):
             return NotImplemented
         return self._ids == other._ids and self.configured == other.configured
 
@@ -71,4 +75,4 @@ class AdminGroups:
         return hash(self.configured)
 
     def __repr__(self) -> str:
-        return f"AdminGroups({list(self._ids)})"
+        return f"LiveAdminGroups({list(self._ids)})"

@@ -11,8 +11,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.platform.admin_groups import AdminGroups
+from core.platform.admin_groups import LiveAdminGroups
 from core.platform.errors import ConfigError
+from core.platform.ops_config import (
+    Retention,
+    bot_api_url_from,
+    metrics_token_from,
+    retention_from,
+    shutdown_grace_from,
+)
 from core.platform.send_limits import SendLimits
 
 #: The webhook secret used in sandbox mode when none is set. Documented in the
@@ -44,9 +51,12 @@ class Settings:
     telegram_api_hash: str | None
     webhook_secret: str
     webhook_url: str | None
-    #: ADMIN_GROUP_IDS, followed to their new ids when Telegram upgrades a group
-    #: (kept current by core.delivery.chat_migrations: the one part of settings that changes).
-    admin_groups: AdminGroups
+    #: The one part of the settings that changes while a process runs: the admin
+    #: groups under their current ids (Telegram gives a group a new id when it
+    #: becomes a supergroup). Everything else is fixed at start; this object is
+    #: updated in place by core.delivery.chat_migrations and the ingress, and so
+    #: takes no part in comparing or hashing settings.
+    live_admin_groups: LiveAdminGroups = field(compare=False, hash=False)
     admin_user_ids: tuple[int, ...]
     database_url: str | None
     stripe_api_key: str | None
@@ -70,6 +80,14 @@ class Settings:
     #: Sandbox only: seconds each call to the stand-in Telegram takes, as a
     #: round trip to Telegram does (0 by default; tests and demos of slow sends).
     sandbox_latency_seconds: float = 0.0
+    #: How long each kind of finished row is kept (core.platform.ops_config).
+    retention: Retention = field(default_factory=Retention)
+    #: Bearer token that GET /metrics requires; with a bot token and none set, /metrics is off.
+    metrics_token: str | None = field(default=None, repr=False)
+    #: Seconds a stopping worker lets its jobs finish before handing them back.
+    shutdown_grace_seconds: float = 20.0
+    #: Where Bot API calls about the webhook go (TELEGRAM_BOT_API_URL).
+    bot_api_url: str = "https://api.telegram.org"
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -90,7 +108,7 @@ class Settings:
     @property
     def admin_group_ids(self) -> tuple[int, ...]:
         """The admin groups' current ids, in configured order."""
-        return self.admin_groups.ids
+        return self.live_admin_groups.ids
 
     @property
     def admin_group_id(self) -> int:
@@ -247,8 +265,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not 0 <= latency_ms <= 10_000:
         raise ConfigError("SANDBOX_TELEGRAM_LATENCY_MS must be between 0 and 10000")
 
+    metrics_token = metrics_token_from(env)
     secrets = tuple(
-        s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret) if s is not None
+        s for s in (bot_token, api_hash, webhook_secret, stripe_key, stripe_secret, metrics_token)
+        if s is not None
     )
     public_url = _get(env, "PUBLIC_URL") or webhook_url or f"http://127.0.0.1:{port}"
     bot_username = (_get(env, "BOT_USERNAME") or "paid_desk_bot").lstrip("@")
@@ -260,7 +280,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_api_hash=api_hash,
         webhook_secret=webhook_secret,
         webhook_url=webhook_url,
-        admin_groups=AdminGroups(admin_groups),
+        live_admin_groups=LiveAdminGroups(admin_groups),
         admin_user_ids=admin_users,
         database_url=_get(env, "DATABASE_URL"),
         stripe_api_key=stripe_key,
@@ -277,5 +297,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         send_limits=_send_limits(env),
         public_url=public_url.rstrip("/"),
         bot_username=bot_username,
+        retention=retention_from(env),
+        metrics_token=metrics_token,
+        shutdown_grace_seconds=shutdown_grace_from(env),
+        bot_api_url=bot_api_url_from(env),
         secrets=secrets,
     )

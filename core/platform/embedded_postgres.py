@@ -19,6 +19,16 @@ class EmbeddedPostgres:
     _server: object
 
     def stop(self) -> None:
+        """Let go of the server; it stops when no live process holds it any more.
+
+        pgserver counts the processes holding the server in a file; one that
+        was killed never took itself off, and the server would never stop.
+        """
+        handles = getattr(self._server, "global_process_id_list", None)
+        if handles is not None:
+            for pid in handles.get_and_add(os.getpid()):
+                if pid != os.getpid() and not _alive(pid):
+                    handles.get_and_remove(pid)
         self._server.cleanup()  # type: ignore[attr-defined]
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -27,6 +37,16 @@ class EmbeddedPostgres:
         env["DATABASE_URL"] = self.url
         env["PATH"] = f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}"
         return env
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def start(data_dir: Path, *, keep_data: bool = True) -> EmbeddedPostgres:

@@ -213,9 +213,9 @@ async def test_on_chat_migrated_puts_the_row_back_at_the_new_id(db_pool: asyncpg
 
 
 async def test_processes_learn_migrations_recorded_elsewhere(db_pool: asyncpg.Pool) -> None:
-    from core.platform.admin_groups import AdminGroups
+    from core.platform.admin_groups import LiveAdminGroups
 
-    groups = AdminGroups([-1001500000099, OLD])
+    groups = LiveAdminGroups([-1001500000099, OLD])
     async with db_pool.acquire() as conn:
         await chat_migrations.record(conn, OLD, NEW, HOOKS)
     await chat_migrations.refresh(db_pool, groups)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.platform.admin_groups import AdminGroups, follow
+from core.platform.admin_groups import LiveAdminGroups, follow
 from core.relay.conversations import admin_group_for
 
 A, B, C = -1001500000001, -4002, -4003
@@ -10,7 +10,7 @@ B_NEW, C_NEW = -1001500000002, -1001500000003
 
 
 def test_a_migrated_group_keeps_its_place_so_users_keep_their_group() -> None:
-    groups = AdminGroups([A, B, C])
+    groups = LiveAdminGroups([A, B, C])
     before = {user: admin_group_for(user, groups.ids) for user in range(30)}
     assert groups.learn(B, B_NEW)
     assert groups.ids == (A, B_NEW, C)
@@ -19,7 +19,7 @@ def test_a_migrated_group_keeps_its_place_so_users_keep_their_group() -> None:
 
 
 def test_only_admin_groups_are_learnt() -> None:
-    groups = AdminGroups([A, B])
+    groups = LiveAdminGroups([A, B])
     assert not groups.learn(-5005, -1009999)
     assert not groups.learn(B, B)
     assert groups.ids == (A, B)
@@ -29,7 +29,7 @@ def test_only_admin_groups_are_learnt() -> None:
 
 
 def test_loaded_migrations_and_chains_are_followed() -> None:
-    groups = AdminGroups([A, C])
+    groups = LiveAdminGroups([A, C])
     groups.load({C: -1001500000077, -1001500000077: C_NEW, -5005: -1009999})
     assert groups.ids == (A, C_NEW)
     assert groups.configured == (A, C)
@@ -38,7 +38,7 @@ def test_loaded_migrations_and_chains_are_followed() -> None:
 
 
 def test_equal_by_content() -> None:
-    one, two = AdminGroups([A, B]), AdminGroups([A, B])
+    one, two = LiveAdminGroups([A, B]), LiveAdminGroups([A, B])
     assert one == two
     assert hash(one) == hash(two)
     two.learn(B, B_NEW)

@@ -45,9 +45,9 @@ def test_a_basic_group_is_taken_and_followed_when_it_becomes_a_supergroup() -> N
     # Turning on Topics makes Telegram upgrade a basic group: the configured id stays valid.
     settings = load_settings({**REAL, "ADMIN_GROUP_IDS": "-1001500000001, -4001"})
     assert settings.admin_group_ids == (-1001500000001, -4001)
-    assert settings.admin_groups.learn(-4001, -1001500000009)
+    assert settings.live_admin_groups.learn(-4001, -1001500000009)
     assert settings.admin_group_ids == (-1001500000001, -1001500000009)
-    assert settings.admin_groups.configured == (-1001500000001, -4001)
+    assert settings.live_admin_groups.configured == (-1001500000001, -4001)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ calls that state answers, so the production gateway runs unchanged against it.
 
 from __future__ import annotations
 
+from core.sandbox.telegram.bot_api import SandboxBotApi
 from core.sandbox.telegram.client import FakeClient, UnsupportedCall, create_fake_client
 from core.sandbox.telegram.limits import FloodWaitRecord, Limits
 from core.sandbox.telegram.model import TelegramModel
@@ -22,6 +23,7 @@ __all__ = [
     "Message",
     "QueryAnswer",
     "Refused",
+    "SandboxBotApi",
     "TelegramModel",
     "Topic",
     "UnsupportedCall",

@@ -20,6 +20,7 @@ from core.platform.database import connection
 from core.platform.sql import q
 from core.sandbox.telegram import commands
 from core.sandbox.telegram.actions import BotActions
+from core.sandbox.telegram.bot_api import SandboxBotApi
 from core.sandbox.telegram.convert import is_basic_group
 from core.sandbox.telegram.incoming import Incoming, UnmodelledChat, read_message
 from core.sandbox.telegram.limits import GROUP_WINDOW, FloodWaitRecord, Limits
@@ -287,6 +288,18 @@ class TelegramModel(BotActions, People, StarCharges):
         else:
             records = await self._pool.fetch(q("model_list_chat_sent_times"), chat_id, paid)
         return [r["at"] for r in records]
+
+    def bot_api(self) -> SandboxBotApi:
+        """This Telegram's answers to the Bot API calls production makes over HTTPS."""
+        return SandboxBotApi(self._pool, self.bot_id)
+
+    async def prune_history(self, older_than: timedelta) -> None:
+        """Forget messages, query answers and spent faults older than ``older_than``."""
+        seconds = older_than.total_seconds()
+        async with connection(self._pool) as conn:
+            for query in (q("history_prune_messages"), q("history_prune_answers"),
+                          q("history_prune_faults")):
+                await conn.execute(query, seconds)
 
     async def prune_sends(self, older_than: timedelta = timedelta(minutes=10)) -> None:
         """Forget sends and flood waits older than ``older_than`` (never inside a window).

@@ -1,0 +1,117 @@
+"""Retention: the admin worker's prune deletes what aged past each setting and keeps
+the rest, so the tables that grow with traffic stay bounded."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core.jobs.queues import Queue
+from tests import builders
+from tests.builders import MARIA, Person
+from tests.harness import System, running_system
+from workers import wiring
+
+RETENTION = {
+    "RETENTION_PROCESSED_DAYS": "5",
+    "RETENTION_OUTBOX_DAYS": "1",
+    "RETENTION_FINISHED_JOBS_HOURS": "2",
+    "RETENTION_FAILED_JOBS_DAYS": "3",
+    "RETENTION_SANDBOX_DAYS": "1",
+}
+
+
+@pytest.fixture
+async def system(database_url: str) -> AsyncIterator[System]:
+    async with running_system(database_url, env=RETENTION) as running:
+        yield running
+
+
+async def _prune(system: System) -> None:
+    assert system.container is not None
+    app = wiring.build_app(system.container, [Queue.ADMIN], system.settings.database_url or "")
+    async with app.open_async():
+        job_id = await app.tasks["maintenance.prune"].defer_async(timestamp=0)
+        await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
+    status = await system.pool.fetchval("SELECT status FROM procrastinate_jobs WHERE id = $1", job_id)
+    assert status in (None, "succeeded")  # succeeded jobs are kept for the hours set, or deleted
+
+
+async def _job(system: System, status: str, age: str) -> int:
+    job_id: int = await system.pool.fetchval(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, status, args) VALUES ('admin', 'x', $1, '{}')"
+        " RETURNING id", status)
+    await system.pool.execute(
+        "INSERT INTO procrastinate_events (job_id, type, at) VALUES ($1, $2, now() - $3::text::interval)",
+        job_id, "failed" if status == "failed" else "aborted", age)
+    return job_id
+
+
+async def test_prune_keeps_each_kind_of_row_for_its_own_age(system: System) -> None:
+    await system.pool.execute("""
+        INSERT INTO processed_updates (source, key, processed_at) VALUES
+            ('telegram', 'six days', now() - interval '6 days'),
+            ('stripe', 'four days', now() - interval '4 days');
+        -- (The pending row is due later: the outbox sweeper leaves it alone meanwhile.)
+        INSERT INTO outbox (chat_id, method, params, status, created_at, not_before) VALUES
+            (1, 'sendMessage', '{}', 'sent', now() - interval '2 days', now()),
+            (1, 'sendMessage', '{}', 'failed', now() - interval '2 days', now()),
+            (1, 'sendMessage', '{}', 'pending', now() - interval '2 days', now() + interval '1 hour'),
+            (1, 'sendMessage', '{}', 'sent', now() - interval '1 hour', now());
+        INSERT INTO stall_recoveries (kind, at) VALUES ('job_retried', now() - interval '9 days'),
+                                                      ('job_retried', now());
+    """)
+    old_failed = await _job(system, "failed", "4 days")
+    new_failed = await _job(system, "failed", "1 day")
+    old_aborted = await _job(system, "aborted", "3 hours")
+    new_aborted = await _job(system, "aborted", "1 hour")
+    await system.model.ensure_chat(MARIA.id, first_name="Maria")
+    await system.pool.execute("""
+        INSERT INTO sandbox_messages (chat_id, message_id, from_bot, kind, text, created_at) VALUES
+            ($1, 1, false, 'text', 'old', now() - interval '2 days'),
+            ($1, 2, false, 'text', 'new', now())""", MARIA.id)
+
+    await _prune(system)
+
+    assert [r["key"] for r in await system.pool.fetch("SELECT key FROM processed_updates")] == ["four days"]
+    kept = await system.pool.fetch("SELECT status, created_at > now() - interval '1 day' AS young"
+                                   " FROM outbox ORDER BY id")
+    assert [(r["status"], r["young"]) for r in kept] == [
+        ("failed", False), ("pending", False), ("sent", True)]
+    jobs = {r["id"] for r in await system.pool.fetch("SELECT id FROM procrastinate_jobs")}
+    assert {new_failed, new_aborted} <= jobs
+    assert not {old_failed, old_aborted} & jobs
+    assert await system.pool.fetchval("SELECT count(*) FROM stall_recoveries") == 1
+    texts = [r["text"] for r in await system.pool.fetch("SELECT text FROM sandbox_messages")]
+    assert texts == ["new"]
+
+
+async def test_prune_folds_the_metric_counters_without_changing_a_total(system: System) -> None:
+    await system.pool.execute("""
+        INSERT INTO metric_counters (metric, labels, slot, value) VALUES
+            ('messages_relayed', '{in}', 0, 10), ('messages_relayed', '{in}', 111, 5),
+            ('messages_relayed', '{in}', 222, 7), ('messages_relayed', '{out}', 333, 2)""")
+    await _prune(system)
+    rows = await system.pool.fetch("SELECT labels, slot, value FROM metric_counters"
+                                   " WHERE metric = 'messages_relayed' ORDER BY labels")
+    assert [(list(r["labels"]), r["slot"], r["value"]) for r in rows] == [(["in"], 0, 22), (["out"], 0, 2)]
+
+
+async def test_tables_stay_bounded_round_after_round(system: System) -> None:
+    """Traffic, then time passing beyond every retention, then the prune: each round
+    leaves the same number of rows behind, whatever came before."""
+    left: list[dict[str, int]] = []
+    for round_ in range(3):
+        people = [Person(600_000_000 + round_ * 10 + i, f"P{i}") for i in range(4)]
+        await system.write(*(builders.private_text(p, "/start") for p in people))
+        await system.write(*(builders.private_text(p, "hello") for p in people))
+        await system.pool.execute("""
+            UPDATE processed_updates SET processed_at = processed_at - interval '6 days';
+            UPDATE outbox SET created_at = created_at - interval '2 days';
+            UPDATE sandbox_messages SET created_at = created_at - interval '2 days'""")
+        await _prune(system)
+        left.append({table: await system.pool.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
+                     for table in ("processed_updates", "outbox", "inbox")})
+    assert left == [{"processed_updates": 0, "outbox": 0, "inbox": 0}] * 3
+    assert await system.pool.fetchval("SELECT count(*) FROM users") == 12
