@@ -7,6 +7,7 @@ fails here.
 from __future__ import annotations
 
 from core.admin import (
+    campaign_screens,
     dashboard,
     home,
     operators,
@@ -36,6 +37,8 @@ CATEGORIES = Categories({
     Category.BILLING: payment_screens.open_billing,
     Category.SEARCH: search.open_search,
     Category.DASHBOARD: dashboard.open_dashboard,
+    Category.BROADCAST: campaign_screens.open_broadcast,
+    Category.MASS_GIFT: campaign_screens.open_massgift,
 })
 
 
@@ -61,6 +64,7 @@ DISPATCHER = AdminDispatcher([
     revenue.router,
     search.router,
     dashboard.router,
+    campaign_screens.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

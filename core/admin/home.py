@@ -26,8 +26,6 @@ COMING = {
     Category.CONVERSATIONS: "the operator desk",
     Category.ANALYTICS: "the operator desk",
     Category.QUICK_REPLIES: "the operator desk",
-    Category.BROADCAST: "campaigns",
-    Category.MASS_GIFT: "campaigns",
 }
 
 

@@ -109,7 +109,8 @@ async def on_message(
         if operator is None:
             await _refuse_stranger(tx, screen, int(sender["id"]), in_group=in_group)
             return
-        ctx = AdminContext(tx, settings, cfg, operator, place, topic_user_id=await _topic_user(tx, place))
+        ctx = AdminContext(tx, settings, cfg, operator, place, topic_user_id=await _topic_user(tx, place),
+                           message=message)
         if not await DISPATCHER.on_command(ctx, command):
             await screen.say(UNKNOWN)
         return

@@ -41,6 +41,8 @@ class AdminContext:
     message_id: int | None = None
     #: The customer whose topic the command was typed in (``/credits +5`` there means them).
     topic_user_id: int | None = None
+    #: The message of a typed command (``/broadcast`` reads the message it replies to).
+    message: Mapping[str, Any] | None = None
 
     @property
     def screen(self) -> Screen:

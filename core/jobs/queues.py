@@ -44,6 +44,8 @@ class Task(StrEnum):
     #: A refund an operator asked for: the provider's call, then its outcome.
     BILLING_REFUND = "billing.refund"
     ADMIN_UPDATE = "admin.update"
+    #: A broadcast or mass gift's ticks (core.campaigns), one job per campaign at a time.
+    BROADCAST_RUN = "broadcast.run"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"
 

@@ -30,6 +30,8 @@ class BotSettings:
     #: Whether a user is told when an operator takes credits or ends their pass
     #: (grants are always announced).
     announce_credit_takes: bool = True
+    #: Credits one mass gift may give in all; only an owner may send one over it.
+    mass_gift_cap: int = 100_000
     #: The operator's welcome for new users, by language (``{"en": "Hi {name}!"}``);
     #: a language without one gets the catalog's welcome.
     welcome_text: Mapping[str, str] = field(default_factory=dict)

@@ -52,10 +52,7 @@ class TelegramGateway(Protocol):
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
-        random_id: int | None = None,
-    ) -> Sent:
-        """``random_id``: see :meth:`copy_messages`."""
-        ...
+    ) -> Sent: ...
 
     async def copy_messages(
         self,

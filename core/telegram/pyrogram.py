@@ -239,12 +239,8 @@ class PyrogramGateway:
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
-        random_id: int | None = None,
     ) -> Sent:
         keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
-        if random_id is not None:
-            return await self._send_text_once(chat_id, text, keyboard, mode, random_id, paid_broadcast,
-                                              thread_id, reply_to_message_id)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
         async with self._sending_to(chat_id):
             message = await self._client.send_message(
@@ -254,29 +250,6 @@ class PyrogramGateway:
                 allow_paid_broadcast=paid_broadcast or None,
             )
         return self._sent(chat_id, message)
-
-    async def _send_text_once(
-        self, chat_id: int, text: str, keyboard: Any, mode: Any, random_id: int, paid: bool,
-        thread_id: int | None, reply_to_message_id: int | None,
-    ) -> Sent:
-        """sendMessage with the caller's random id (Pyrogram's own picks a new one per call)."""
-        from pyrogram import utils
-        from pyrogram.raw.functions.messages.send_message import SendMessage
-
-        parsed = await utils.parse_text_entities(self._client, text, mode, None)
-        reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
-        reply_to = await utils.get_reply_to(self._client, reply, thread_id)
-        async with self._sending_to(chat_id):
-            updates = await self._client.invoke(SendMessage(
-                peer=await self._peer(chat_id), message=parsed["message"], random_id=random_id,
-                entities=parsed["entities"] or None, reply_to=reply_to,
-                reply_markup=await keyboard.write(self._client) if keyboard is not None else None,
-                allow_paid_floodskip=paid or None,
-            ))
-        ids = _new_message_ids(updates, [random_id])
-        if not ids:
-            raise TelegramRejected("Telegram's answer did not contain the sent message")
-        return Sent(chat_id, ids[0])
 
     async def _forward(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], thread_id: int | None,

@@ -41,6 +41,8 @@ CREATE TABLE campaigns (
     thread_id          integer,
     -- The audience, as the operator typed it (core.campaigns.segments, canonical form).
     segment            text NOT NULL DEFAULT 'all',
+    -- The same, parsed: what segment_has() reads.
+    filter             jsonb NOT NULL DEFAULT '{}'::jsonb,
     -- A service announcement reaches those who turned announcements off.
     service            boolean NOT NULL DEFAULT false,
     lane               text NOT NULL DEFAULT 'broadcast' CHECK (lane IN ('broadcast', 'paid')),
@@ -90,14 +92,18 @@ CREATE INDEX campaigns_history_idx ON campaigns (id DESC) WHERE status <> 'draft
 -- failed | blocked. A gift's row is written when the grant is recorded (then
 -- 'granted', or 'queued' for its notice).
 CREATE TABLE campaign_recipients (
-    campaign_id bigint NOT NULL REFERENCES campaigns (id),
-    -- No foreign key: users are never deleted, and a million checks would double
-    -- the selection's cost.
+    campaign_id bigint NOT NULL,
+    -- No foreign keys: users are never deleted, campaigns neither, and a million
+    -- checks would double the selection's cost.
     user_id     bigint NOT NULL,
     telegram_id bigint NOT NULL,
+    -- Gift without a notice: queued -> granted; with one: granted_at set, then as a broadcast.
     status      text NOT NULL DEFAULT 'queued'
                 CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'blocked', 'granted')),
     outbox_id   bigint,
+    -- Gift: when the credits were recorded (the ledger row's key names the campaign).
+    granted_at  timestamptz,
+    -- Why its message failed (Telegram's refusal), for the CSV export.
     error       text,
     updated_at  timestamptz,
     PRIMARY KEY (campaign_id, user_id)
@@ -123,7 +129,25 @@ CREATE TABLE campaign_templates (
 
 CREATE UNIQUE INDEX campaign_templates_name_idx ON campaign_templates (lower(name));
 
-INSERT INTO bot_settings (key, value) VALUES
-    ('timezone', '"UTC"'),
-    ('mass_gift_cap', '100000')
-ON CONFLICT (key) DO NOTHING;
+
+
+-- Who is in a segment (core.accounts.segments): one definition for the preview's
+-- count and the campaign's selection. Banned users and users who blocked the bot
+-- are never in one; $3 (service) reaches those who turned announcements off.
+CREATE FUNCTION segment_has(u users, f jsonb, p_service boolean, p_supported text[])
+    RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+    SELECT NOT u.is_banned AND u.blocked_bot_at IS NULL
+       AND (p_service OR u.announcements)
+       AND (NOT f ? 'active_days'
+            OR u.last_seen_at >= now() - make_interval(days => (f->>'active_days')::int))
+       AND (NOT f ? 'tier' OR u.tier = f->>'tier')
+       AND (NOT f ? 'lang' OR user_language(u.language, u.language_code, p_supported) = f->>'lang')
+       AND (NOT f ? 'paid' OR (u.first_paid_at IS NOT NULL) = (f->>'paid')::boolean)
+       AND (NOT f ? 'pass' OR (u.pass_expires_at > now()) IS TRUE = (f->>'pass')::boolean)
+       AND (NOT f ? 'balance_under' OR u.credits < (f->>'balance_under')::bigint)
+       AND (NOT f ? 'balance_over' OR u.credits > (f->>'balance_over')::bigint)
+       AND (NOT f ? 'joined_from' OR u.created_at >= (f->>'joined_from')::date)
+       AND (NOT f ? 'joined_to' OR u.created_at < (f->>'joined_to')::date + 1)
+       AND (NOT f ? 'ids' OR f->'ids' @> to_jsonb(u.telegram_id))
+$$;

@@ -1,0 +1,36 @@
+-- name: campaign_screens_draft
+-- A campaign as previewed: it reaches the users up to the newest one then.
+INSERT INTO campaigns (kind, created_by, chat_id, thread_id, segment, filter, service, lane,
+                       source_chat_id, source_message_ids, source_kind, buttons, credits, reason,
+                       last_user_id, audience)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::int[], $11, $12::jsonb, $13, $14, $15, $16)
+RETURNING id;
+
+-- name: campaign_screens_start
+-- Draft -> running, once: a second confirm finds it started.
+UPDATE campaigns SET status = 'running', lane = $2, notice = $3, started_at = now(), updated_at = now()
+WHERE id = $1 AND status = 'draft'
+RETURNING *;
+
+-- name: campaign_screens_progress_row
+UPDATE campaigns SET progress_outbox_id = $2 WHERE id = $1;
+
+-- name: campaign_screens_get
+SELECT * FROM campaigns WHERE id = $1;
+
+-- name: campaign_screens_set_status
+-- Pause (running -> paused), resume (paused -> running), cancel (either -> cancelled).
+UPDATE campaigns SET status = $2, updated_at = now()
+WHERE id = $1 AND status = ANY ($3::text[])
+RETURNING *;
+
+-- name: campaign_screens_history
+SELECT * FROM campaigns WHERE kind = $1 AND status <> 'draft' ORDER BY id DESC LIMIT $2;
+
+-- name: campaign_screens_export
+-- The per-recipient status of a campaign, for the CSV (capped: a document in a chat).
+SELECT r.telegram_id, r.status, r.granted_at, r.updated_at, r.error
+FROM campaign_recipients r
+WHERE r.campaign_id = $1
+ORDER BY r.user_id
+LIMIT $2;
