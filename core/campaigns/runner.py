@@ -48,15 +48,17 @@ log = structlog.get_logger(__name__)
 WINDOW = 10_000
 #: The most sends queued in one tick (the paid lane's budget allows ~1000 a second).
 MAX_TICK = 1000
-#: The progress message is edited at most this often.
+#: The progress message is edited at most this often; in an admin group, where every
+#: edit spends the 20 a minute customers' relays need, much less often.
 PROGRESS_SECONDS = 3.0
+GROUP_PROGRESS_SECONDS = 30.0
 #: A job runs ticks this long, then hands over to a fresh job (so a worker's
 #: slot is never held for hours, and a deploy stops it between ticks).
 RUN_SECONDS = 30.0
 #: Nothing to do this step (the budget is booked): wait this long.
 IDLE_SECONDS = 0.05
 #: Deliveries running side by side: each books the budget a little further.
-MAX_FLYING = 4
+MAX_FLYING = 2
 #: A step queues sends when the budget has room for at least this many seconds of them.
 MIN_ROOM_SECONDS = 0.05
 #: Below every customer's relay in the same chat (tiers are 0 and up).
@@ -153,12 +155,12 @@ async def _due(runner: Runner, c: Campaign, limit: int) -> list[int]:
 async def _progress(runner: Runner, campaign_id: int, *, final: bool = False) -> None:
     """Edit the operator's progress message, at most every few seconds (always the last time)."""
     async with connection(runner.courier.pool) as conn, conn.transaction():
-        every = 0.0 if final else PROGRESS_SECONDS
+        c = await load(conn, campaign_id)
+        assert c is not None
+        every = 0.0 if final else GROUP_PROGRESS_SECONDS if c.chat_id < 0 else PROGRESS_SECONDS
         row = await conn.fetchrow(q("runner_progress_due"), campaign_id, every)
         if row is None or row["message_id"] is None:
             return
-        c = await load(conn, campaign_id)
-        assert c is not None
         text, markup = runner.render(c)
         tx = Effects(conn, cause=f"campaign:{campaign_id}:progress", methods=runner.courier.methods)
         params: dict[str, Any] = {"text": text, "parse_mode": PARSE_MODE}
