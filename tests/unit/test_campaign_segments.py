@@ -72,7 +72,8 @@ def test_a_broadcast_command_reads_segment_options_and_buttons() -> None:
     ("all", _reply(poll={"id": "1"}), "cannot be copied"),
     ("all", _reply(photo=[{}], media_group_id="5"), "Albums"),
     ("all\nno link", _reply(text="hi"), "is not a button"),
-    ("all\n" + "\n".join(f"b{i} https://e.com/{i}" for i in range(9)), _reply(text="hi"), "At most 8 buttons"),
+    ("all\n" + "\n".join(f"b{i} https://e.com/{i}" for i in range(9)), _reply(text="hi"),
+     "At most 8 buttons"),
     ("nobody", _reply(text="hi"), "unknown segment"),
 ])
 def test_bad_broadcast_commands_are_refused(payload: str, message: dict[str, object], says: str) -> None:
