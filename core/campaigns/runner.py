@@ -11,10 +11,12 @@ back or returned after a crash is picked up again by the next tick. Memory
 stays constant: at most a window of ids and a tick's sends are held.
 
 A killed worker's job is retried by the stall recovery; it resumes from the
-rows. The one window where a recipient can get the message twice is a send
-Telegram accepted whose answer the dead worker never recorded: at most the
-sends in flight at the kill (a tick's worth), each counted by the stall
-recovery as a returned send.
+rows. A send Telegram accepted whose answer the dead worker never recorded is
+made again when the stall recovery returns it: a copy carries random ids of
+its own (the same on every try), so Telegram refuses the second try
+(RANDOM_ID_DUPLICATE, recorded as sent) instead of sending twice. A gift's
+notice (sendMessage) has no such ids: its window is the sends in flight at
+the kill, each counted by the stall recovery as a returned send.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ async def _queue(runner: Runner, c: Campaign, room: int) -> list[int]:
     lane = c.lane if c.lane is Lane.PAID else Lane.BROADCAST
     async with connection(runner.courier.pool) as conn, conn.transaction():
         rows = await conn.fetch(q("runner_queue"), c.id, room, method, dict(by_lang), f"campaign:{c.id}",
-                                0, lane.value, list(i18n.LANGUAGES))
+                                0, lane.value, list(i18n.LANGUAGES), method == "copyMessages")
     return [int(r["id"]) for r in rows]
 
 

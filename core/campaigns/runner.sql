@@ -77,7 +77,10 @@ LIMIT $2;
 -- name: runner_queue
 -- The next recipients' sends, written to the outbox and named on their row in
 -- one transaction: a recipient is queued, or has exactly one outbox row.
--- $4 holds the call's parameters by language ('en' for everyone else).
+-- $4 holds the call's parameters by language ('en' for everyone else). With $9, a
+-- copy carries random ids of its own, the same on every try (one per message
+-- copied, from the campaign and the user): Telegram refuses a try after one that
+-- went through instead of sending twice.
 WITH next AS (
     SELECT r.user_id, r.telegram_id,
            user_language(u.language, u.language_code, $8::text[]) AS lang
@@ -89,7 +92,11 @@ WITH next AS (
 ), added AS (
     INSERT INTO outbox (chat_id, method, params, cause, priority, lane)
     SELECT n.telegram_id, $3,
-           coalesce($4::jsonb -> n.lang, $4::jsonb -> 'en') || jsonb_build_object('chat_id', n.telegram_id),
+           coalesce($4::jsonb -> n.lang, $4::jsonb -> 'en') || jsonb_build_object('chat_id', n.telegram_id)
+           || CASE WHEN $9 THEN jsonb_build_object('random_ids', (
+                  SELECT jsonb_agg(hashtextextended('campaign:' || $1 || ':' || n.user_id || ':' || i, 0))
+                  FROM generate_series(1, jsonb_array_length($4::jsonb -> 'en' -> 'message_ids')) AS i))
+              ELSE '{}'::jsonb END,
            $5, $6, $7
     FROM next n ORDER BY n.user_id
     RETURNING id, chat_id

@@ -38,6 +38,7 @@ from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.database import connection
 from core.platform.errors import (
+    AlreadySent,
     BotError,
     ChatMigrated,
     FloodWait,
@@ -114,6 +115,11 @@ async def _send_chat(courier: Courier, start: float, calls: list[Call], done: _R
             return
         try:
             outcome = await call.planned.method.perform(courier, row, call.planned.state, call.granted)
+        except AlreadySent:
+            # A try after one that went through (a worker died before recording it):
+            # Telegram knew its random ids and sent nothing twice.
+            done.sent.append((row.id, {"already_sent": True}))
+            continue
         except BotError as exc:
             log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
                         error=str(exc), attempts=row.attempts)

@@ -122,6 +122,34 @@ async def test_an_admin_broadcasts_a_photo_with_a_button_to_users_active_in_7_da
     assert actions == ["campaign.broadcast.start", "campaign.export"]
 
 
+async def test_a_send_made_again_after_a_crash_is_refused_by_telegram_not_sent_twice(system: System) -> None:
+    """What a worker killed between Telegram's answer and its record leaves: the send is
+    returned and made again with the same random ids; Telegram refuses the repeat."""
+    await _users(system, PEOPLE[:3])
+    photo = _group_photo(OWNER, "Once only")
+    await system.write(photo)
+    await system.write(_reply(OWNER, "/broadcast all", photo))
+    await _press(system, (await _group_messages(system))[-1], "✅ Send (free lane)")
+    person = PEOPLE[0]
+    assert len(await _photos(system, person)) == 1
+    # As the stall recovery returns a dead worker's claimed send, and the campaign resumes.
+    async with system.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchval("UPDATE campaign_recipients SET status = 'sending' WHERE telegram_id = $1"
+                                  " RETURNING outbox_id", person.id)
+        await conn.execute("UPDATE outbox SET status = 'pending', result = NULL WHERE id = $1", row)
+        await conn.execute("UPDATE campaigns SET status = 'running', finished_at = NULL,"
+                           " sent = sent - 1")
+        await conn.execute("SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('broadcast', 'broadcast.run', 0,"
+                           " 'campaign:1', 'campaign:1', '{\"campaign_id\": 1}'::jsonb, NULL)"
+                           "::procrastinate_job_to_defer_v1])")
+    await system.drain()
+    assert len(await _photos(system, person)) == 1
+    result = await system.pool.fetchval("SELECT result FROM outbox WHERE id = $1", row)
+    assert result == {"already_sent": True}
+    c = await _campaign(system)
+    assert (c["status"], c["sent"]) == ("done", 3)
+
+
 async def test_bad_broadcasts_are_answered_and_change_nothing(system: System) -> None:
     await _users(system, PEOPLE[:2])
     photo = _group_photo(OWNER, "x")

@@ -65,3 +65,13 @@ INSERT INTO sandbox_query_answers (kind, query_id, ok, text, show_alert)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (kind, query_id) DO NOTHING
 RETURNING query_id;
+
+-- name: actions_random_ids
+-- How many of the send's random ids are new (recorded now); fewer than given: a repeat.
+WITH added AS (
+    INSERT INTO sandbox_random_ids (random_id, chat_id)
+    SELECT DISTINCT r, $2::bigint FROM unnest($1::bigint[]) AS r
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM added;

@@ -73,7 +73,8 @@ async def send_message(call: Call, q: Any) -> Any:
         reply_markup=markup.to_bot_api(q.reply_markup),
     )
     m = await call.model.send(
-        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip),
+        random_ids=[q.random_id],
     )
     if chat_id > 0:
         # What Telegram answers a private send with: the id, not the message.
@@ -106,7 +107,8 @@ async def send_media(call: Call, q: Any) -> Any:
         reply_markup=markup.to_bot_api(q.reply_markup), extra=extra,
     )
     m = await call.model.send(
-        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip),
+        random_ids=[q.random_id],
     )
     if isinstance(q.media, raw.types.InputMediaUploadedPhoto | raw.types.InputMediaUploadedDocument):
         call.uploads.pop(q.media.file.id, None)  # sent: its parts are no longer needed
@@ -132,6 +134,7 @@ async def forward_messages(call: Call, q: Any) -> Any:
     pairs = await call.model.forward(
         convert.chat_id_of(q.from_peer, bot_id), q.id, convert.chat_id_of(q.to_peer, bot_id),
         top_msg_id=q.top_msg_id, copy=bool(q.drop_author), paid=bool(q.allow_paid_floodskip),
+        random_ids=q.random_id,
     )
     # Telegram pairs each new message with the random id sent for its source.
     random_by_source = dict(zip(q.id, q.random_id, strict=True))
