@@ -49,7 +49,7 @@ def _peak_rss_kb(pid: int) -> int:
 
 async def _users(pool: Any, count: int, *, chats: bool, model: TelegramModel | None) -> None:
     await pool.execute("INSERT INTO users (telegram_id, first_name, last_seen_at)"
-                       " SELECT $1 + g, 'u' || g, now() FROM generate_series(1, $2) g", BASE, count)
+                       " SELECT $1::bigint + g, 'u' || g, now() FROM generate_series(1, $2) g", BASE, count)
     if chats and model is not None:
         sem = asyncio.Semaphore(8)
 

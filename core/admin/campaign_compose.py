@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.accounts import segments
 from core.admin.refs import Unreadable
@@ -25,6 +27,7 @@ MAX_BUTTONS = 8
 MAX_LABEL = 40
 MAX_REASON = 200
 MAX_GIFT = 1_000_000
+_UTC = ZoneInfo("UTC")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]{1,500}|tg://[^\s]{1,200}")
 
 
@@ -37,6 +40,8 @@ class BroadcastOrder:
     service: bool = False
     paid: bool = False
     buttons: list[list[dict[str, str]]] = field(default_factory=list)
+    #: When to start (None: when confirmed).
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,23 @@ def _button(line: str) -> dict[str, str]:
     return {"text": label, "url": url}
 
 
-def broadcast(payload: str, message: Mapping[str, Any] | None) -> BroadcastOrder:
-    """The broadcast a ``/broadcast`` command orders; :class:`Unreadable` says what is wrong."""
+def _at(text: str, tz: tzinfo, now: datetime) -> datetime:
+    """``at:2026-12-24T18:00`` in the operators' time zone; refused when it has passed."""
+    try:
+        when = datetime.fromisoformat(text).replace(tzinfo=tz)
+    except ValueError:
+        raise Unreadable(f"“{text[:30]}” is not a time: write at:2026-12-24T18:00 (the operators'"
+                         " time zone setting).") from None
+    if when <= now:
+        raise Unreadable(f"{when:%Y-%m-%d %H:%M} ({tz}) has passed: schedule it for a later time.")
+    return when
+
+
+def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | None = None,
+              now: datetime | None = None) -> BroadcastOrder:
+    """The broadcast a ``/broadcast`` command orders; :class:`Unreadable` says what is wrong.
+
+    ``tz`` and ``now`` read a schedule (``at:<time>``)."""
     source = (message or {}).get("reply_to_message")
     if not isinstance(source, Mapping) or not isinstance(source.get("message_id"), int):
         raise Unreadable("Send the message to broadcast first, then reply to it with /broadcast <segment>"
@@ -73,13 +93,16 @@ def broadcast(payload: str, message: Mapping[str, Any] | None) -> BroadcastOrder
                          " ids:<id,...>, joined with +).")
     first, *rest = payload.strip().split("\n")
     words = first.split()
-    flags = {w.lower() for w in words[1:]}
+    flags = {w.lower() for w in words[1:] if not w.lower().startswith("at:")}
+    times = [w[3:] for w in words[1:] if w.lower().startswith("at:")]
     unknown = flags - {"service", "paid"}
     if not words:
         raise Unreadable("Name the audience: /broadcast <segment>, e.g. /broadcast active:7.")
     if unknown:
         raise Unreadable(f"Unknown option “{sorted(unknown)[0][:20]}”: after the segment write service"
-                         " (reaches users who turned announcements off) or paid (the paid lane).")
+                         " (reaches users who turned announcements off), paid (the paid lane) or"
+                         " at:<time> (a schedule).")
+    at = _at(times[-1], tz or _UTC, now or datetime.now(_UTC)) if times else None
     kind = message_kind(source)
     if source.get("media_group_id") is not None:
         raise Unreadable("Albums cannot be broadcast yet: send one photo, video or document"
@@ -95,7 +118,7 @@ def broadcast(payload: str, message: Mapping[str, Any] | None) -> BroadcastOrder
         raise Unreadable(f"Buttons cannot be added to a copy of a {kind} message.")
     chat = source.get("chat") or (message or {}).get("chat") or {}
     return BroadcastOrder(_segment(words[0]), int(chat["id"]), [int(source["message_id"])], kind or "text",
-                          service="service" in flags, paid="paid" in flags, buttons=buttons)
+                          service="service" in flags, paid="paid" in flags, buttons=buttons, at=at)
 
 
 def gift(payload: str) -> GiftOrder:

@@ -69,6 +69,8 @@ class CampaignView(Protocol):
     def blocked(self) -> int: ...
     @property
     def started_at(self) -> datetime | None: ...
+    @property
+    def scheduled_at(self) -> datetime | None: ...
 
 
 def bar(done: int, total: int) -> str:
@@ -85,7 +87,8 @@ def paid_stars(count: int) -> int:
     return (count * PAID_STARS_TENTHS + 9) // 10
 
 
-STATUS = {"running": "▶️ sending", "paused": "⏸ paused", "done": "✅ done", "cancelled": "✖️ cancelled",
+STATUS = {"scheduled": "🕒 scheduled", "running": "▶️ sending", "paused": "⏸ paused", "done": "✅ done",
+          "cancelled": "✖️ cancelled",
           "draft": "📝 draft"}
 
 
@@ -104,6 +107,8 @@ def render_progress(c: CampaignView) -> tuple[str, Keyboard | None]:
     title = "📢 Broadcast" if c.kind == "broadcast" else "🎁 Mass gift"
     lines = [f"<b>{title} #{c.id}</b> · {STATUS.get(c.status, c.status)}",
              f"Audience: <code>{fmt.esc(c.segment)}</code> · {fmt.number(total)} users"]
+    if c.status == "scheduled" and c.scheduled_at is not None:
+        lines.append(f"Starts {c.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
     if c.kind == "gift":
         lines.append(f"Granted: {fmt.number(c.granted)} × {fmt.number(c.credits)} credits"
                      f" = {fmt.number(c.granted * c.credits)}")
@@ -125,7 +130,7 @@ def _buttons(c: CampaignView) -> Keyboard | None:
         row.append(button("⏸ Pause", CampaignAct("p", c.id).pack()))
     if c.status == "paused":
         row.append(button("▶️ Resume", CampaignAct("r", c.id).pack()))
-    if c.status in ("running", "paused"):
+    if c.status in ("running", "paused", "scheduled"):
         row.append(button("✖️ Cancel", CampaignAct("c", c.id).pack()))
     rows: list[Sequence[Mapping[str, Any]]] = [row] if row else []
     rows.append([button("📄 CSV", CampaignAct("x", c.id).pack())])
@@ -155,10 +160,12 @@ class CampaignRow:
     created_by: int
     created_at: datetime
     reason: str | None
+    scheduled_at: datetime | None
 
     @classmethod
     def of(cls, r: Mapping[str, Any] | asyncpg.Record) -> CampaignRow:
         return cls(r["id"], r["kind"], r["status"], r["segment"], r["lane"], r["credits"], r["notice"],
                    r["audience"] or 0, r["selection_done"], r["selected"], r["granted"], r["sent"],
                    r["failed"],
-                   r["blocked"], r["started_at"], r["created_by"], r["created_at"], r["reason"])
+                   r["blocked"], r["started_at"], r["created_by"], r["created_at"], r["reason"],
+                   r["scheduled_at"])

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
@@ -46,11 +48,19 @@ EXPORT_ROWS = 100_000
 _CAN = {"broadcast": Can.BROADCAST, "gift": Can.MASS_GIFT}
 
 
-async def _wake(ctx: AdminContext, campaign_id: int) -> None:
+def zone(name: str) -> tzinfo:
+    """The operators' time zone setting; UTC when it names none."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
+
+
+async def _wake(ctx: AdminContext, campaign_id: int, when: datetime | None = None) -> None:
     """Queue the campaign's job on the broadcast queue (core.campaigns.runner.job's twin)."""
     lock = f"campaign:{campaign_id}"
     job = JobRequest(Queue.BROADCAST, Task.BROADCAST_RUN, lock, {"campaign_id": campaign_id},
-                     queueing_lock=lock)
+                     queueing_lock=lock, scheduled_at=when)
     try:
         async with ctx.tx.conn.transaction():  # a savepoint: the queueing lock may clash
             await queues.defer(ctx.tx.conn, [job])
@@ -91,7 +101,7 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         await _history(ctx, "broadcast")
         return
     try:
-        order = campaign_compose.broadcast(payload, ctx.message)
+        order = campaign_compose.broadcast(payload, ctx.message, tz=zone(ctx.cfg.timezone))
     except Unreadable as exc:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
@@ -104,7 +114,7 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         q("campaign_screens_draft"), "broadcast", ctx.operator.telegram_id, ctx.place.chat_id,
         ctx.place.thread_id, order.segment.text, dict(order.segment.filter), order.service, "broadcast",
         order.source_chat_id, order.source_message_ids, order.kind, order.buttons or None, 0, None,
-        last_id, count)
+        last_id, count, order.at)
     # The preview: the copy exactly as a recipient gets it.
     params: dict[str, Any] = {"from_chat_id": order.source_chat_id, "message_ids": order.source_message_ids}
     if order.buttons:
@@ -124,6 +134,8 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
             f"Free lane (30 messages/s shared with replies, which go first):"
             f" about {estimate(count, FREE_RATE)}\n"
             f"Paid lane (up to 1,000/s): about {estimate(count, PAID_RATE)}, costs {fmt.number(stars)} ⭐")
+    if order.at is not None:
+        text += f"\nScheduled for <b>{order.at:%Y-%m-%d %H:%M} ({fmt.esc(order.at.tzinfo)})</b>."
     rows = [confirm_row(free, "✅ Send (free lane)")]
     rows.append([button(f"⭐ Send paid ({fmt.number(stars)} ⭐)", _confirm_data(paid))])
     await ctx.screen.fresh().show(text, keyboard(*rows))
@@ -158,7 +170,7 @@ async def open_massgift(ctx: AdminContext, payload: str) -> None:
     campaign_id = await ctx.tx.conn.fetchval(
         q("campaign_screens_draft"), "gift", ctx.operator.telegram_id, ctx.place.chat_id, ctx.place.thread_id,
         order.segment.text, dict(order.segment.filter), True, "broadcast", None, None, None, None,
-        order.credits, order.reason or None, last_id, count)
+        order.credits, order.reason or None, last_id, count, None)
     with_notice = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
                                         {"id": campaign_id, "lane": "broadcast", "notice": True})
     silent = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
@@ -192,17 +204,18 @@ async def start(ctx: AdminContext, params: Mapping[str, Any]) -> str | None:
         progress["message_thread_id"] = ctx.place.thread_id
     outbox_id = await ctx.tx.send("sendMessage", ctx.place.chat_id, priority=_priority(ctx), **progress)
     await ctx.tx.conn.execute(q("campaign_screens_progress_row"), c.id, outbox_id)
-    await _wake(ctx, c.id)
+    await _wake(ctx, c.id, row["scheduled_at"] if c.status == "scheduled" else None)
     await audit.record(ctx.tx.conn, ctx.operator, f"campaign.{c.kind}.start", cause=ctx.tx.cause,
                        target=f"campaign:{c.id}",
                        after={"segment": c.segment, "audience": c.audience, "lane": c.lane,
-                              "credits": c.credits, "notice": c.notice, "reason": c.reason})
+                              "credits": c.credits, "notice": c.notice, "reason": c.reason,
+                              "scheduled_at": str(row["scheduled_at"] or "") or None})
     await ctx.screen.show(f"Started: campaign #{c.id}, progress below.")
     return "Started."
 
 
 _MOVES = {"p": ("paused", ["running"], "pause"), "r": ("running", ["paused"], "resume"),
-          "c": ("cancelled", ["running", "paused"], "cancel")}
+          "c": ("cancelled", ["running", "paused", "scheduled"], "cancel")}
 
 
 @router.callback(CampaignAct, can=None)

@@ -2,13 +2,15 @@
 -- A campaign as previewed: it reaches the users up to the newest one then.
 INSERT INTO campaigns (kind, created_by, chat_id, thread_id, segment, filter, service, lane,
                        source_chat_id, source_message_ids, source_kind, buttons, credits, reason,
-                       last_user_id, audience)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::int[], $11, $12::jsonb, $13, $14, $15, $16)
+                       last_user_id, audience, scheduled_at)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::int[], $11, $12::jsonb, $13, $14, $15, $16, $17)
 RETURNING id;
 
 -- name: campaign_screens_start
--- Draft -> running, once: a second confirm finds it started.
-UPDATE campaigns SET status = 'running', lane = $2, notice = $3, started_at = now(), updated_at = now()
+-- Draft -> running (or scheduled, until its time), once: a second confirm finds it started.
+UPDATE campaigns SET status = CASE WHEN scheduled_at > now() THEN 'scheduled' ELSE 'running' END,
+                     started_at = CASE WHEN scheduled_at > now() THEN NULL ELSE now() END,
+                     lane = $2, notice = $3, updated_at = now()
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 

@@ -20,6 +20,7 @@ class Kind(StrEnum):
 
 class Status(StrEnum):
     DRAFT = "draft"
+    SCHEDULED = "scheduled"
     RUNNING = "running"
     PAUSED = "paused"
     DONE = "done"
@@ -58,6 +59,7 @@ class Campaign:
     failed: int
     blocked: int
     started_at: datetime | None
+    scheduled_at: datetime | None
     finished_at: datetime | None
     created_at: datetime
 
@@ -78,5 +80,6 @@ class Campaign:
             row["source_chat_id"], list(row["source_message_ids"] or []), row["buttons"], row["credits"],
             row["reason"], row["notice"], row["last_user_id"] or 0, row["audience"] or 0,
             row["selected_through"], row["selection_done"], row["selected"], row["granted"], row["sent"],
-            row["failed"], row["blocked"], row["started_at"], row["finished_at"], row["created_at"],
+            row["failed"], row["blocked"], row["started_at"], row["scheduled_at"],
+            row["finished_at"], row["created_at"],
         )

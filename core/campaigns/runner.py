@@ -195,6 +195,11 @@ async def _step(runner: Runner, campaign_id: int, flying: int) -> tuple[list[int
         c = await load(conn, campaign_id)
     if c is None or c.status in (Status.DRAFT, Status.PAUSED) or c.finished_at is not None:
         return None
+    if c.status is Status.SCHEDULED:
+        async with connection(runner.courier.pool) as conn:
+            started = await conn.fetchval(q("runner_due_start"), c.id)
+        # Too early (woken by a button): the job queued for its time starts it.
+        return ([], False) if started else None
     if c.status is Status.CANCELLED:
         if flying:
             return [], True

@@ -116,6 +116,12 @@ UPDATE outbox o SET status = 'failed', last_error = 'campaign cancelled'
 FROM campaign_recipients r
 WHERE r.campaign_id = $1 AND r.status = 'sending' AND o.id = r.outbox_id AND o.status = 'pending';
 
+-- name: runner_due_start
+-- A scheduled campaign whose time has come starts.
+UPDATE campaigns SET status = 'running', started_at = now(), updated_at = now()
+WHERE id = $1 AND status = 'scheduled' AND scheduled_at <= now()
+RETURNING id;
+
 -- name: runner_finish
 UPDATE campaigns SET status = CASE WHEN status = 'running' THEN 'done' ELSE status END,
                      finished_at = now(), updated_at = now()

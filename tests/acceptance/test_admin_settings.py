@@ -59,7 +59,7 @@ async def _table(system: System) -> list[tuple[str, Any, Any]]:
 
 async def test_the_list_shows_every_setting_by_group_with_its_value_on_two_pages(system: System) -> None:
     first = await _say(system, OWNER, "/settings")
-    assert first["text"].startswith("⚙️ Settings · 14 settings · page 1/2")
+    assert first["text"].startswith("⚙️ Settings · 15 settings · page 1/2")
     assert "\n\n🔀 Features\n• Stripe card payments (stripe_enabled): ✅ on\n" in first["text"]
     assert "\n\n💳 Credits\n• Announce credits taken (announce_credit_takes): ✅ on\n" in first["text"]
     assert "• Telegram Stars payments (stars_enabled): ✅ on" in first["text"]
@@ -68,21 +68,21 @@ async def test_the_list_shows_every_setting_by_group_with_its_value_on_two_pages
     assert "• Low-credit warning at most every (low_credit_warning_hours): 24 hours" in first["text"]
     assert len([b for b in _buttons(first) if b not in ("◀️", "▶️", "1/2", "⬅️ Back", "🏠 Home")]) == 8
     _, second = await _press(system, OWNER, first, "▶️")
-    assert second["text"].startswith("⚙️ Settings · 14 settings · page 2/2")
+    assert second["text"].startswith("⚙️ Settings · 15 settings · page 2/2")
     assert "📝 Texts" in second["text"]
     assert "• Welcome text (welcome_text): built-in in every language" in second["text"]
     assert f"• Internal note prefix (note_prefix): “{ISOLATE[0]}//{ISOLATE[1]}”" in second["text"]
     assert "low_balance_buttons" not in first["text"] + second["text"]
     _, back = await _press(system, OWNER, second, "◀️")
     assert back["text"] == first["text"]
-    assert list(_buttons(second)) == ["Signup credits", "Mass gift cap", "Welcome text", "Terms (/terms)",
-                                      "Payment support (/paysupport)", "Internal note prefix", "◀️", "2/2",
-                                      "🏠 Home"]
+    assert list(_buttons(second)) == ["Signup credits", "Mass gift cap", "Time zone", "Welcome text",
+                                      "Terms (/terms)", "Payment support (/paysupport)",
+                                      "Internal note prefix", "◀️", "2/2", "🏠 Home"]
 
     # Home's ⚙️ Settings button opens the same list.
     home = await _say(system, OWNER, "/admin")
     _, opened = await _press(system, OWNER, home, "⚙️ Settings")
-    assert opened["text"].startswith("⚙️ Settings · 14 settings")
+    assert opened["text"].startswith("⚙️ Settings · 15 settings")
 
 
 async def test_stars_switched_off_with_buttons_and_buy_stops_offering_them(system: System) -> None:
@@ -270,7 +270,7 @@ async def test_set_alone_explains_itself_and_lists_every_key(system: System) -> 
         assert f"• {key}: " in usage["text"], key
     assert "• message_cost: a whole number of credits from 0 to 1,000 (0: messages are free)" in usage["text"]
     _, listing = await _press(system, OWNER, usage, "⬅️ Back")
-    assert listing["text"].startswith("⚙️ Settings · 14 settings · page 1/2")
+    assert listing["text"].startswith("⚙️ Settings · 15 settings · page 1/2")
 
 
 async def test_only_owners_and_admins_change_settings(system: System) -> None:

@@ -6,7 +6,9 @@ test_campaign_crash.py (worker processes)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests import builders
 from tests.acceptance.conftest import assert_ledger_invariant
@@ -217,3 +219,32 @@ async def test_a_gift_over_the_cap_needs_an_owner(system: System) -> None:
     assert "only an owner can send it" in (await _group_messages(system))[-1]["text"]
     await system.write(builders.with_command_entity(builders.admin_group_text(OWNER, "/massgift all 7")))
     assert "Over the cap of 50" in (await _group_messages(system))[-1]["text"]
+
+
+async def test_a_broadcast_scheduled_in_the_operators_time_zone_starts_at_its_time(system: System) -> None:
+    await _users(system, PEOPLE[:3])
+    await system.pool.execute("INSERT INTO bot_settings (key, value) VALUES ('timezone', '\"Europe/Kyiv\"')"
+                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    kyiv = ZoneInfo("Europe/Kyiv")
+    photo = _group_photo(OWNER, "Later")
+    await system.write(photo)
+    past = (datetime.now(kyiv) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    await system.write(_reply(OWNER, f"/broadcast all at:{past}", photo))
+    assert "has passed" in (await _group_messages(system))[-1]["text"]
+    assert await system.pool.fetchval("SELECT count(*) FROM campaigns") == 0
+
+    when = datetime.now(kyiv) + timedelta(seconds=3)
+    await system.write(_reply(OWNER, f"/broadcast all at:{when:%Y-%m-%dT%H:%M:%S}", photo))
+    preview = (await _group_messages(system))[-1]
+    assert f"Scheduled for {when:%Y-%m-%d %H:%M} (Europe/Kyiv)" in preview["text"]
+    await system.post_update(builders.press(OWNER, preview, _buttons(preview)["✅ Send (free lane)"]))
+    await system.drain()
+    c = await _campaign(system)
+    assert c["status"] == "scheduled"
+    assert abs((c["scheduled_at"] - when).total_seconds()) < 1
+    assert await _photos(system, PEOPLE[0]) == []
+    await system.drain_scheduled()
+    c = await _campaign(system)
+    assert (c["status"], c["sent"]) == ("done", 3)
+    assert c["started_at"] >= when - timedelta(seconds=0.5)
+    assert len(await _photos(system, PEOPLE[0])) == 1

@@ -121,6 +121,7 @@ def test_progress_shows_counts_and_only_the_buttons_that_apply() -> None:
         failed: int = 5
         blocked: int = 5
         started_at: datetime | None = STARTED
+        scheduled_at: datetime | None = None
 
     text, markup = render_progress(View())
     assert "50%" in text
