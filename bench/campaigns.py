@@ -103,8 +103,14 @@ async def _run(url: str, env: dict[str, str], scenario: str, count: int) -> dict
             await asyncio.sleep(0.2)
         elapsed = time.monotonic() - started
     finally:
+        # Paused first: the worker stops between steps instead of finishing the job.
+        await pool.execute("UPDATE campaigns SET status = 'paused' WHERE id = $1 AND status = 'running'", cid)
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     c = await pool.fetchrow("SELECT * FROM campaigns WHERE id = $1", cid)
     result: dict[str, Any] = {"status": c["status"], "selected": c["selected"], "granted": c["granted"],
                               "sent": c["sent"], "failed": c["failed"], "seconds": elapsed,
@@ -122,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--free", type=int, default=10_000)
     parser.add_argument("--paid", type=int, default=10_000)
-    parser.add_argument("--select", type=int, default=1_000_000)
+    parser.add_argument("--select", default="10000,1000000", help="recipient counts, comma-separated")
     parser.add_argument("--gift", type=int, default=1_000_000)
     parser.add_argument("--only", choices=["free", "paid", "select", "gift"], action="append")
     args = parser.parse_args()
@@ -137,9 +143,11 @@ def main() -> None:
         env = server.env(env)
         base = server.url
     try:
-        for name in args.only or ["free", "paid", "select", "gift"]:
-            count = getattr(args, name)
-            url = asyncio.run(relay_db.create_database(base, f"bench_campaigns_{name}"))
+        runs = [(name, count) for name in args.only or ["free", "paid", "select", "gift"]
+                for count in ([int(n) for n in args.select.split(",")] if name == "select"
+                              else [getattr(args, name)])]
+        for name, count in runs:
+            url = asyncio.run(relay_db.create_database(base, f"bench_campaigns_{name}_{count}"))
             relay_db.migrate(env, url)
             r = asyncio.run(_run(url, dict(env, DATABASE_URL=url), name, count))
             if name in ("free", "paid"):

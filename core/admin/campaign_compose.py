@@ -45,6 +45,24 @@ class BroadcastOrder:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A saved message to broadcast (``campaign_templates``)."""
+
+    name: str
+    source_chat_id: int
+    source_message_ids: list[int]
+    kind: str
+    buttons: list[list[dict[str, str]]]
+
+
+def template_name(payload: str) -> str | None:
+    """The template a ``/broadcast`` names (``tpl:<name>``), if any."""
+    words = payload.strip().split("\n", 1)[0].split()
+    names = [w[4:] for w in words[1:] if w.lower().startswith("tpl:")]
+    return names[-1] if names else None
+
+
+@dataclass(frozen=True)
 class GiftOrder:
     segment: segments.Segment
     credits: int
@@ -82,18 +100,22 @@ def _at(text: str, tz: tzinfo, now: datetime) -> datetime:
 
 
 def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | None = None,
-              now: datetime | None = None) -> BroadcastOrder:
+              now: datetime | None = None, template: Template | None = None) -> BroadcastOrder:
     """The broadcast a ``/broadcast`` command orders; :class:`Unreadable` says what is wrong.
 
-    ``tz`` and ``now`` read a schedule (``at:<time>``)."""
+    ``tz`` and ``now`` read a schedule (``at:<time>``); ``template`` is the saved
+    message ``tpl:<name>`` named (the command then replies to nothing)."""
     source = (message or {}).get("reply_to_message")
+    if template is not None:
+        source = {"message_id": template.source_message_ids[0], "chat": {"id": template.source_chat_id},
+                  template.kind: True}
     if not isinstance(source, Mapping) or not isinstance(source.get("message_id"), int):
         raise Unreadable("Send the message to broadcast first, then reply to it with /broadcast <segment>"
                          " (segments: all, active:<days>, tier:<name>, lang:<code>, paid, unpaid,"
                          " ids:<id,...>, joined with +).")
     first, *rest = payload.strip().split("\n")
     words = first.split()
-    flags = {w.lower() for w in words[1:] if not w.lower().startswith("at:")}
+    flags = {w.lower() for w in words[1:] if not w.lower().startswith(("at:", "tpl:"))}
     times = [w[3:] for w in words[1:] if w.lower().startswith("at:")]
     unknown = flags - {"service", "paid"}
     if not words:
@@ -112,6 +134,8 @@ def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | N
                          " a video,"
                          " a document, an animation, audio or a voice message.")
     buttons = [[_button(line)] for line in rest if line.strip()]
+    if template is not None and not buttons:
+        buttons = template.buttons
     if len(buttons) > MAX_BUTTONS:
         raise Unreadable(f"At most {MAX_BUTTONS} buttons.")
     if buttons and kind not in WITH_BUTTONS:

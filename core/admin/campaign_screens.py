@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
@@ -21,7 +22,7 @@ import asyncpg
 
 from core import i18n
 from core.accounts import segments
-from core.admin import audit, campaign_compose, confirm, fmt
+from core.admin import audit, campaign_compose, confirm, fmt, pending
 from core.admin.campaign_progress import (
     FREE_RATE,
     PAID_RATE,
@@ -44,6 +45,7 @@ from core.telegram.markup import PARSE_MODE, button, keyboard
 router = AdminRouter("campaigns")
 
 HISTORY = 8
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 EXPORT_ROWS = 100_000
 _CAN = {"broadcast": Can.BROADCAST, "gift": Can.MASS_GIFT}
 
@@ -85,6 +87,10 @@ async def _history(ctx: AdminContext, kind: str) -> None:
                   " pass,"
                   " nopass, balance&lt;N, balance&gt;N, joined:&lt;from&gt;..&lt;to&gt;, ids:&lt;id,…&gt;;"
                   " join with +.")
+    if kind == "broadcast":
+        names = [r["name"] for r in await ctx.tx.conn.fetch(q("campaign_screens_templates"), 30)]
+        lines.append("Templates (<code>/broadcast &lt;segment&gt; tpl:&lt;name&gt;</code>): "
+                     + (", ".join(f"<code>{fmt.esc(n)}</code>" for n in names) if names else "none yet"))
     lines.append("")
     lines.append("<b>History</b>" if rows else "No campaigns yet.")
     for c in rows:
@@ -100,8 +106,18 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
     if not payload.strip() and not (ctx.message or {}).get("reply_to_message"):
         await _history(ctx, "broadcast")
         return
+    template = None
+    name = campaign_compose.template_name(payload)
+    if name is not None:
+        found = await ctx.tx.conn.fetchrow(q("campaign_screens_template_get"), name)
+        if found is None:
+            await ctx.screen.say(f"⚠️ No template named “{fmt.esc(name)}”: /broadcast lists them.")
+            return
+        template = campaign_compose.Template(found["name"], found["source_chat_id"],
+                                             list(found["source_message_ids"]), found["source_kind"],
+                                             found["buttons"] or [])
     try:
-        order = campaign_compose.broadcast(payload, ctx.message, tz=zone(ctx.cfg.timezone))
+        order = campaign_compose.broadcast(payload, ctx.message, tz=zone(ctx.cfg.timezone), template=template)
     except Unreadable as exc:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
@@ -138,6 +154,7 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         text += f"\nScheduled for <b>{order.at:%Y-%m-%d %H:%M} ({fmt.esc(order.at.tzinfo)})</b>."
     rows = [confirm_row(free, "✅ Send (free lane)")]
     rows.append([button(f"⭐ Send paid ({fmt.number(stars)} ⭐)", _confirm_data(paid))])
+    rows.append([button("💾 Save as template", CampaignAct("t", campaign_id).pack())])
     await ctx.screen.fresh().show(text, keyboard(*rows))
 
 
@@ -221,10 +238,15 @@ _MOVES = {"p": ("paused", ["running"], "pause"), "r": ("running", ["paused"], "r
 @router.callback(CampaignAct, can=None)
 async def on_act(ctx: AdminContext, data: CampaignAct) -> str | None:
     found = await ctx.tx.conn.fetchrow(q("campaign_screens_get"), data.campaign_id)
-    if found is None or found["status"] == "draft":
+    if found is None or (found["status"] == "draft" and data.act != "t"):
         return "This campaign does not exist."
     if not ctx.can(_CAN[found["kind"]]):
         return not_allowed(ctx)
+    if data.act == "t":
+        await pending.ask(ctx.tx.conn, ctx.operator.telegram_id, "campaign.template",
+                          {"id": data.campaign_id}, ctx.place, None)
+        await ctx.screen.say("Name the template (letters, digits, - and _; up to 40), or send /cancel.")
+        return None
     if data.act == "x":
         await _export(ctx, data.campaign_id)
         return "CSV on its way."
@@ -248,6 +270,26 @@ async def on_act(ctx: AdminContext, data: CampaignAct) -> str | None:
     text, markup = render_progress(c)
     await ctx.screen.show(text, markup)
     return {"pause": "Paused.", "resume": "Resumed.", "cancel": "Cancelled."}[verb]
+
+
+@router.answer("campaign.template", can=Can.BROADCAST)
+async def on_template_name(ctx: AdminContext, question: pending.Pending, text: str) -> None:
+    name = text.strip()
+    if not TEMPLATE_NAME.fullmatch(name):
+        await pending.ask(ctx.tx.conn, ctx.operator.telegram_id, question.kind, question.params,
+                          question.place, question.message_id)
+        await ctx.screen.say("⚠️ A template's name is one word of letters, digits, - and _ (up to 40):"
+                             " send another, or /cancel.")
+        return
+    saved = await ctx.tx.conn.fetchval(q("campaign_screens_template_save"), int(question.params["id"]), name,
+                                       ctx.operator.telegram_id)
+    if saved is None:
+        await ctx.screen.say(f"⚠️ A template named “{fmt.esc(name)}” exists already: nothing was saved.")
+        return
+    await audit.record(ctx.tx.conn, ctx.operator, "campaign.template.save", cause=ctx.tx.cause,
+                       target=f"template:{saved}", after={"name": name, "campaign": question.params["id"]})
+    await ctx.screen.say(f"💾 Saved as template <code>{fmt.esc(name)}</code>: send"
+                         f" <code>/broadcast &lt;segment&gt; tpl:{fmt.esc(name)}</code> to use it.")
 
 
 async def _export(ctx: AdminContext, campaign_id: int) -> None:

@@ -36,3 +36,17 @@ FROM campaign_recipients r
 WHERE r.campaign_id = $1
 ORDER BY r.user_id
 LIMIT $2;
+
+-- name: campaign_screens_template_save
+-- A previewed broadcast's message kept under a name (unique, whatever the case).
+INSERT INTO campaign_templates (name, source_chat_id, source_message_ids, source_kind, buttons, created_by)
+SELECT $2, source_chat_id, source_message_ids, source_kind, buttons, $3
+FROM campaigns WHERE id = $1 AND kind = 'broadcast'
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: campaign_screens_template_get
+SELECT * FROM campaign_templates WHERE lower(name) = lower($1);
+
+-- name: campaign_screens_templates
+SELECT name FROM campaign_templates ORDER BY lower(name) LIMIT $1;

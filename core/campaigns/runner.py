@@ -49,7 +49,7 @@ log = structlog.get_logger(__name__)
 #: Users' ids looked at per selection statement.
 WINDOW = 10_000
 #: The most sends queued in one tick (the paid lane's budget allows ~1000 a second).
-MAX_TICK = 1000
+MAX_TICK = 200
 #: The progress message is edited at most this often; in an admin group, where every
 #: edit spends the 20 a minute customers' relays need, much less often.
 PROGRESS_SECONDS = 3.0
@@ -60,9 +60,9 @@ RUN_SECONDS = 30.0
 #: Nothing to do this step (the budget is booked): wait this long.
 IDLE_SECONDS = 0.05
 #: Deliveries running side by side: each books the budget a little further.
-MAX_FLYING = 2
+MAX_FLYING = 3
 #: A step queues sends when the budget has room for at least this many seconds of them.
-MIN_ROOM_SECONDS = 0.05
+MIN_ROOM_SECONDS = 0.15
 #: Below every customer's relay in the same chat (tiers are 0 and up).
 PROGRESS_PRIORITY = -100
 

@@ -248,3 +248,38 @@ async def test_a_broadcast_scheduled_in_the_operators_time_zone_starts_at_its_ti
     assert (c["status"], c["sent"]) == ("done", 3)
     assert c["started_at"] >= when - timedelta(seconds=0.5)
     assert len(await _photos(system, PEOPLE[0])) == 1
+
+
+async def test_a_previewed_broadcast_saved_as_a_template_is_sent_again_from_it(system: System) -> None:
+    await _users(system, PEOPLE[:2])
+    photo = _group_photo(OWNER, "Weekly digest")
+    await system.write(photo)
+    await system.write(_reply(OWNER, "/broadcast all\nRead it https://example.com/digest", photo))
+    preview = (await _group_messages(system))[-1]
+    await _press(system, preview, "💾 Save as template")
+    assert "Name the template" in (await _group_messages(system))[-1]["text"]
+    await system.write(builders.admin_group_text(OWNER, "bad name!"))
+    assert "one word" in (await _group_messages(system))[-1]["text"]
+    await system.write(builders.admin_group_text(OWNER, "digest"))
+    assert "Saved as template digest" in (await _group_messages(system))[-1]["text"]
+
+    assert "No template named “nope”" in (await _say_group(system, "/broadcast lang:en tpl:nope"))["text"]
+    await _say_group(system, "/broadcast lang:en tpl:Digest")
+    copy, preview = (await _group_messages(system))[-2:]
+    assert copy["kind"] == "photo"
+    assert copy["text"] == "Weekly digest"
+    assert _buttons(copy) == {"Read it": "https://example.com/digest"}
+    assert "· 1 users" in preview["text"]
+    await _press(system, preview, "✅ Send (free lane)")
+    assert len(await _photos(system, PEOPLE[0])) == 1
+    assert await _photos(system, PEOPLE[1]) == []
+    history = await _say_group(system, "/broadcast")
+    assert "Templates" in history["text"]
+    assert "digest" in history["text"]
+    actions = [r["action"] for r in await system.pool.fetch("SELECT action FROM admin_audit ORDER BY id")]
+    assert actions == ["campaign.template.save", "campaign.broadcast.start"]
+
+
+async def _say_group(system: System, text: str) -> dict[str, Any]:
+    await system.write(builders.with_command_entity(builders.admin_group_text(OWNER, text)))
+    return (await _group_messages(system))[-1]
