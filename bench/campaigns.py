@@ -48,8 +48,10 @@ def _peak_rss_kb(pid: int) -> int:
 
 
 async def _users(pool: Any, count: int, *, chats: bool, model: TelegramModel | None) -> None:
-    await pool.execute("INSERT INTO users (telegram_id, first_name, last_seen_at)"
-                       " SELECT $1::bigint + g, 'u' || g, now() FROM generate_series(1, $2) g", BASE, count)
+    for start in range(0, count, 100_000):  # in chunks: each within the pool's statement timeout
+        await pool.execute("INSERT INTO users (telegram_id, first_name, last_seen_at)"
+                           " SELECT $1::bigint + g, 'u' || g, now() FROM generate_series($2::int, $3::int) g",
+                           BASE, start + 1, min(start + 100_000, count))
     if chats and model is not None:
         sem = asyncio.Semaphore(8)
 

@@ -216,7 +216,7 @@ async def _step(runner: Runner, campaign_id: int, flying: int) -> tuple[list[int
     lane = _lane(c)
     limiter = runner.courier.limiter
     room = min(await limiter.room(lane), MAX_TICK) if flying < MAX_FLYING else 0
-    if room < max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)):
+    if room < min(max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)), MAX_TICK):
         return [], True
     again = await _due(runner, c, room)
     fresh = await _queue(runner, c, room - len(again)) if room > len(again) else []
