@@ -98,7 +98,7 @@ async def test_migrate_brings_an_empty_database_up_to_date_once(pg_server: PgSer
                "ADMIN_GROUP_ID": "-1001500000001"}
         first = await cli(env, "migrate")
         assert first.code == 0, first
-        assert "applied 0017_operations.sql" in first.out
+        assert "applied 0021_operations.sql" in first.out
         # With a bot token, production's migrations only.
         assert "sandbox/" not in first.out
         again = await cli(env, "migrate")
@@ -165,10 +165,10 @@ async def test_doctor_in_sandbox_passes_with_warnings_and_names_a_group_without_
 
     await system.pool.execute("UPDATE sandbox_chats SET is_forum = false WHERE id = $1",
                               SANDBOX_ADMIN_GROUP_ID)
-    await system.pool.execute("DELETE FROM schema_migrations WHERE name = '0017_operations.sql'")
+    await system.pool.execute("DELETE FROM schema_migrations WHERE name = '0021_operations.sql'")
     bad = await cli(env, "doctor")
     assert bad.code == 1
-    assert "FAIL  migrations: 1 not applied: 0017_operations.sql" in bad.out
+    assert "FAIL  migrations: 1 not applied: 0021_operations.sql" in bad.out
     assert "fix: run `paid-desk migrate`" in bad.out
     assert "is not a forum" in bad.out
     assert "fix: turn on Topics in the group's settings" in bad.out
