@@ -233,7 +233,7 @@ async def test_a_broadcast_scheduled_in_the_operators_time_zone_starts_at_its_ti
     assert "has passed" in (await _group_messages(system))[-1]["text"]
     assert await system.pool.fetchval("SELECT count(*) FROM campaigns") == 0
 
-    when = datetime.now(kyiv) + timedelta(seconds=3)
+    when = (datetime.now(kyiv) + timedelta(seconds=3)).replace(microsecond=0)  # typed to the second
     await system.write(_reply(OWNER, f"/broadcast all at:{when:%Y-%m-%dT%H:%M:%S}", photo))
     preview = (await _group_messages(system))[-1]
     assert f"Scheduled for {when:%Y-%m-%d %H:%M} (Europe/Kyiv)" in preview["text"]
@@ -241,12 +241,12 @@ async def test_a_broadcast_scheduled_in_the_operators_time_zone_starts_at_its_ti
     await system.drain()
     c = await _campaign(system)
     assert c["status"] == "scheduled"
-    assert abs((c["scheduled_at"] - when).total_seconds()) < 1
+    assert c["scheduled_at"] == when
     assert await _photos(system, PEOPLE[0]) == []
     await system.drain_scheduled()
     c = await _campaign(system)
     assert (c["status"], c["sent"]) == ("done", 3)
-    assert c["started_at"] >= when - timedelta(seconds=0.5)
+    assert c["started_at"] >= when
     assert len(await _photos(system, PEOPLE[0])) == 1
 
 
