@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core import billing, experience
+from core import billing, campaigns, experience
 from core.accounts import users
 from core.delivery import engine
 from core.delivery.effects import Effects
@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 #: The features' commands and buttons in private chats; a command or button
 #: prefix two of them claim fails here, at import.
-DISPATCHER = Dispatcher([experience.router, billing.router], stale_notice=stale_notice)
+DISPATCHER = Dispatcher([experience.router, billing.router, campaigns.router], stale_notice=stale_notice)
 
 
 async def _private_message(

@@ -3,6 +3,7 @@ written in the same statement as the cached ``users.credits``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -49,6 +50,22 @@ async def apply(
     if await conn.fetchval(q("ledger_has_key"), key):
         return Change(Outcome.DUPLICATE, None)
     return Change(Outcome.INSUFFICIENT, None)
+
+
+async def apply_many(
+    conn: asyncpg.Connection, user_ids: Sequence[int], delta: int, *, reason: str, keys: Sequence[str],
+) -> list[int]:
+    """:func:`apply` for many users, in one statement: ``delta`` to each, once per
+    its key (``keys[i]`` is ``user_ids[i]``'s). The users whose balance changed;
+    the others' keys were known already (or the balance would go below zero)."""
+    if delta == 0:
+        raise ValueError("a ledger row must change the balance")
+    if len(user_ids) != len(keys) or len(set(keys)) != len(keys):
+        raise ValueError("one distinct idempotency key per user")
+    if not user_ids:
+        return []
+    rows = await conn.fetch(q("ledger_apply_many"), list(user_ids), delta, reason, list(keys))
+    return [int(r["user_id"]) for r in rows]
 
 
 async def lock_balance(conn: asyncpg.Connection, user_id: int) -> Balance:

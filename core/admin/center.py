@@ -7,6 +7,7 @@ fails here.
 from __future__ import annotations
 
 from core.admin import (
+    campaign_screens,
     dashboard,
     desk_analytics,
     desk_conversations,
@@ -43,6 +44,8 @@ CATEGORIES = Categories({
     Category.CONVERSATIONS: desk_conversations.open_conversations,
     Category.QUICK_REPLIES: desk_replies.open_quick_replies,
     Category.ANALYTICS: desk_analytics.open_analytics,
+    Category.BROADCAST: campaign_screens.open_broadcast,
+    Category.MASS_GIFT: campaign_screens.open_massgift,
 })
 
 
@@ -72,6 +75,7 @@ DISPATCHER = AdminDispatcher([
     desk_replies.router,
     desk_reply_files.router,
     desk_analytics.router,
+    campaign_screens.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

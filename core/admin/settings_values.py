@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core import i18n
 from core.admin import fmt
@@ -190,9 +192,19 @@ def _paysupport(text: str, lang: str, name: str) -> str:
     return billing_texts.paysupport(text, lang=lang)
 
 
+def _timezone(text: str, lang: str, name: str) -> str:
+    """What a scheduled broadcast's time means with this zone (an unknown one is UTC)."""
+    try:
+        zone = ZoneInfo(text.strip())
+    except (ValueError, ZoneInfoNotFoundError):
+        return f"“{fmt.esc(text)}” is no time zone: scheduled broadcasts read times in UTC."
+    return f"It is {datetime.now(zone):%H:%M} in {fmt.esc(zone)}: at:… times are read there."
+
+
 #: The texts users get, rendered by the product's own code (escaped as it escapes them).
 _PREVIEWS: Mapping[str, Callable[[str, str, str], str]] = {
     "welcome_text": _welcome, "terms_text": _terms, "paysupport_text": _paysupport,
+    "timezone": _timezone,
 }
 
 

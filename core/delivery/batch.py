@@ -95,6 +95,12 @@ def keeps(batch: Iterable[Planned], background_keep: float) -> list[float]:
             for p in batch for i, _ in enumerate(p.reservations)]
 
 
+def horizon(batch: Iterable[Planned]) -> float:
+    """How far ahead the batch may book: its most modest lane's horizon (a batch
+    with a broadcast row books no further than the broadcast lane may)."""
+    return min((r.lane.horizon for p in batch for r in p.reservations), default=Lane.NORMAL.horizon)
+
+
 def grant(
     batch: Sequence[Planned], offsets: Sequence[float]
 ) -> tuple[dict[int, list[Call]], list[tuple[OutboxRow, float]]]:

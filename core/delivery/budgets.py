@@ -23,11 +23,38 @@ __all__ = ["Lane", "Limiter", "SendLimits"]
 
 #: How much of the shared budget a flood wait takes away, in seconds of sends.
 FLOOD_SLOWDOWN_SECONDS = 0.25
+#: Slots are reserved up to this far ahead and their calls made then.
+RESERVE_HORIZON_SECONDS = 1.0
+#: How far ahead the broadcast lane may book the overall budget it shares with
+#: interactive traffic (see :class:`Lane`).
+BROADCAST_HORIZON_SECONDS = 0.3
 
 
 class Lane(StrEnum):
+    """Which overall budget a send takes its slot from, and how far ahead it may book it."""
+
+    #: Interactive traffic: replies, relays, confirmations, screens.
     NORMAL = "normal"
-    PAID = "paid"  # allow_paid_broadcast: Telegram's paid allowance, up to 1000/s
+    #: allow_paid_broadcast: Telegram's paid allowance, up to 1000/s, a budget of its own.
+    PAID = "paid"
+    #: Broadcasts on the free budget: the same overall 30/s as interactive traffic,
+    #: at the lowest priority. Interactive sends book up to a second ahead; the
+    #: broadcast lane only up to :data:`BROADCAST_HORIZON_SECONDS`, and only what is
+    #: left then. So an interactive send finds the budget booked at most that far by
+    #: broadcasts, and while interactive sends have booked it further, broadcasts
+    #: get nothing: they take what interactive traffic leaves.
+    BROADCAST = "broadcast"
+
+    @property
+    def horizon(self) -> float:
+        """How far ahead a send on this lane may book its slots."""
+        return BROADCAST_HORIZON_SECONDS if self is Lane.BROADCAST else RESERVE_HORIZON_SECONDS
+
+    @property
+    def pumped(self) -> bool:
+        """Rows of the broadcast lanes are delivered by the campaign that queued them,
+        which paces them to the budget and comes back for them: never by the sweeper."""
+        return self is not Lane.NORMAL
 
 
 class Limiter:
@@ -85,6 +112,19 @@ class Limiter:
         offsets: list[float] = await conn.fetchval(
             q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon, kept)
         return list(offsets)
+
+    async def room(self, lane: Lane, horizon: float | None = None) -> int:
+        """How many messages ``lane``'s overall budget can grant within its horizon now:
+        what is left of the bucket plus what refills before the horizon (none while a
+        flood wait blocks it). What a pacing sender (a campaign) may claim next; per-chat
+        limits can still refuse some of them."""
+        key, rate, burst = self.limits.overall(lane)
+        ahead = lane.horizon if horizon is None else horizon
+        async with connection(self._pool) as conn:
+            found = await conn.fetchval(q("budgets_room"), key, ahead)
+        if found is None:  # the bucket was never used: full
+            found = burst + rate * ahead
+        return max(int(found), 0)
 
     async def take_within(self, chat_id: int, lane: Lane, max_wait: float, count: int = 1) -> float:
         """Take slots, sleeping for them when the wait is short; else return the wait."""

@@ -20,3 +20,12 @@ WHERE updated_at < now() - interval '10 minutes' AND key NOT LIKE 'global%'
 
 -- name: budgets_reserve_send_slots
 SELECT reserve_send_slots($1::text[], $2::float8[], $3::float8[], $4::int[], $5::float8, $6::float8[]);
+
+-- name: budgets_room
+-- What the overall key can grant within the horizon ($2 seconds) now: its
+-- tokens, refilled to now, plus what refills before the horizon; 0 while a
+-- flood wait blocks it. Read without a lock: a hint for pacing, not a booking.
+SELECT CASE WHEN blocked_until > clock_timestamp() THEN 0
+            ELSE least(burst, tokens + rate * extract(epoch FROM clock_timestamp() - updated_at)) + rate * $2
+       END
+FROM send_budgets WHERE key = $1;

@@ -23,3 +23,7 @@ class Courier:
     #: The procrastinate worker delivering (its id marks the rows it claims),
     #: so that the rows of a worker that died go back to the queue.
     claimant: int | None = None
+    #: Rows put back (a slot further out, a retry) get no delivery job of their
+    #: own: the caller, which paces its rows to the budget (a campaign), comes
+    #: back for them.
+    comes_back: bool = False

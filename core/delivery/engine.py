@@ -38,6 +38,7 @@ from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.database import connection
 from core.platform.errors import (
+    AlreadySent,
     BotError,
     ChatMigrated,
     FloodWait,
@@ -48,9 +49,6 @@ from core.platform.errors import (
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 10
-#: Slots are reserved up to this far ahead and their calls made then; a call
-#: whose slot lies further out is put back and scheduled for later.
-RESERVE_HORIZON_SECONDS = 1.0
 #: Rows claimed, reserved and marked together.
 BATCH = 200
 
@@ -93,10 +91,13 @@ class _Round:
 
 
 async def _postpone_all(courier: Courier, waits: list[tuple[outbox.OutboxRow, float]]) -> None:
-    """Put rows back until their slot, with a delivery scheduled for them."""
+    """Put rows back until their slot, with a delivery scheduled for them (unless
+    the courier's caller comes back for them itself)."""
     plan = batch.scheduled(waits)
     async with connection(courier.pool) as conn, conn.transaction():
         await outbox.postpone_many(conn, plan.due)
+        if courier.comes_back:
+            return
         for chat_id, wait in plan.groups:
             await schedule_group(conn, chat_id, wait)
         for delay, ids in plan.jobs:
@@ -116,6 +117,11 @@ async def _send_chat(courier: Courier, start: float, calls: list[Call], done: _R
             return
         try:
             outcome = await call.planned.method.perform(courier, row, call.planned.state, call.granted)
+        except AlreadySent:
+            # A try after one that went through (a worker died before recording it):
+            # Telegram knew its random ids and sent nothing twice.
+            done.sent.append((row.id, {"already_sent": True}))
+            continue
         except BotError as exc:
             log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
                         error=str(exc), attempts=row.attempts)
@@ -165,7 +171,7 @@ async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[P
             return [], []
         planned = await _plan(courier, conn, live)
         keeps = batch.keeps(planned, courier.limiter.background_keep)
-        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), RESERVE_HORIZON_SECONDS,
+        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), batch.horizon(planned),
                                                          keeps)
 
 
@@ -213,7 +219,8 @@ async def _record_failure(courier: Courier, row: outbox.OutboxRow, exc: BotError
             return
         wait = exc.retry_after if isinstance(exc, FloodWait) and exc.retry_after else 2.0**row.attempts
         await outbox.retry_later(conn, row.id, float(wait), reason)
-        await schedule(conn, row.chat_id, [row.id], float(wait))
+        if not courier.comes_back:
+            await schedule(conn, row.chat_id, [row.id], float(wait))
 
 
 #: A background row held back while other rows of its group wait looks again this much later.

@@ -19,9 +19,11 @@ UPDATE outbox SET status = 'failed', last_error = $2
 WHERE id = $1;
 
 -- name: outbox_due
--- A group's background rows are its drainer's alone (outbox_background_groups).
+-- A group's background rows are its drainer's alone (outbox_background_groups);
+-- the broadcast lanes' rows are left to the campaign that queued them (it paces
+-- them, and pausing it must hold them): see budgets.Lane.pumped.
 SELECT id FROM outbox
-WHERE status IN ('pending', 'sending') AND not_before <= now()
+WHERE status IN ('pending', 'sending') AND not_before <= now() AND lane = 'normal'
   AND NOT (chat_id < 0 AND priority <= $2)
 ORDER BY id
 LIMIT $1;

@@ -22,7 +22,7 @@ from core.delivery.effects import Effects
 
 USER_COMMANDS = (
     "start", "menu", "balance", "buy", "history", "billing", "language", "tutorial", "help",
-    "terms", "paysupport",
+    "terms", "paysupport", "notifications",
 )
 
 #: The method the outbox row names; the gateway maps it to ``bots.SetBotCommands``.

@@ -48,6 +48,8 @@ class Task(StrEnum):
     ADMIN_DESK_REPORT = "admin.desk_report"
     #: Quick replies imported from a file an operator sent (core.admin.desk_replies).
     ADMIN_DESK_IMPORT = "admin.desk_import"
+    #: A broadcast or mass gift's ticks (core.campaigns), one job per campaign at a time.
+    BROADCAST_RUN = "broadcast.run"
     DELIVER_OUTBOX = "messaging.deliver_outbox"
     DELIVER_GROUP = "messaging.deliver_group"
 

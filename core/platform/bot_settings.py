@@ -36,6 +36,10 @@ class BotSettings:
     #: Messages a user may have waiting for credits; more are refused with one notice
     #: (0: no cap).
     max_held_messages: int = 100
+    #: Credits one mass gift may give in all; only an owner may send one over it.
+    mass_gift_cap: int = 100_000
+    #: The operators' time zone (IANA name): scheduled broadcasts are typed and shown in it.
+    timezone: str = "UTC"
     #: The operator's welcome for new users, by language (``{"en": "Hi {name}!"}``);
     #: a language without one gets the catalog's welcome.
     welcome_text: Mapping[str, str] = field(default_factory=dict)

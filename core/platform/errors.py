@@ -86,6 +86,10 @@ class TelegramRejected(TelegramError, PermanentError):
     """Telegram rejected the request as invalid."""
 
 
+class AlreadySent(TelegramError, PermanentError):
+    """Telegram has this send already: its random id was used by a try that went through."""
+
+
 class PaymentError(BotError):
     """A payment provider failed."""
 

@@ -26,17 +26,20 @@ class SendLimits:
     #: than Telegram's figure so that jitter never adds up to a flood wait.
     overall_margin: float = 0.975
 
-    def buckets(self, chat_id: int, lane: str) -> tuple[list[str], list[float], list[float]]:
-        """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts.
+    def overall(self, lane: str) -> tuple[str, float, float]:
+        """The overall key of ``lane`` with its rate and burst.
 
-        ``lane`` is core.delivery.budgets.Lane: ``"paid"`` for paid broadcasts.
+        ``lane`` is core.delivery.budgets.Lane: ``"paid"`` for paid broadcasts has a
+        budget of its own; free broadcasts share interactive traffic's.
         """
         if lane == "paid":
-            keys = ["global_paid"]
-            rates, bursts = [self.paid_per_second * self.overall_margin], [self.paid_burst]
-        else:
-            keys = ["global"]
-            rates, bursts = [self.global_per_second * self.overall_margin], [self.global_burst]
+            return "global_paid", self.paid_per_second * self.overall_margin, self.paid_burst
+        return "global", self.global_per_second * self.overall_margin, self.global_burst
+
+    def buckets(self, chat_id: int, lane: str) -> tuple[list[str], list[float], list[float]]:
+        """The keys a send to ``chat_id`` must take a slot on, with their rates and bursts."""
+        key, rate, burst = self.overall(lane)
+        keys, rates, bursts = [key], [rate], [burst]
         if chat_id < 0:
             # b + r·60 = per minute: the burst is paid for out of the minute's allowance.
             keys.append(f"group:{chat_id}")

@@ -40,6 +40,8 @@ async def _copy_messages(g: TelegramGateway, p: Mapping[str, Any]) -> list[Sent]
     return await g.copy_messages(
         p["chat_id"], p["from_chat_id"], p["message_ids"], thread_id=p.get("message_thread_id"),
         reply_to_message_id=p.get("reply_to_message_id"),
+        reply_markup=p.get("reply_markup"), paid_broadcast=bool(p.get("allow_paid_broadcast")),
+        random_ids=p.get("random_ids"),
     )
 
 

@@ -13,6 +13,7 @@ from pyrogram import errors as pe
 from pyrogram.errors.rpc_error import RPCError
 
 from core.platform.errors import (
+    AlreadySent,
     ChatMigrated,
     FloodWait,
     RecipientUnavailable,
@@ -74,6 +75,8 @@ def translate(exc: Exception) -> TelegramError:
 
     Notes on choices that are not obvious:
 
+    - ``RANDOM_ID_DUPLICATE`` (a 400, and a 500 in some of Telegram's answers) is
+      AlreadySent, whatever its code: the send it repeats went through.
     - ``MESSAGE_NOT_MODIFIED`` and ``TOPIC_NOT_MODIFIED`` become TelegramRejected,
       a permanent error that is harmless to drop; the gateway already treats
       them as success where the desired state is reached (edits, topic changes).
@@ -87,6 +90,10 @@ def translate(exc: Exception) -> TelegramError:
       gateway tells the two apart (:func:`may_be_migrated`, then
       :func:`migrated` on the looked-up chat) and raises ChatMigrated.
     """
+    if isinstance(exc, pe.RandomIdDuplicate):
+        # A send tried again with the random id of a try that reached Telegram (a
+        # worker died before recording it): the message went out, once.
+        return AlreadySent(_describe(exc))
     if isinstance(exc, pe.Flood):
         # FLOOD_WAIT_X, SLOWMODE_WAIT_X, FLOOD_PREMIUM_WAIT_X: the value is seconds.
         if isinstance(exc.value, int):

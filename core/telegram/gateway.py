@@ -62,9 +62,20 @@ class TelegramGateway(Protocol):
         *,
         thread_id: int | None = None,
         reply_to_message_id: int | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        random_ids: Sequence[int] | None = None,
+        paid_broadcast: bool = False,
     ) -> list[Sent]:
-        """Copy (forward without author) up to 100 messages of one chat in one call;
-        with ``reply_to_message_id`` the copies are replies to that message of ``chat_id``."""
+        """Copy (forward without author) up to 100 messages of one chat in one call.
+
+        With ``reply_to_message_id`` the copies are replies to that message of
+        ``chat_id``. ``reply_markup`` (URL buttons) goes on a copy of one message
+        only, as the Bot API's ``copyMessage`` allows. ``random_ids``, one per
+        message, are the send's own: the same on every try of it, so that
+        Telegram, which remembers them, refuses a try after one that went through
+        (:class:`core.platform.errors.AlreadySent`) instead of sending twice.
+        Without them each call is a new send.
+        """
         ...
 
     async def send_cached_media(

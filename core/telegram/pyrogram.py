@@ -29,8 +29,10 @@ from pyrogram.raw.types.input_user import InputUser
 from pyrogram.raw.types.update_message_id import UpdateMessageID
 from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
 from pyrogram.raw.types.update_new_message import UpdateNewMessage
+from pyrogram.raw.types.update_short_sent_message import UpdateShortSentMessage
 
 from core.platform.errors import ChatMigrated, TelegramRejected
+from core.telegram import copies
 from core.telegram.errors import TRANSLATED, may_be_migrated, migrated, translate
 from core.telegram.gateway import LabeledPrice, ReplyMarkup, Sent
 from core.telegram.session import postgres_client
@@ -173,6 +175,9 @@ def _query_id(query_id: str) -> int:
 
 def _new_message_ids(updates: Any, random_ids: Sequence[int]) -> list[int]:
     """The ids of sent messages in the order asked, matched through their random ids."""
+    if isinstance(updates, UpdateShortSentMessage):
+        # A private send answered with the id alone.
+        return [updates.id]
     by_random = {
         u.random_id: u.id
         for u in getattr(updates, "updates", [])
@@ -192,6 +197,8 @@ class PyrogramGateway:
 
     def __init__(self, client: Client) -> None:
         self._client = client
+        #: Messages fetched to be copied with buttons (core.telegram.copies).
+        self._sources = copies.Sources()
 
     async def prepare(self, chat_ids: Sequence[int]) -> None:
         # A chat the client has not met costs a lookup round trip (a bot's
@@ -262,13 +269,16 @@ class PyrogramGateway:
 
     async def _forward(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], thread_id: int | None,
-        *, copy: bool, reply_to_message_id: int | None = None,
+        *, copy: bool, reply_to_message_id: int | None = None, random_ids: Sequence[int] | None = None,
+        paid: bool = False,
     ) -> list[Sent]:
         if not message_ids:
             return []
         if len(message_ids) > MAX_FORWARD:
             raise TelegramRejected(f"at most {MAX_FORWARD} messages per call, got {len(message_ids)}")
-        random_ids = [self._client.rnd_id() for _ in message_ids]
+        if random_ids is not None and len(random_ids) != len(message_ids):
+            raise TelegramRejected("one random id per message to copy")
+        chosen = list(random_ids) if random_ids is not None else [self._client.rnd_id() for _ in message_ids]
         reply_to = (InputReplyToMessage(reply_to_msg_id=reply_to_message_id, top_msg_id=thread_id)
                     if reply_to_message_id else None)
         async with self._sending_to(chat_id):
@@ -277,21 +287,61 @@ class PyrogramGateway:
                 ForwardMessages(
                     from_peer=await self._peer(from_chat_id),
                     id=list(message_ids),
-                    random_id=random_ids,
+                    random_id=chosen,
                     to_peer=await self._peer(chat_id),
                     top_msg_id=thread_id,
                     reply_to=reply_to,
                     drop_author=copy or None,
+                    # Telegram's paid allowance (up to 1000/s), charged in Stars per message.
+                    allow_paid_floodskip=paid or None,
                 )
             )
-        return [Sent(chat_id, i) for i in _new_message_ids(updates, random_ids)]
+        return [Sent(chat_id, i) for i in _new_message_ids(updates, chosen)]
 
     async def copy_messages(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
         thread_id: int | None = None, reply_to_message_id: int | None = None,
+        reply_markup: ReplyMarkup | None = None, random_ids: Sequence[int] | None = None,
+        paid_broadcast: bool = False,
     ) -> list[Sent]:
-        return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=True,
-                                   reply_to_message_id=reply_to_message_id)
+        if reply_markup is None:
+            return await self._forward(chat_id, from_chat_id, message_ids, thread_id, copy=True,
+                                       reply_to_message_id=reply_to_message_id, random_ids=random_ids,
+                                       paid=paid_broadcast)
+        if reply_to_message_id is not None:
+            raise TelegramRejected("a copy with buttons is never a reply")
+        if len(message_ids) != 1:
+            raise TelegramRejected("buttons go on a copy of one message, not of an album or a burst")
+        keyboard = inline_keyboard(reply_markup)
+        random_id = random_ids[0] if random_ids else self._client.rnd_id()
+        [message_id] = message_ids
+        for attempt in (1, 2):
+            try:
+                async with self._sending_to(chat_id):
+                    source = await self._source(from_chat_id, message_id)
+                    request = copies.resend(source, await self._peer(chat_id),
+                                            await keyboard.write(self._client), random_id,
+                                            paid=paid_broadcast, top_msg_id=thread_id)
+                    updates = await self._client.invoke(request)
+            except TelegramRejected as exc:
+                if attempt == 1 and isinstance(exc.__cause__, pe.FileReferenceExpired):
+                    # Telegram's file references expire: fetch the source again, once.
+                    self._sources.forget(from_chat_id, message_id)
+                    continue
+                raise
+            ids = _new_message_ids(updates, [random_id])
+            if not ids:
+                raise TelegramRejected("Telegram's answer did not contain the sent message")
+            return [Sent(chat_id, ids[0])]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _source(self, chat_id: int, message_id: int) -> Any:
+        """The raw message to copy with buttons: fetched once per process."""
+        found = self._sources.get(chat_id, message_id)
+        if found is None:
+            found = await copies.fetch(self._client, await self._peer(chat_id), message_id)
+            self._sources.keep(chat_id, message_id, found)
+        return found
 
     async def send_cached_media(
         self, chat_id: int, file_id: str, *, caption: str | None = None, parse_mode: str | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from core import billing, experience
+from core import billing, campaigns, experience
 from core.billing.buttons import AutoRechargeOn, Buy, HistoryCsv, HistoryPage, Pay
 from core.billing.rails import Rail
 from core.dispatch import command_menu
@@ -98,5 +98,5 @@ def test_two_features_claiming_a_command_or_a_prefix_fail_when_combined() -> Non
 
 
 def test_the_product_routers_combine_and_declare_the_user_commands() -> None:
-    dispatcher = Dispatcher([experience.router, billing.router], stale_notice=_stale)
+    dispatcher = Dispatcher([experience.router, billing.router, campaigns.router], stale_notice=_stale)
     assert set(command_menu.USER_COMMANDS) <= dispatcher.commands

@@ -89,11 +89,13 @@ class BotActions:
         reply_to: int | None = None,
         top_msg_id: int | None = None,
         paid: bool = False,
+        random_ids: Sequence[int] = (),
     ) -> Message:
         """Send one message; ``paid`` is a paid broadcast (``allow_paid_floodskip``)."""
         check_content(content)
         async with self._sending(chat_id, 1, paid=paid) as conn:
             chat = await self._writable(conn, chat_id)
+            await self._once(conn, chat_id, random_ids)
             thread = await self._thread(conn, chat, reply_to, top_msg_id)
             first = await conn.fetchval(q("actions_take_message_ids"), chat_id, 1)
             # Sending "into a topic" is a reply to its first message; it is not a reply to show.
@@ -110,6 +112,7 @@ class BotActions:
         copy: bool,
         paid: bool = False,
         reply_to: int | None = None,
+        random_ids: Sequence[int] = (),
     ) -> list[tuple[int, Message]]:
         """Forward (or, with ``copy``, send as the bot's own) messages in one go.
 
@@ -131,6 +134,7 @@ class BotActions:
             raise Refused("MESSAGE_ID_INVALID")
         async with self._sending(to_chat_id, len(sources), paid=paid) as conn:
             chat = await self._writable(conn, to_chat_id)
+            await self._once(conn, to_chat_id, random_ids)
             thread = await self._thread(conn, chat, None, top_msg_id)
             if reply_to is not None and await conn.fetchrow(
                     q("actions_get_message"), to_chat_id, reply_to) is None:
@@ -309,6 +313,13 @@ class BotActions:
         else:
             async with connection(self._pool) as conn, conn.transaction():
                 yield conn
+
+    async def _once(self, conn: asyncpg.Connection, chat_id: int, random_ids: Sequence[int]) -> None:
+        """Telegram remembers a send's random ids: a send repeating one (a retry of a
+        send that went through) is refused, and nothing is sent twice."""
+        if random_ids and await conn.fetchval(q("actions_random_ids"), list(random_ids), chat_id) < len(
+                set(random_ids)):
+            raise Refused("RANDOM_ID_DUPLICATE")
 
     async def _writable(self, conn: asyncpg.Connection, chat_id: int) -> Chat:
         # The row lock orders concurrent sends to one chat, as Telegram numbers them.

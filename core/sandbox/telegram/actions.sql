@@ -90,3 +90,13 @@ WHERE id = (
     ORDER BY id
     LIMIT 1)
 RETURNING error, value, delay_ms;
+
+-- name: actions_random_ids
+-- How many of the send's random ids are new (recorded now); fewer than given: a repeat.
+WITH added AS (
+    INSERT INTO sandbox_random_ids (random_id, chat_id)
+    SELECT DISTINCT r, $2::bigint FROM unnest($1::bigint[]) AS r
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM added;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.sandbox.telegram import commands, convert, entities, markup, media
@@ -21,6 +21,9 @@ class Call:
     model: TelegramModel
     #: Uploaded file id -> bytes received; uploads stay with the client that made them.
     uploads: MutableMapping[int, int]
+    #: Photo or document id -> (kind, extra) of the messages fetched by this client:
+    #: what a later messages.sendMedia naming that media by id sends again.
+    fetched: MutableMapping[int, tuple[str, Any]] = field(default_factory=dict)
 
 
 Handler = Callable[[Call, Any], Awaitable[Any]]
@@ -70,7 +73,8 @@ async def send_message(call: Call, q: Any) -> Any:
         reply_markup=markup.to_bot_api(q.reply_markup),
     )
     m = await call.model.send(
-        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip),
+        random_ids=[q.random_id],
     )
     if chat_id > 0:
         # What Telegram answers a private send with: the id, not the message.
@@ -98,7 +102,10 @@ async def send_media(call: Call, q: Any) -> Any:
     elif isinstance(q.media, raw.types.InputMediaUploadedPhoto | raw.types.InputMediaUploadedDocument):
         kind, extra = media.uploaded_content(q.media, call.uploads)
     elif isinstance(q.media, raw.types.InputMediaPhoto | raw.types.InputMediaDocument):
-        kind, extra = await _cached(call, q.media)
+        # Sent again by id: a copy with buttons names a file of a message this client
+        # fetched; a quick reply's file is found by its reference.
+        known = call.fetched.get(q.media.id.id)
+        kind, extra = known if known is not None else await _cached(call, q.media)
     else:
         raise NotImplementedError(f"the fake Telegram does not model {q.media.QUALNAME}")
     content = Content(
@@ -106,9 +113,10 @@ async def send_media(call: Call, q: Any) -> Any:
         reply_markup=markup.to_bot_api(q.reply_markup), extra=extra,
     )
     m = await call.model.send(
-        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip)
+        chat_id, content, reply_to=reply_to, top_msg_id=top, paid=bool(q.allow_paid_floodskip),
+        random_ids=[q.random_id],
     )
-    if kind in ("photo", "document") and hasattr(q.media, "file"):
+    if isinstance(q.media, raw.types.InputMediaUploadedPhoto | raw.types.InputMediaUploadedDocument):
         call.uploads.pop(q.media.file.id, None)  # sent: its parts are no longer needed
     return await _answer_sent(call, [m], [q.random_id])
 
@@ -133,7 +141,7 @@ async def forward_messages(call: Call, q: Any) -> Any:
     pairs = await call.model.forward(
         convert.chat_id_of(q.from_peer, bot_id), q.id, convert.chat_id_of(q.to_peer, bot_id),
         top_msg_id=q.top_msg_id, copy=bool(q.drop_author), paid=bool(q.allow_paid_floodskip),
-        reply_to=replied,
+        reply_to=replied, random_ids=q.random_id,
     )
     # Telegram pairs each new message with the random id sent for its source.
     random_by_source = dict(zip(q.id, q.random_id, strict=True))
@@ -248,7 +256,11 @@ def _wanted(ids: list[Any]) -> list[int]:
     return [i.id if isinstance(i, raw.types.InputMessageID) else 0 for i in ids]
 
 
-def _found(wanted: list[int], found: list[Message | None], bot_id: int) -> list[Any]:
+def _found(call: Call, wanted: list[int], found: list[Message | None], bot_id: int) -> list[Any]:
+    for m in found:
+        known = media.media_id(m.kind, m.extra) if m is not None else None
+        if m is not None and known is not None:
+            call.fetched[known] = (m.kind, m.extra)
     return [
         convert.message(m, bot_id) if m else raw.types.MessageEmpty(id=i)
         for i, m in zip(wanted, found, strict=True)
@@ -265,7 +277,7 @@ async def get_channel_messages(call: Call, q: Any) -> Any:
         (await call.model.chats([chat_id])).values(), bot_id
     )
     return raw.types.messages.ChannelMessages(
-        pts=0, count=sum(m is not None for m in found), messages=_found(wanted, found, bot_id),
+        pts=0, count=sum(m is not None for m in found), messages=_found(call, wanted, found, bot_id),
         topics=[], chats=channels, users=users,
     )
 
@@ -278,7 +290,7 @@ async def get_messages(call: Call, q: Any) -> Any:
     bot_id = call.model.bot_id
     wanted = _wanted(q.id)
     found = await call.model.get_private_messages(wanted)
-    out = _found(wanted, found, bot_id)
+    out = _found(call, wanted, found, bot_id)
     chats = await call.model.chats({m.chat_id for m in found if m is not None})
     users, _ = convert.users_and_channels(chats.values(), bot_id)
     return raw.types.messages.Messages(messages=out, topics=[], chats=[], users=users)

@@ -154,6 +154,15 @@ def _document(kind: str, item: Mapping[str, Any], date: int) -> Any:
     )
 
 
+def media_id(kind: str, extra: Mapping[str, Any]) -> int | None:
+    """The id :func:`to_raw` gives a stored message's photo or document (None: neither)."""
+    if kind == "photo":
+        return stable_id(extra["photo"][-1].get("file_unique_id"))
+    if kind in _DOCUMENT_KINDS:
+        return stable_id(extra[kind].get("file_unique_id"))
+    return None
+
+
 def to_raw(kind: str, extra: Mapping[str, Any], date: int) -> Any:
     """The MTProto media of a stored message (None for text and service messages)."""
     if kind == "photo":

@@ -1,0 +1,165 @@
+"""What ``/broadcast`` and ``/massgift`` are given, read strictly (pure functions).
+
+``/broadcast <segment> [service] [paid]`` replying to the message to send;
+each further line of the command is a URL button: ``Label https://url``.
+``/massgift <segment> <credits> [reason]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.accounts import segments
+from core.admin.refs import Unreadable
+from core.telegram.updates import message_kind
+
+#: Kinds Telegram copies (copyMessage refuses service messages, polls of quizzes
+#: with a correct answer hidden, invoices, dice results may differ...).
+COPYABLE = frozenset({"text", "photo", "video", "document", "animation", "audio", "voice"})
+#: Kinds a copy with buttons can be made of (core.telegram.copies resends them).
+WITH_BUTTONS = frozenset({"text", "photo", "video", "document", "animation", "audio", "voice"})
+MAX_BUTTONS = 8
+MAX_LABEL = 40
+MAX_REASON = 200
+MAX_GIFT = 1_000_000
+_UTC = ZoneInfo("UTC")
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]{1,500}|tg://[^\s]{1,200}")
+
+
+@dataclass(frozen=True)
+class BroadcastOrder:
+    segment: segments.Segment
+    source_chat_id: int
+    source_message_ids: list[int]
+    kind: str
+    service: bool = False
+    paid: bool = False
+    buttons: list[list[dict[str, str]]] = field(default_factory=list)
+    #: When to start (None: when confirmed).
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A saved message to broadcast (``campaign_templates``)."""
+
+    name: str
+    source_chat_id: int
+    source_message_ids: list[int]
+    kind: str
+    buttons: list[list[dict[str, str]]]
+
+
+def template_name(payload: str) -> str | None:
+    """The template a ``/broadcast`` names (``tpl:<name>``), if any."""
+    words = payload.strip().split("\n", 1)[0].split()
+    names = [w[4:] for w in words[1:] if w.lower().startswith("tpl:")]
+    return names[-1] if names else None
+
+
+@dataclass(frozen=True)
+class GiftOrder:
+    segment: segments.Segment
+    credits: int
+    reason: str
+
+
+def _segment(text: str) -> segments.Segment:
+    try:
+        return segments.parse(text)
+    except segments.BadSegment as exc:
+        raise Unreadable(f"Segment: {exc}.") from None
+
+
+def _button(line: str) -> dict[str, str]:
+    label, _, url = line.strip().rpartition(" ")
+    label = label.strip()
+    if not label or not _URL.fullmatch(url):
+        raise Unreadable(f"“{line.strip()[:60]}” is not a button: write its label, a space and its link"
+                         " (https://…) on a line of its own.")
+    if len(label) > MAX_LABEL:
+        raise Unreadable(f"A button's label has at most {MAX_LABEL} characters.")
+    return {"text": label, "url": url}
+
+
+def _at(text: str, tz: tzinfo, now: datetime) -> datetime:
+    """``at:2026-12-24T18:00`` in the operators' time zone; refused when it has passed."""
+    try:
+        when = datetime.fromisoformat(text).replace(tzinfo=tz)
+    except ValueError:
+        raise Unreadable(f"“{text[:30]}” is not a time: write at:2026-12-24T18:00 (the operators'"
+                         " time zone setting).") from None
+    if when <= now:
+        raise Unreadable(f"{when:%Y-%m-%d %H:%M} ({tz}) has passed: schedule it for a later time.")
+    return when
+
+
+def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | None = None,
+              now: datetime | None = None, template: Template | None = None) -> BroadcastOrder:
+    """The broadcast a ``/broadcast`` command orders; :class:`Unreadable` says what is wrong.
+
+    ``tz`` and ``now`` read a schedule (``at:<time>``); ``template`` is the saved
+    message ``tpl:<name>`` named (the command then replies to nothing)."""
+    source = (message or {}).get("reply_to_message")
+    if template is not None:
+        source = {"message_id": template.source_message_ids[0], "chat": {"id": template.source_chat_id},
+                  template.kind: True}
+    if not isinstance(source, Mapping) or not isinstance(source.get("message_id"), int):
+        raise Unreadable("Send the message to broadcast first, then reply to it with /broadcast <segment>"
+                         " (segments: all, active:<days>, tier:<name>, lang:<code>, paid, unpaid,"
+                         " ids:<id,...>, joined with +).")
+    first, *rest = payload.strip().split("\n")
+    words = first.split()
+    flags = {w.lower() for w in words[1:] if not w.lower().startswith(("at:", "tpl:"))}
+    times = [w[3:] for w in words[1:] if w.lower().startswith("at:")]
+    unknown = flags - {"service", "paid"}
+    if not words:
+        raise Unreadable("Name the audience: /broadcast <segment>, e.g. /broadcast active:7.")
+    if unknown:
+        raise Unreadable(f"Unknown option “{sorted(unknown)[0][:20]}”: after the segment write service"
+                         " (reaches users who turned announcements off), paid (the paid lane) or"
+                         " at:<time> (a schedule).")
+    at = _at(times[-1], tz or _UTC, now or datetime.now(_UTC)) if times else None
+    kind = message_kind(source)
+    if source.get("media_group_id") is not None:
+        raise Unreadable("Albums cannot be broadcast yet: send one photo, video or document"
+                         " with its caption.")
+    if kind not in COPYABLE:
+        raise Unreadable(f"A {kind or 'service'} message cannot be copied to users: send text, a photo,"
+                         " a video,"
+                         " a document, an animation, audio or a voice message.")
+    buttons = [[_button(line)] for line in rest if line.strip()]
+    if template is not None and not buttons:
+        buttons = template.buttons
+    if len(buttons) > MAX_BUTTONS:
+        raise Unreadable(f"At most {MAX_BUTTONS} buttons.")
+    if buttons and kind not in WITH_BUTTONS:
+        raise Unreadable(f"Buttons cannot be added to a copy of a {kind} message.")
+    chat = source.get("chat") or (message or {}).get("chat") or {}
+    return BroadcastOrder(_segment(words[0]), int(chat["id"]), [int(source["message_id"])], kind or "text",
+                          service="service" in flags, paid="paid" in flags, buttons=buttons, at=at)
+
+
+def gift(payload: str) -> GiftOrder:
+    """The gift a ``/massgift`` command orders; :class:`Unreadable` says what is wrong."""
+    words = payload.strip().split(maxsplit=2)
+    if len(words) < 2:
+        raise Unreadable("Write /massgift <segment> <credits> [reason],"
+                         " e.g. /massgift active:30 5 Thank you!")
+    segment = _segment(words[0])
+    if not re.fullmatch(r"[0-9]{1,9}", words[1]):
+        raise Unreadable(f"“{words[1][:20]}” is not a number of credits.")
+    credits = int(words[1])
+    if credits == 0:
+        raise Unreadable("A gift of 0 credits changes nothing: give at least 1.")
+    if credits > MAX_GIFT:
+        raise Unreadable(f"At most {MAX_GIFT:,} credits per user.")
+    reason = words[2].strip() if len(words) > 2 else ""
+    if len(reason) > MAX_REASON:
+        raise Unreadable(f"The reason has at most {MAX_REASON} characters.")
+    return GiftOrder(segment, credits, reason)
