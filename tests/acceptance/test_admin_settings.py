@@ -44,35 +44,40 @@ async def _table(system: System) -> list[tuple[str, Any, Any]]:
     return [(r["key"], r["value"], r["updated_by"]) for r in rows]
 
 
-async def test_the_list_shows_every_setting_by_group_with_its_value_on_two_pages(system: System) -> None:
+async def test_the_list_shows_every_setting_by_group_with_its_value_on_three_pages(system: System) -> None:
     first = await _say(system, OWNER, "/settings")
-    assert first["text"].startswith("⚙️ Settings · 15 settings · page 1/2")
+    assert first["text"].startswith("⚙️ Settings · 20 settings · page 1/3")
     assert "\n\n🔀 Features\n• Stripe card payments (stripe_enabled): ✅ on\n" in first["text"]
     assert "• Telegram Stars payments (stars_enabled): ✅ on" in first["text"]
     assert "• Self-service /reset (reset_enabled): ⛔ off" in first["text"]
     assert "• Low-credit warning at most every (low_credit_warning_hours): 24 hours" in first["text"]
     assert "• Messages per minute (messages_per_minute): 120 messages" in first["text"]
     assert "• Messages waiting for credits (max_held_messages): 100 messages" in first["text"]
-    assert len([b for b in _buttons(first) if b not in ("◀️", "▶️", "1/2", "⬅️ Back", "🏠 Home")]) == 8
+    assert len([b for b in _buttons(first) if b not in ("◀️", "▶️", "1/3", "⬅️ Back", "🏠 Home")]) == 8
     _, second = await _press(system, OWNER, first, "▶️")
-    assert second["text"].startswith("⚙️ Settings · 15 settings · page 2/2")
+    assert second["text"].startswith("⚙️ Settings · 20 settings · page 2/3")
     assert "\n\n💳 Credits\n• Announce credits taken (announce_credit_takes): ✅ on\n" in second["text"]
     assert "• Message cost (message_cost): 1 credit" in second["text"]
-    assert "📝 Texts" in second["text"]
+    assert "• Mass gift cap (mass_gift_cap): 100,000 credits" in second["text"]
     assert "• Welcome text (welcome_text): built-in in every language" in second["text"]
-    assert f"• Internal note prefix (note_prefix): “{ISOLATE[0]}//{ISOLATE[1]}”" in second["text"]
-    assert "low_balance_buttons" not in first["text"] + second["text"]
-    _, back = await _press(system, OWNER, second, "◀️")
-    assert back["text"] == first["text"]
     assert list(_buttons(second)) == ["Announce credits taken", "Message cost", "Signup credits",
-                                      "Welcome text", "Terms (/terms)",
-                                      "Payment support (/paysupport)", "Internal note prefix", "◀️", "2/2",
-                                      "🏠 Home"]
+                                      "Mass gift cap", "Time zone", "Welcome text", "Terms (/terms)",
+                                      "Payment support (/paysupport)", "◀️", "2/3", "▶️", "🏠 Home"]
+    _, third = await _press(system, OWNER, second, "▶️")
+    assert third["text"].startswith("⚙️ Settings · 20 settings · page 3/3")
+    assert "📝 Texts" in third["text"]
+    assert "\n\n💬 Desk\n• First-response SLA (first_response_minutes): 15 minutes\n" in third["text"]
+    assert f"• Internal note prefix (note_prefix): “{ISOLATE[0]}//{ISOLATE[1]}”" in third["text"]
+    assert "low_balance_buttons" not in first["text"] + second["text"] + third["text"]
+    assert list(_buttons(third)) == ["Internal note prefix", "First-response SLA", "Status in topic titles",
+                                     "Signed replies", "◀️", "3/3", "🏠 Home"]
+    _, back = await _press(system, OWNER, third, "◀️")
+    assert back["text"] == second["text"]
 
     # Home's ⚙️ Settings button opens the same list.
     home = await _say(system, OWNER, "/admin")
     _, opened = await _press(system, OWNER, home, "⚙️ Settings")
-    assert opened["text"].startswith("⚙️ Settings · 15 settings")
+    assert opened["text"].startswith("⚙️ Settings · 20 settings")
 
 
 async def test_stars_switched_off_with_buttons_and_buy_stops_offering_them(system: System) -> None:
@@ -261,7 +266,7 @@ async def test_set_alone_explains_itself_and_lists_every_key(system: System) -> 
         assert f"• {key}: " in usage["text"], key
     assert "• message_cost: a whole number of credits from 0 to 1,000 (0: messages are free)" in usage["text"]
     _, listing = await _press(system, OWNER, usage, "⬅️ Back")
-    assert listing["text"].startswith("⚙️ Settings · 15 settings · page 1/2")
+    assert listing["text"].startswith("⚙️ Settings · 20 settings · page 1/3")
 
 
 async def test_only_owners_and_admins_change_settings(system: System) -> None:
