@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, BinaryIO, Final
 
 import asyncpg
@@ -26,13 +26,10 @@ from pyrogram.raw.functions.payments.refund_stars_charge import RefundStarsCharg
 from pyrogram.raw.types.input_peer_user import InputPeerUser
 from pyrogram.raw.types.input_reply_to_message import InputReplyToMessage
 from pyrogram.raw.types.input_user import InputUser
-from pyrogram.raw.types.update_message_id import UpdateMessageID
-from pyrogram.raw.types.update_new_channel_message import UpdateNewChannelMessage
-from pyrogram.raw.types.update_new_message import UpdateNewMessage
-from pyrogram.raw.types.update_short_sent_message import UpdateShortSentMessage
 
 from core.platform.errors import ChatMigrated, TelegramRejected
 from core.telegram import copies
+from core.telegram import pyrogram_shapes as shapes
 from core.telegram.errors import TRANSLATED, may_be_migrated, migrated, translate
 from core.telegram.gateway import LabeledPrice, ReplyMarkup, Sent
 from core.telegram.session import postgres_client
@@ -56,18 +53,6 @@ BOT_CLIENT_OPTIONS: Final[Mapping[str, Any]] = {
 #: Telegram's limit on message ids in one messages.forwardMessages call.
 MAX_FORWARD: Final = 100
 
-_PARSE_MODES: Final = {"html": enums.ParseMode.HTML}
-_BUTTON_ACTIONS: Final = (
-    "callback_data", "url", "pay", "web_app", "copy_text", "switch_inline_query",
-    "switch_inline_query_current_chat",
-)
-_BUTTON_STYLES: Final = {
-    "primary": enums.ButtonStyle.PRIMARY,
-    "danger": enums.ButtonStyle.DANGER,
-    "success": enums.ButtonStyle.SUCCESS,
-}
-
-
 def build_bot_client(
     pool: asyncpg.Pool, api_id: int, api_hash: str, bot_token: str, *, name: str = "paid-desk"
 ) -> Client:
@@ -76,120 +61,6 @@ def build_bot_client(
     return postgres_client(
         pool, name, api_id=api_id, api_hash=api_hash, bot_token=bot_token, **BOT_CLIENT_OPTIONS
     )
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except TRANSLATED as exc:
-        raise translate(exc) from exc  # type: ignore[arg-type]
-
-
-def _command_scope(scope: Mapping[str, Any]) -> Any:
-    kind = scope.get("type", "default")
-    if kind == "default":
-        return types.BotCommandScopeDefault()  # type: ignore[no-untyped-call]
-    if kind == "all_private_chats":
-        return types.BotCommandScopeAllPrivateChats()  # type: ignore[no-untyped-call]
-    if kind == "all_group_chats":
-        return types.BotCommandScopeAllGroupChats()  # type: ignore[no-untyped-call]
-    if kind == "all_chat_administrators":
-        return types.BotCommandScopeAllChatAdministrators()  # type: ignore[no-untyped-call]
-    if kind == "chat":
-        return types.BotCommandScopeChat(scope["chat_id"])
-    if kind == "chat_administrators":
-        return types.BotCommandScopeChatAdministrators(scope["chat_id"])
-    raise TelegramRejected(f"unknown command scope {kind!r}")
-
-
-def _parse_mode(parse_mode: str | None) -> Any:
-    if parse_mode is None:
-        return enums.ParseMode.DISABLED
-    try:
-        return _PARSE_MODES[parse_mode.lower()]
-    except KeyError:
-        # Pyrogram's Markdown is not the Bot API's MarkdownV2; accepting it would
-        # silently render differently, so only HTML is offered.
-        raise TelegramRejected(f"parse_mode {parse_mode!r} is not supported, use HTML") from None
-
-
-def _button(button: Mapping[str, Any]) -> Any:
-    actions = [key for key in _BUTTON_ACTIONS if key in button]
-    unknown = set(button) - {"text", "style", "icon_custom_emoji_id", *_BUTTON_ACTIONS}
-    if "text" not in button or len(actions) != 1 or unknown:
-        raise TelegramRejected(f"inline button not supported: {dict(button)!r}")
-    style = button.get("style")
-    if style is not None and style not in _BUTTON_STYLES:
-        raise TelegramRejected(f"inline button style not supported: {style!r}")
-    args: dict[str, Any] = {
-        "text": button["text"],
-        "style": _BUTTON_STYLES[style] if style else enums.ButtonStyle.DEFAULT,
-        "icon_custom_emoji_id": button.get("icon_custom_emoji_id"),
-    }
-    action, value = actions[0], button[actions[0]]
-    if action == "pay":
-        args["pay"] = bool(value)
-    elif action == "web_app":
-        args["web_app"] = types.WebAppInfo(url=value["url"])
-    elif action == "copy_text":
-        args["copy_text"] = types.CopyTextButton(text=value["text"])
-    else:
-        args[action] = value
-    return types.InlineKeyboardButton(**args)
-
-
-def inline_keyboard(markup: ReplyMarkup | None) -> Any:
-    """A Bot API inline keyboard (JSON) as Pyrogram's InlineKeyboardMarkup."""
-    if markup is None:
-        return None
-    rows = markup.get("inline_keyboard")
-    if not isinstance(rows, list) or set(markup) != {"inline_keyboard"}:
-        raise TelegramRejected("reply_markup must be an inline keyboard: {'inline_keyboard': [...]}")
-    return types.InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in rows])
-
-
-def _article(result: Mapping[str, Any]) -> Any:
-    """A Bot API ``InlineQueryResultArticle`` (JSON) as Pyrogram's."""
-    content = result.get("input_message_content") or {}
-    if result.get("type", "article") != "article" or not isinstance(content.get("message_text"), str):
-        raise TelegramRejected(f"inline result not supported: {dict(result)!r}")
-    return types.InlineQueryResultArticle(
-        title=result["title"],
-        input_message_content=types.InputTextMessageContent(
-            content["message_text"], parse_mode=_parse_mode(content.get("parse_mode"))),
-        id=str(result["id"]),
-        description=result.get("description"),
-        reply_markup=inline_keyboard(result.get("reply_markup")),
-    )
-
-
-def _query_id(query_id: str) -> int:
-    # Bot API query ids are decimal strings of MTProto's 64-bit ids; Pyrogram would
-    # raise a bare ValueError on anything else.
-    try:
-        return int(query_id)
-    except ValueError:
-        raise TelegramRejected(f"query id {query_id!r} is not a Telegram query id") from None
-
-
-def _new_message_ids(updates: Any, random_ids: Sequence[int]) -> list[int]:
-    """The ids of sent messages in the order asked, matched through their random ids."""
-    if isinstance(updates, UpdateShortSentMessage):
-        # A private send answered with the id alone.
-        return [updates.id]
-    by_random = {
-        u.random_id: u.id
-        for u in getattr(updates, "updates", [])
-        if isinstance(u, UpdateMessageID)
-    }
-    if by_random:
-        return [by_random[r] for r in random_ids if r in by_random]
-    return [
-        u.message.id
-        for u in getattr(updates, "updates", [])
-        if isinstance(u, UpdateNewMessage | UpdateNewChannelMessage)
-    ]
 
 
 class PyrogramGateway:
@@ -256,7 +127,7 @@ class PyrogramGateway:
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
     ) -> Sent:
-        keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
+        keyboard, mode = shapes.inline_keyboard(reply_markup), shapes.parse_mode(parse_mode)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
         async with self._sending_to(chat_id):
             message = await self._client.send_message(
@@ -296,7 +167,7 @@ class PyrogramGateway:
                     allow_paid_floodskip=paid or None,
                 )
             )
-        return [Sent(chat_id, i) for i in _new_message_ids(updates, chosen)]
+        return [Sent(chat_id, i) for i in shapes.new_message_ids(updates, chosen)]
 
     async def copy_messages(
         self, chat_id: int, from_chat_id: int, message_ids: Sequence[int], *,
@@ -312,7 +183,7 @@ class PyrogramGateway:
             raise TelegramRejected("a copy with buttons is never a reply")
         if len(message_ids) != 1:
             raise TelegramRejected("buttons go on a copy of one message, not of an album or a burst")
-        keyboard = inline_keyboard(reply_markup)
+        keyboard = shapes.inline_keyboard(reply_markup)
         random_id = random_ids[0] if random_ids else self._client.rnd_id()
         [message_id] = message_ids
         for attempt in (1, 2):
@@ -329,7 +200,7 @@ class PyrogramGateway:
                     self._sources.forget(from_chat_id, message_id)
                     continue
                 raise
-            ids = _new_message_ids(updates, [random_id])
+            ids = shapes.new_message_ids(updates, [random_id])
             if not ids:
                 raise TelegramRejected("Telegram's answer did not contain the sent message")
             return [Sent(chat_id, ids[0])]
@@ -347,7 +218,7 @@ class PyrogramGateway:
         self, chat_id: int, file_id: str, *, caption: str | None = None, parse_mode: str | None = None,
         thread_id: int | None = None, reply_to_message_id: int | None = None,
     ) -> Sent:
-        mode = _parse_mode(parse_mode)
+        mode = shapes.parse_mode(parse_mode)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
         async with self._sending_to(chat_id):
             try:
@@ -360,7 +231,7 @@ class PyrogramGateway:
         return self._sent(chat_id, message)
 
     async def download(self, file_id: str, *, max_bytes: int) -> bytes:
-        with _translated():
+        with shapes.translated():
             try:
                 found = await self._client.download_media(file_id, in_memory=True)
             except ValueError as exc:
@@ -376,9 +247,9 @@ class PyrogramGateway:
         self, inline_query_id: str, results: Sequence[Mapping[str, Any]], *, cache_time: int = 0,
         is_personal: bool = True,
     ) -> None:
-        _query_id(inline_query_id)
-        articles = [_article(r) for r in results]
-        with _translated():
+        shapes.query_id(inline_query_id)
+        articles = [shapes.article(r) for r in results]
+        with shapes.translated():
             await self._client.answer_inline_query(
                 inline_query_id, articles, cache_time=cache_time, is_personal=is_personal)
 
@@ -397,9 +268,9 @@ class PyrogramGateway:
         reply_markup: ReplyMarkup | None = None,
         parse_mode: str | None = None,
     ) -> None:
-        keyboard, mode = inline_keyboard(reply_markup), _parse_mode(parse_mode)
+        keyboard, mode = shapes.inline_keyboard(reply_markup), shapes.parse_mode(parse_mode)
         try:
-            with _translated():
+            with shapes.translated():
                 await self._client.edit_message_text(
                     chat_id, message_id, text, parse_mode=mode, reply_markup=keyboard
                 )
@@ -411,8 +282,8 @@ class PyrogramGateway:
     async def answer_callback_query(
         self, callback_query_id: str, *, text: str | None = None, show_alert: bool = False
     ) -> None:
-        _query_id(callback_query_id)
-        with _translated():
+        shapes.query_id(callback_query_id)
+        with shapes.translated():
             await self._client.answer_callback_query(
                 callback_query_id, text=text, show_alert=show_alert
             )
@@ -424,7 +295,7 @@ class PyrogramGateway:
 
     async def _edit_topic(self, chat_id: int, thread_id: int, **changes: Any) -> None:
         try:
-            with _translated():
+            with shapes.translated():
                 await self._client.edit_forum_topic(chat_id, thread_id, **changes)
         except TelegramRejected as exc:
             # Closing a closed topic (or renaming to its name) already holds: not a failure.
@@ -467,8 +338,8 @@ class PyrogramGateway:
     async def answer_pre_checkout_query(
         self, pre_checkout_query_id: str, *, ok: bool, error_message: str | None = None
     ) -> None:
-        _query_id(pre_checkout_query_id)
-        with _translated():
+        shapes.query_id(pre_checkout_query_id)
+        with shapes.translated():
             await self._client.answer_pre_checkout_query(
                 pre_checkout_query_id, ok=ok, error_message=error_message
             )
@@ -476,7 +347,7 @@ class PyrogramGateway:
     async def refund_star_payment(self, user_id: int, charge_id: str) -> bool:
         # Raw, because Pyrogram's refund_star_payment passes an InputPeerUser where the
         # function takes an InputUser, which Telegram's TL parser refuses.
-        with _translated():
+        with shapes.translated():
             peer = await self._peer(user_id)
             if not isinstance(peer, InputPeerUser):
                 raise TelegramRejected(f"{user_id} is not a user: only users' Stars payments are refunded")
@@ -491,8 +362,8 @@ class PyrogramGateway:
         self, commands: Sequence[tuple[str, str]], *, scope: Mapping[str, Any], language_code: str = ""
     ) -> None:
         listed = [types.BotCommand(name, description) for name, description in commands]
-        with _translated():
-            await self._client.set_bot_commands(listed, _command_scope(scope), language_code)
+        with shapes.translated():
+            await self._client.set_bot_commands(listed, shapes.command_scope(scope), language_code)
 
     async def send_document(
         self,
@@ -504,7 +375,7 @@ class PyrogramGateway:
         thread_id: int | None = None,
         parse_mode: str | None = None,
     ) -> Sent:
-        mode = _parse_mode(parse_mode)
+        mode = shapes.parse_mode(parse_mode)
         stream: Any = document
         if isinstance(document, bytes):
             stream = io.BytesIO(document)
@@ -531,7 +402,7 @@ class PyrogramGateway:
             stream.name = "photo.png"
         async with self._sending_to(chat_id):
             message = await self._client.send_photo(
-                chat_id, stream, caption=caption or "", parse_mode=_parse_mode(parse_mode),
+                chat_id, stream, caption=caption or "", parse_mode=shapes.parse_mode(parse_mode),
                 message_thread_id=thread_id,
             )
         return self._sent(chat_id, message)
