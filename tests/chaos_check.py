@@ -103,7 +103,7 @@ async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
 
     stuck = await pool.fetchrow(
         "SELECT (SELECT count(*) FROM inbox) AS inbox,"
-        " (SELECT count(*) FROM outbox WHERE status <> 'sent') AS outbox,"
+        " (SELECT count(*) FROM outbox WHERE status NOT IN ('sent', 'superseded')) AS outbox,"
         " (SELECT count(*) FROM procrastinate_jobs WHERE task_name NOT LIKE 'maintenance.%' AND"
         "  (status = 'failed' OR status IN ('todo', 'doing') AND coalesce(scheduled_at, now()) <= now()))"
         "  AS jobs")

@@ -7,6 +7,7 @@ caller holds the user's row (``ledger.lock_balance``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +31,11 @@ async def _change(
     reason: str, key: str, transaction_id: int | None,
 ) -> PassChange:
     start = previous if previous is not None and previous > now else now
-    seconds = int((new - start).total_seconds())
+    # Whole seconds, a part counted whole (away from zero): a pass that ends on a
+    # provider's whole-second time is recorded to the end, so taking back what a
+    # payment granted never leaves a fraction of a second of it.
+    change = (new - start).total_seconds()
+    seconds = math.ceil(change) if change > 0 else math.floor(change)
     if seconds == 0:
         return PassChange(True, previous)
     await conn.execute(q("passes_set_expiry"), user_id, new)
