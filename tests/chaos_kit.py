@@ -285,7 +285,8 @@ class Rig:
         # The desk's topic titles go out only on a group's spare budget, and its sweep
         # keeps queueing new ones while conversations change: they would keep the
         # outbox from ever being quiet. Customers' messages are what is verified here.
-        await self.pool.execute("INSERT INTO bot_settings (key, value) VALUES ('topic_status_enabled', 'false')"
+        await self.pool.execute("INSERT INTO bot_settings (key, value)"
+                                " VALUES ('topic_status_enabled', 'false')"
                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         await asyncio.gather(*(self.post(self._update(p, "/start")) for p in self.people))
         await wait_for(self.pool, "SELECT count(*) = $1 FROM users", len(self.people), timeout=120)

@@ -91,7 +91,8 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
     # The agent answers Maria's first message specifically: her copy replies to her original.
     copy = next(m for m in await in_topic(system, MARIA) if m["text"] == "I need help with my order")
     reply = builders.topic_message(AGENT, maria_topic, "Sure, which order?",
-                                   reply_to_message={"message_id": copy["message_id"], "chat": {"id": GROUP}})
+                                   reply_to_message={"message_id": copy["message_id"], "date": 1763900000,
+                                                         "chat": {"id": GROUP, "type": "supergroup"}})
     await system.write(reply)
     answer = (await system.sent(MARIA.id))[-1]
     assert answer["text"] == "Sure, which order?"
@@ -99,7 +100,9 @@ async def test_two_users_an_agent_a_quick_reply_threads_the_sla_and_the_revenue_
     assert threaded["reply_to_message_id"] == first["message_id"]
 
     # Maria replies to that answer: in the topic her copy replies to the agent's message.
-    await _write(system, MARIA, "Order 42", reply_to_message={"message_id": answer["message_id"]})
+    original = {"message_id": answer["message_id"], "date": 1763900000,
+                "chat": {"id": MARIA.id, "type": "private"}}
+    await _write(system, MARIA, "Order 42", reply_to_message=original)
     order = next(m for m in await in_topic(system, MARIA) if m["text"] == "Order 42")
     assert (await stored(system, GROUP, order["message_id"]))["reply_to_message_id"] == \
         reply["message"]["message_id"]
