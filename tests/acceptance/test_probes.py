@@ -18,14 +18,14 @@ async def _ready(system: System, base_url: str | None = None) -> tuple[int, dict
 
 async def test_ready_goes_503_while_a_migration_is_missing_and_back(system: System) -> None:
     assert await _ready(system) == (200, {"ready": True, "reasons": []})
-    await system.pool.execute("DELETE FROM schema_migrations WHERE name = '0017_operations.sql'")
+    await system.pool.execute("DELETE FROM schema_migrations WHERE name = '0021_operations.sql'")
     status, body = await _ready(system)
     assert status == 503
-    assert body["reasons"] == ["migrations not applied: 0017_operations.sql (run `paid-desk migrate`)"]
+    assert body["reasons"] == ["migrations not applied: 0021_operations.sql (run `paid-desk migrate`)"]
     # Liveness is not readiness: the process is alive all along.
     async with system.http.get(f"{system.base_url}/health") as r:
         assert r.status == 200
-    await system.pool.execute("INSERT INTO schema_migrations (name) VALUES ('0017_operations.sql')")
+    await system.pool.execute("INSERT INTO schema_migrations (name) VALUES ('0021_operations.sql')")
     assert (await _ready(system))[0] == 200
 
 
