@@ -52,6 +52,7 @@ class RecordingGateway:
         reply_markup: ReplyMarkup | None = None,
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
+        paid_broadcast: bool = False,
     ) -> Sent:
         self.calls["send_message"] += 1
         return self._sent(chat_id)
@@ -63,6 +64,10 @@ class RecordingGateway:
         message_ids: Sequence[int],
         *,
         thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        random_ids: Sequence[int] | None = None,
+        paid_broadcast: bool = False,
     ) -> list[Sent]:
         now = time.time()
         self.calls["copy_messages"] += 1
