@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -142,18 +143,25 @@ def main() -> None:
     p.add_argument("--regenerate", action="store_true", help="with --keep: generate it again")
     p.add_argument("--only", metavar="TEXT", help="time only the queries whose group or name has TEXT")
     args = p.parse_args()
+    on_database(args.keep, "bench-admin-", lambda url, env: run(args, url, env))
+
+
+def on_database(keep: str | None, prefix: str,
+                body: Callable[[str, dict[str, str]], Awaitable[None]]) -> None:
+    """Run ``body(url, env)`` on ``DATABASE_URL``, or on an embedded server whose data
+    is kept in ``keep`` (reused next time) or in a temporary folder removed after."""
     env = dict(os.environ)
     server = None
     tmp: Path | None = None
     if env.get("DATABASE_URL"):
         base_url = env["DATABASE_URL"]
     else:
-        data = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-admin-"))
-        tmp = None if args.keep else data
-        server = embedded_postgres.start(data / "pg", keep_data=args.keep is not None)
+        data = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+        tmp = None if keep else data
+        server = embedded_postgres.start(data / "pg", keep_data=keep is not None)
         base_url, env = server.url, server.env()
     try:
-        asyncio.run(run(args, base_url, env))
+        asyncio.run(body(base_url, env))
     finally:
         if server is not None:
             server.stop()

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +31,6 @@ from datetime import timedelta  # noqa: E402
 from bench import admin  # noqa: E402
 from core.desk import analytics, reports  # noqa: E402
 from core.desk.analytics import Kind  # noqa: E402
-from core.platform import embedded_postgres  # noqa: E402
 
 GOAL_SECONDS = 1.0
 
@@ -135,23 +131,7 @@ def main() -> None:
     p.add_argument("--keep", metavar="DIR", help="keep the embedded server's data here and reuse it")
     p.add_argument("--regenerate", action="store_true")
     args = p.parse_args()
-    env = dict(os.environ)
-    server = None
-    tmp: Path | None = None
-    if env.get("DATABASE_URL"):
-        base_url = env["DATABASE_URL"]
-    else:
-        data = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-desk-"))
-        tmp = None if args.keep else data
-        server = embedded_postgres.start(data / "pg", keep_data=args.keep is not None)
-        base_url, env = server.url, server.env()
-    try:
-        asyncio.run(run(args, base_url, env))
-    finally:
-        if server is not None:
-            server.stop()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    admin.on_database(args.keep, "bench-desk-", lambda url, env: run(args, url, env))
 
 
 if __name__ == "__main__":
