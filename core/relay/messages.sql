@@ -42,10 +42,18 @@ WHERE admin_chat_id = $1 AND admin_message_id = $2 AND user_message_id IS NOT NU
   AND direction IN ('in', 'out');
 
 -- name: messages_topic_replies
+-- LATERAL, so the relay's own rows (by primary key) always drive the plan: as a
+-- plain join, statistics taken while the table was small let the planner start
+-- from every message of the admin group instead (tens of ms per relay, growing).
 SELECT m.id, t.admin_message_id
 FROM messages m
-JOIN messages t ON t.user_id = m.user_id AND t.user_message_id = m.reply_to_message_id
-                AND t.direction IN ('in', 'out') AND t.admin_chat_id = $2 AND t.admin_message_id IS NOT NULL
+CROSS JOIN LATERAL (
+    SELECT t.admin_message_id FROM messages t
+    WHERE t.user_id = m.user_id AND t.user_message_id = m.reply_to_message_id
+      AND t.direction IN ('in', 'out') AND t.admin_chat_id = $2 AND t.admin_message_id IS NOT NULL
+    ORDER BY t.id DESC
+    LIMIT 1
+) t
 WHERE m.id = ANY ($1::bigint[]) AND m.reply_to_message_id IS NOT NULL;
 
 -- name: messages_operator_alias
