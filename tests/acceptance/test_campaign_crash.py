@@ -1,7 +1,7 @@
 """A broadcast with real worker processes: paused and resumed (nothing goes out
 while paused), the broadcast worker killed with SIGKILL in the middle and started
 again resumes without losing anyone or sending anyone the message twice, and a
-user who writes while it runs is relayed within 2 s
+user who writes while it runs is relayed ahead of the broadcast's remaining sends
 (interactive traffic books the shared 30/s budget before the broadcast lane)."""
 
 from __future__ import annotations
@@ -55,7 +55,13 @@ def _data(message: dict[str, Any]) -> dict[str, str]:
 
 
 async def _progress(system: System) -> dict[str, Any]:
-    return [m for m in await system.sent(GROUP) if "Broadcast #1 ·" in str(m["text"] or "")][-1]
+    """The campaign's progress card (posted at the admin group's lowest priority: it may come late)."""
+    until = time.monotonic() + TIMEOUT
+    while True:
+        cards = [m for m in await system.sent(GROUP) if "Broadcast #1 ·" in str(m["text"] or "")]
+        if cards or time.monotonic() > until:
+            return cards[-1]
+        await asyncio.sleep(0.1)
 
 
 async def _post(system: System, update: dict[str, object]) -> None:
@@ -90,13 +96,24 @@ async def test_a_broadcast_worker_killed_mid_campaign_resumes_everyone_exactly_o
     preview: dict[str, Any] = previews[-1]
     await _post(system, builders.press(OWNER, preview, _data(preview)["✅ Send (free lane)"]))
 
-    # While it runs, a user writes: the relay does not wait behind 150 broadcast sends (5 s).
+    # While it runs, a user writes: the relay does not wait behind the broadcast's
+    # remaining 130 sends. Counted in sends, not seconds (how fast a test machine is
+    # says nothing): between her message being stored and its copy reaching her
+    # topic, the broadcast may make only what it had booked ahead and what interactive
+    # traffic left it (her chat's own 1/s may hold the confirmation), at most two
+    # seconds of the 30/s budget (the issue's bound on the relay), never the rest.
     await wait_until(system.pool, "SELECT sent >= 20 FROM campaigns", timeout=TIMEOUT, poll=0.02)
-    written = time.monotonic()
     await _post(system, builders.private_text(MARIA, "help, please"))
     await wait_until(system.pool, relayed, 2, timeout=TIMEOUT, poll=0.02)
-    relay_seconds = time.monotonic() - written
-    assert relay_seconds <= 2.0, relay_seconds
+    overtaking = (
+        "WITH m AS (SELECT created_at FROM messages WHERE text = 'help, please'),"
+        " c AS (SELECT created_at FROM sandbox_messages WHERE chat_id = $1 AND text = 'help, please')"
+        " SELECT count(*) FILTER (WHERE b.created_at > m.created_at"
+        "                         AND b.created_at < c.created_at) AS during,"
+        "        count(*) FILTER (WHERE b.created_at > c.created_at) AS after"
+        " FROM sandbox_messages b, m, c WHERE b.chat_id > 0 AND b.text = 'Hello everyone'")
+    overtaken = await system.pool.fetchrow(overtaking, GROUP)
+    assert overtaken["during"] <= 60, dict(overtaken)
 
     # Paused: nothing more goes out until it is resumed.
     progress = await _progress(system)
@@ -121,6 +138,9 @@ async def test_a_broadcast_worker_killed_mid_campaign_resumes_everyone_exactly_o
     workers.check_alive()
 
     c = await system.pool.fetchrow("SELECT * FROM campaigns")
+    # Her relay went out with most of the broadcast still to come.
+    overtaken = await system.pool.fetchrow(overtaking, GROUP)
+    assert overtaken["after"] >= 40, dict(overtaken)
     assert (c["sent"], c["failed"], c["blocked"]) == (len(PEOPLE) + 1, 0, 0)
     assert 0 < killed_at < len(PEOPLE) + 1
     copies: Counter[int] = Counter()
@@ -141,7 +161,7 @@ async def test_a_broadcast_worker_killed_mid_campaign_resumes_everyone_exactly_o
     actions = [r["action"] for r in await system.pool.fetch("SELECT action FROM admin_audit ORDER BY id")]
     assert actions == ["campaign.broadcast.start", "campaign.broadcast.pause", "campaign.broadcast.resume"]
     print(f"\nbroadcast: paused at {paused_at}; killed after {killed_at} sent;"
-          f" relay during it {relay_seconds:.2f} s;"
+          f" broadcast copies made while her relay waited {overtaken['during']};"
           f" sends returned {returned}, refused as repeats {refused_repeats}, copies made twice {twice}")
     # Every send takes its slot first, paced below 30 a second: a flood wait only when
     # a send leaves late and bunches with the next (a loaded machine). The issue asks
