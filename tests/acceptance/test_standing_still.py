@@ -110,5 +110,5 @@ async def test_a_scheduled_job_runs_when_it_is_due(system: System, workers: Work
                      " WHERE id = ANY($1::bigint[]) AND status IN ('todo', 'doing'))", jobs, timeout=TIMEOUT)
     took = time.monotonic() - started
     print(f"\na job scheduled 1.5 s ahead ran after {took:.2f} s")
-    assert 1.4 < took < 3.0
+    assert 1.4 < took < 4.5  # not at the next 5 s poll
     workers.check_alive()
