@@ -133,6 +133,7 @@ async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
         "stored_twice": len(twice),
         "payments": len(expected),
         "payments_doubled": len(doubled),
+        "stripe_events_retried": log.stripe_retried,
         "operator_replies": log.replies,
         "reply_copies_duplicated": int(replies) - int(replies_distinct),
         "relay_copies_duplicated": duplicated,
