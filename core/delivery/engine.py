@@ -51,6 +51,8 @@ log = structlog.get_logger(__name__)
 MAX_ATTEMPTS = 10
 #: Rows claimed, reserved and marked together.
 BATCH = 200
+#: Rows a failed delivery hands back are due again this much later.
+HAND_BACK_SECONDS = 2.0
 
 
 async def schedule(conn: asyncpg.Connection, chat_id: int, ids: list[int], delay: float) -> None:
@@ -88,6 +90,8 @@ class _Round:
     sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     postponed: list[tuple[outbox.OutboxRow, float]] = field(default_factory=list)
     failed: int = 0
+    #: The sent rows are marked sent.
+    recorded: bool = False
 
 
 async def _postpone_all(courier: Courier, waits: list[tuple[outbox.OutboxRow, float]]) -> None:
@@ -180,18 +184,54 @@ async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:
     planned, offsets = await _claim(courier, ids, done)
     if not planned:
         return done
+    try:
+        await _send_batch(courier, planned, offsets, done)
+    except Exception:
+        await _hand_back(courier, [p.row.id for p in planned], done)
+        raise
+    return done
+
+
+async def _hand_back(courier: Courier, ids: list[int], done: _Round) -> None:
+    """After a failure that is not Telegram's (the database, a bug), record what was
+    sent and put back the rest of the batch's rows now, with their delivery
+    scheduled: left 'sending', they would wait for the stale-claim sweep (minutes),
+    as the stall recovery only comes for a worker that died. When the database is
+    what failed this fails too, and the sweep is what remains."""
+    try:
+        async with connection(courier.pool) as conn, conn.transaction():
+            if done.sent and not done.recorded:
+                await outbox.mark_sent_many(conn, done.sent)
+            back = await outbox.hand_back(conn, ids, courier.claimant, HAND_BACK_SECONDS)
+            if back and not courier.comes_back:
+                await schedule_rows(conn, back, HAND_BACK_SECONDS)
+    except Exception as exc:
+        log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
+                    outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+        return
+    if back:
+        log.warning("rows handed back after a failed delivery", outbox_ids=back)
+
+
+async def _send_batch(courier: Courier, planned: list[Planned], offsets: list[float], done: _Round) -> None:
     start = time.monotonic()
     chats, waiting = batch.grant(planned, offsets)
     done.postponed += waiting
     await courier.gateway.prepare(batch.peers(chats))
-    # Different chats go out side by side; within a chat, in order.
-    await asyncio.gather(*(_send_chat(courier, start, calls, done) for calls in chats.values()))
+    # Different chats go out side by side; within a chat, in order. A chat whose
+    # send fails in a way that is not Telegram's lets the others finish and be
+    # recorded first: only its own unsent rows are handed back.
+    outcomes = await asyncio.gather(*(_send_chat(courier, start, calls, done) for calls in chats.values()),
+                                    return_exceptions=True)
     if done.sent:
         async with connection(courier.pool) as conn:
             await outbox.mark_sent_many(conn, done.sent)
+        done.recorded = True
     if done.postponed:
         await _postpone_all(courier, done.postponed)
-    return done
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def deliver(courier: Courier, ids: Iterable[int]) -> int:

@@ -111,6 +111,12 @@ async def postpone_many(conn: asyncpg.Connection, waits: Sequence[tuple[int, flo
     await conn.execute(q("outbox_postpone_many"), [i for i, _ in waits], [w for _, w in waits])
 
 
+async def hand_back(conn: asyncpg.Connection, ids: Sequence[int], claimant: int | None, seconds: float
+                    ) -> list[int]:
+    """Put back the rows among ``ids`` this claimant still holds, due in ``seconds``."""
+    return [int(r["id"]) for r in await conn.fetch(q("outbox_hand_back"), list(ids), claimant, seconds)]
+
+
 async def retry_later(conn: asyncpg.Connection, row_id: int, seconds: float, error: str) -> None:
     await conn.execute(q("outbox_retry_later"), row_id, seconds, error)
 

@@ -97,3 +97,12 @@ UPDATE outbox o SET status = 'pending', attempts = greatest(o.attempts - 1, 0),
                     not_before = now() + make_interval(secs => r.wait)
 FROM unnest($1::bigint[], $2::float8[]) AS r(id, wait)
 WHERE o.id = r.id;
+
+-- name: outbox_hand_back
+-- A delivery that failed after claiming (a database error, a bug: its worker lives
+-- on, so the stall recovery never comes) puts back the rows it still holds at
+-- once, instead of leaving them to the stale-claim sweep minutes later. Only rows
+-- still being sent under this claim: what the delivery recorded stays recorded.
+UPDATE outbox SET status = 'pending', not_before = now() + make_interval(secs => $3)
+WHERE id = ANY ($1::bigint[]) AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM $2
+RETURNING id;

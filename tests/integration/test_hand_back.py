@@ -1,0 +1,80 @@
+"""A delivery that fails in a way that is not Telegram's (a database error, a bug)
+while its worker lives on: what went out is recorded, the rest is put back at
+once with a delivery scheduled, rather than left 'sending' for the stale-claim
+sweep minutes later (the stall recovery only comes for a worker that died)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+import pytest
+
+from core.delivery import bot_api, engine, outbox
+from core.delivery.budgets import Limiter, SendLimits
+from core.delivery.courier import Courier
+from core.delivery.hooks import Hooks
+from core.delivery.methods import Means, Methods, Outcome, Reservation
+from core.delivery.outbox import OutboxRow
+from core.sandbox.telegram import Limits, TelegramModel
+from core.telegram.pyrogram import PyrogramGateway
+
+MARIA, IVAN = 730_500_001, 730_500_002
+GENEROUS = SendLimits(global_per_second=10_000, chat_per_second=1_000, group_per_minute=60_000)
+
+
+class Broken:
+    """A method whose call breaks after Telegram took it would be an AlreadySent
+    question; this one breaks before calling, as a bug in a method would."""
+
+    name = "brokenCall"
+    required = frozenset({"text"})
+    reaches_blocked = False
+
+    async def prepare(self, conn: asyncpg.Connection, rows: Sequence[OutboxRow]) -> list[None]:
+        return [None] * len(rows)
+
+    def reservations(self, row: OutboxRow, state: None) -> list[Reservation]:
+        return [Reservation(row.chat_id, row.lane, 1)]
+
+    def order_of(self, row: OutboxRow) -> int:
+        return row.chat_id
+
+    async def perform(self, means: Means, row: OutboxRow, state: None, granted: Sequence[float]) -> Outcome:
+        raise RuntimeError("a bug in a method")
+
+
+@pytest.fixture
+async def model(db_pool: asyncpg.Pool) -> TelegramModel:
+    model = TelegramModel(db_pool, limits=Limits(per_chat_per_second=1_000, per_chat_burst=1_000,
+                                                 per_group_per_minute=60_000, global_per_second=10_000))
+    await model.ensure_chat(MARIA, first_name="Maria")
+    await model.ensure_chat(IVAN, first_name="Ivan")
+    return model
+
+
+async def test_a_failed_delivery_records_what_went_out_and_hands_back_the_rest(
+    db_pool: asyncpg.Pool, gateway: PyrogramGateway, model: TelegramModel
+) -> None:
+    methods = Methods([*bot_api.methods(), Broken()])
+    courier = Courier(db_pool, gateway, Limiter(db_pool, GENEROUS), methods, Hooks(), claimant=None)
+    async with db_pool.acquire() as conn:
+        sent = await outbox.add(conn, MARIA, "sendMessage", {"chat_id": MARIA, "text": "your answer"}, cause="t")
+        broken = await outbox.add(conn, IVAN, "brokenCall", {"chat_id": IVAN, "text": "never"}, cause="t")
+        after = await outbox.add(conn, IVAN, "sendMessage", {"chat_id": IVAN, "text": "after the broken one"}, cause="t")
+
+    with pytest.raises(RuntimeError, match="a bug in a method"):
+        await engine.deliver(courier, [sent, broken, after])
+
+    rows = {r["id"]: r for r in await db_pool.fetch("SELECT id, status, not_before > now() AS later FROM outbox")}
+    # Maria's message went out and is recorded as sent: it will not be sent again.
+    assert rows[sent]["status"] == "sent"
+    assert [m["text"] for m in await model.messages(MARIA)] == ["your answer"]
+    # Ivan's rows are back in the queue now, due shortly, not 'sending' until a sweep.
+    assert (rows[broken]["status"], rows[broken]["later"]) == ("pending", True)
+    assert (rows[after]["status"], rows[after]["later"]) == ("pending", True)
+    assert await model.messages(IVAN) == []
+    # ... with a delivery of their own queued for then.
+    scheduled = await db_pool.fetch(
+        "SELECT args FROM procrastinate_jobs WHERE task_name = 'messaging.deliver_outbox'")
+    assert [sorted(r["args"]["outbox_ids"]) for r in scheduled] == [[broken, after]]
