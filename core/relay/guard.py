@@ -39,15 +39,17 @@ class Refusal:
 async def admit(conn: asyncpg.Connection, cfg: BotSettings, user_id: int) -> Refusal | None:
     """None when the message may be stored, else why not; in the caller's transaction
     (which holds the user's row locked, so a user's messages are judged one at a time)."""
-    if cfg.messages_per_minute > 0:
-        row = await conn.fetchrow(q("guard_count"), user_id, WINDOW_SECONDS)
-        assert row is not None
-        if row["window_count"] > cfg.messages_per_minute:
-            told = await conn.fetchval(q("guard_rate_notified"), user_id)
-            return Refusal(Refused.TOO_FAST, notify=bool(told), wait_seconds=int(row["wait"]))
-    if cfg.max_held_messages > 0:
-        held = int(await conn.fetchval(q("guard_held"), user_id, cfg.max_held_messages))
-        if held >= cfg.max_held_messages:
+    rate_limited, cap = cfg.messages_per_minute > 0, cfg.max_held_messages
+    if not rate_limited and cap <= 0:
+        return None
+    row = await conn.fetchrow(q("guard_admit"), user_id, WINDOW_SECONDS, rate_limited, cap)
+    assert row is not None
+    if rate_limited and row["window_count"] > cfg.messages_per_minute:
+        told = await conn.fetchval(q("guard_rate_notified"), user_id)
+        return Refusal(Refused.TOO_FAST, notify=bool(told), wait_seconds=int(row["wait"]))
+    if cap > 0:
+        held = int(row["held"])
+        if held >= cap:
             told = await conn.fetchval(q("guard_held_full_notified"), user_id, True)
             return Refusal(Refused.HELD_FULL, notify=bool(told))
         if held > 0:

@@ -62,8 +62,10 @@ async def _queue_relay(
     """Queue the relay of ``held`` (joining one still waiting); return its outbox row."""
     ids = [h.user_message_id for h in held]
     row_ids = [h.id for h in held]
+    # Whether the relay must look up the topic copies these answer (core.relay.methods).
+    replies = any(h.reply_to_message_id is not None for h in held)
     appended: int | None = await tx.conn.fetchval(
-        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids
+        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids, replies
     )
     if appended is not None:
         return appended
@@ -73,6 +75,7 @@ async def _queue_relay(
     return await tx.send(
         "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
         user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
+        replies=replies,
     )
 
 

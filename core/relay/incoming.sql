@@ -3,10 +3,13 @@
 -- still waiting (an album's grace period, a flood wait), up to the 100 ids
 -- one ForwardMessages call takes. The outer status check re-runs after a
 -- concurrent claim, so a row being sent is never extended.
+-- ``replies`` says whether any of the row's messages answers one (a row without the
+-- key is read as yes). Found by sql/migrations/0025's index.
 UPDATE outbox
-SET params = jsonb_set(
+SET params = jsonb_set(jsonb_set(
         jsonb_set(params, '{message_ids}', (params -> 'message_ids') || $3::jsonb),
-        '{message_row_ids}', (params -> 'message_row_ids') || $4::jsonb)
+        '{message_row_ids}', (params -> 'message_row_ids') || $4::jsonb),
+        '{replies}', to_jsonb(coalesce((params ->> 'replies')::boolean, true) OR $5::boolean))
 WHERE status = 'pending'
   AND id = (
     SELECT id FROM outbox

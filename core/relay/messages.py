@@ -31,6 +31,8 @@ class Held:
     id: int
     user_message_id: int
     media_group_id: str | None
+    #: The message of their chat it answers, if any.
+    reply_to_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ async def add_from_operator(
 
 async def held(conn: asyncpg.Connection, user_id: int) -> list[Held]:
     rows = await conn.fetch(q("messages_held"), user_id)
-    return [Held(r["id"], r["user_message_id"], r["media_group_id"]) for r in rows]
+    return [Held(r["id"], r["user_message_id"], r["media_group_id"], r["reply_to_message_id"]) for r in rows]
 
 
 async def queue(conn: asyncpg.Connection, message_id: int, credits: int) -> None:

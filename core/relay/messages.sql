@@ -15,7 +15,7 @@ RETURNING id;
 
 -- name: messages_held
 -- Telegram numbers a chat's messages in the order they were written.
-SELECT id, user_message_id, media_group_id FROM messages
+SELECT id, user_message_id, media_group_id, reply_to_message_id FROM messages
 WHERE user_id = $1 AND status = 'held'
 ORDER BY user_message_id
 FOR UPDATE;

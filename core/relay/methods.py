@@ -71,10 +71,14 @@ async def _not_yet_relayed(
     return [r for r, _ in kept], [i for _, i in kept]
 
 
-async def _runs(pool: asyncpg.Pool, rows: list[int], ids: list[int], admin_chat_id: int
+async def _runs(pool: asyncpg.Pool, rows: list[int], ids: list[int], admin_chat_id: int, *, replies: bool
                 ) -> list[tuple[list[int], int | None]]:
     """The user's messages in runs answering the same topic message (None: none):
-    one copy call per run, so a user's reply shows as a reply in the topic."""
+    one copy call per run, so a user's reply shows as a reply in the topic.
+    ``replies``: whether any of them answers a message (a row recorded before the
+    relay said so counts as yes); without, there is nothing to look up."""
+    if not replies:
+        return [(ids, None)]
     async with connection(pool) as conn:
         targets = await messages.topic_replies(conn, rows, admin_chat_id)
     runs: list[tuple[list[int], int | None]] = []
@@ -102,7 +106,7 @@ async def _copy_into_topic(
             await asyncio.sleep(hints.copy_after)
     try:
         sent = []
-        for run, reply_to in await _runs(pool, rows, ids, admin_chat_id):
+        for run, reply_to in await _runs(pool, rows, ids, admin_chat_id, replies=p.get("replies", True)):
             sent += await gateway.copy_messages(admin_chat_id, p["user_chat_id"], run, thread_id=topic_id,
                                                 reply_to_message_id=reply_to)
     except TopicGone:
