@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from cli import database, doctor, exports, people, telegram
+from cli import database, doctor, exports, people, stripe_events, telegram
 from cli.wiring import CliError, Invocation
 from core.platform import logs
 from core.platform.errors import ConfigError
@@ -29,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
         prog="paid-desk", description="Operate a Paid Desk deployment.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (telegram, doctor, database, people, exports):
+    for module in (telegram, doctor, database, people, exports, stripe_events):
         module.add_commands(sub)
     return p
 

@@ -6,19 +6,21 @@ drain job gave up (the jobs of a worker that died are recovered by every
 worker process: core.jobs.stalls). The tables that grow with traffic are
 pruned to their retention (core.ops.retention, ``RETENTION_*``), and
 Telegram's view of the webhook is fetched for /metrics and the System screen.
-The control center's alerts are checked here too (core.admin.alerts).
+The control center's alerts are checked here too (core.admin.alerts), and
+Stripe's list of events for any a webhook never brought (core/billing/stripe/reconcile.py).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from procrastinate import App, JobContext
 
 from core import desk
 from core.admin import alerts
+from core.billing.stripe import reconcile
 from core.delivery import engine
 from core.jobs import inbox, stalls
 from core.jobs.queues import Queue
@@ -100,6 +102,18 @@ def register(app: App, c: Container) -> None:
                                    include_aborted=True)
         await jobs.delete_old_jobs(nb_hours=math.ceil(kept.failed_jobs_days * 24), include_failed=True)
         log.info("pruned", processed=pruned.processed, outbox=pruned.outbox, counters_folded=folded)
+
+    # Payments a webhook never brought (Stripe gave up, or never posted): queued as
+    # the ingress would have; each event still applies once, however it came.
+    @app.periodic(cron="*/5 * * * *", periodic_id="stripe_reconcile")
+    @app.task(name="maintenance.stripe_reconcile", queue=Queue.ADMIN.value)
+    async def stripe_reconcile(timestamp: int) -> None:
+        if c.stripe is None:
+            return
+        found = await reconcile.missed_events(c.pool, c.stripe.events, now=datetime.now(UTC))
+        if found.queued:
+            log.warning("Stripe events no webhook brought, queued", event_ids=found.queued,
+                        listed=found.listed)
 
     @app.periodic(cron=f"* * * * * */{webhook_status.CHECK_SECONDS}", periodic_id="webhook_info")
     @app.task(name="maintenance.webhook_info", queue=Queue.ADMIN.value)

@@ -68,7 +68,7 @@ def test_the_console_script_is_installed_and_every_command_has_help() -> None:
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 0
     commands = ["set-webhook", "webhook-info", "doctor", "migrate", "operator", "credits", "export", "backup",
-                "restore"]
+                "restore", "stripe-reconcile"]
     for command in commands:
         assert command in done.stdout
     assert "exit status" in done.stdout

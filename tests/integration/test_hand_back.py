@@ -59,14 +59,17 @@ async def test_a_failed_delivery_records_what_went_out_and_hands_back_the_rest(
     methods = Methods([*bot_api.methods(), Broken()])
     courier = Courier(db_pool, gateway, Limiter(db_pool, GENEROUS), methods, Hooks(), claimant=None)
     async with db_pool.acquire() as conn:
-        sent = await outbox.add(conn, MARIA, "sendMessage", {"chat_id": MARIA, "text": "your answer"}, cause="t")
+        sent = await outbox.add(conn, MARIA, "sendMessage", {"chat_id": MARIA, "text": "your answer"},
+                                cause="t")
         broken = await outbox.add(conn, IVAN, "brokenCall", {"chat_id": IVAN, "text": "never"}, cause="t")
-        after = await outbox.add(conn, IVAN, "sendMessage", {"chat_id": IVAN, "text": "after the broken one"}, cause="t")
+        after = await outbox.add(conn, IVAN, "sendMessage", {"chat_id": IVAN, "text": "after the broken one"},
+                                 cause="t")
 
     with pytest.raises(RuntimeError, match="a bug in a method"):
         await engine.deliver(courier, [sent, broken, after])
 
-    rows = {r["id"]: r for r in await db_pool.fetch("SELECT id, status, not_before > now() AS later FROM outbox")}
+    rows = {r["id"]: r for r in await db_pool.fetch(
+        "SELECT id, status, not_before > now() AS later FROM outbox")}
     # Maria's message went out and is recorded as sent: it will not be sent again.
     assert rows[sent]["status"] == "sent"
     assert [m["text"] for m in await model.messages(MARIA)] == ["your answer"]

@@ -418,3 +418,32 @@ async def test_mounted_under_a_prefix_its_urls_carry_the_prefix(db_pool: asyncpg
     finally:
         await gateway.close()
         await server.close()
+
+
+async def test_events_are_listed_newest_first_by_type_and_time_and_paged(stack: Stack) -> None:
+    for telegram_id in (7, 8, 9):
+        await stack.gateway.ensure_customer(telegram_id, f"Ada {telegram_id}", None)
+    everything = await stack.fake.events()
+    customers = [e.id for e in everything if e.type == "customer.created"]
+    assert len(customers) == 3
+    pages = [page async for page in stack.gateway.events.pages(["customer.created"], created_gte=0,
+                                                               created_lte=2**40)]
+    assert [e["id"] for page in pages for e in page] == list(reversed(customers))
+    # The webhook's own shape: what the billing job is given either way.
+    assert pages[0][0]["type"] == "customer.created"
+    assert pages[0][0]["data"]["object"]["object"] == "customer"
+    # A window that excludes them.
+    future = [page async for page in stack.gateway.events.pages(["customer.created"], created_gte=2**39,
+                                                                created_lte=2**40)]
+    assert future == []
+    # Paged by one, newest first.
+    auth = {"Authorization": "Bearer sk_test_fake"}
+    newest, older = everything[-1].id, everything[-2].id
+    async with stack.http.get(f"{stack.base}/v1/events?limit=1", headers=auth) as r:
+        page = await r.json()
+    assert ([e["id"] for e in page["data"]], page["has_more"]) == ([newest], True)
+    async with stack.http.get(f"{stack.base}/v1/events?limit=1&starting_after={newest}", headers=auth) as r:
+        assert [e["id"] for e in (await r.json())["data"]] == [older]
+    for bad in ("limit=101", "starting_after=evt_unknown", "created[gte]=soon", "types[0]=", "colour=red"):
+        async with stack.http.get(f"{stack.base}/v1/events?{bad}", headers=auth) as r:
+            assert r.status == 400, bad

@@ -25,6 +25,7 @@ from stripe.params.checkout import (
 from core.billing.stripe.boundary import expanded_id as _expanded_id
 from core.billing.stripe.boundary import translated as _translated
 from core.billing.stripe.catalog_calls import StripeCatalog
+from core.billing.stripe.event_calls import StripeEvents
 from core.billing.stripe.refund_calls import StripeRefunds
 from core.platform.errors import NoSavedCard, PaymentDeclined, StripeRejected, StripeUnavailable
 
@@ -98,6 +99,8 @@ class StripeGateway:
         #: Products and Prices (the catalog's mirror at Stripe), and refunds.
         self.catalog = StripeCatalog(self._client)
         self.refunds = StripeRefunds(self._client)
+        #: The event list, for the events a webhook never brought.
+        self.events = StripeEvents(self._client)
 
     async def close(self) -> None:
         # stripe 16 leaves AIOHTTPClient.close_async unannotated.

@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 from aiohttp import web
 
-from core.sandbox.stripe import checkout, payments, products, subscriptions
+from core.sandbox.stripe import checkout, event_list, payments, products, subscriptions
 from core.sandbox.stripe.forms import Params, decode
 from core.sandbox.stripe.objects import new_id
 from core.sandbox.stripe.rows import StripeRefusal
@@ -232,6 +232,10 @@ async def get_refund(c: Call) -> dict[str, Any]:
     return await get_object("refund", c)
 
 
+async def list_events(c: Call) -> dict[str, Any]:
+    return await event_list.list_events(c.tx, c.params)
+
+
 async def list_invoice_payments(c: Call) -> dict[str, Any]:
     return await subscriptions.invoice_payments(c.tx, c.params)
 
@@ -259,6 +263,7 @@ ROUTES: list[tuple[str, str, Endpoint]] = [
     ("GET", "/v1/prices/{id}", get_price),
     ("POST", "/v1/prices/{id}", update_price),
     ("GET", "/v1/invoice_payments", list_invoice_payments),
+    ("GET", "/v1/events", list_events),
     ("GET", "/v1/subscriptions/{id}", get_subscription),
     ("DELETE", "/v1/subscriptions/{id}", cancel_subscription),
     ("GET", "/v1/invoices/{id}", get_invoice),
