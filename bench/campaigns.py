@@ -5,9 +5,15 @@
 
 Scenarios (each on a fresh database; users inserted in SQL, the fake Telegram
 in sandbox mode enforcing Telegram's limits):
-  free    a broadcast (a copy of one message) to N users on the free lane: the rate
-          the fake Telegram counted at its own timestamps against 30/s, its flood waits.
-  paid    the same on the paid lane (budget 1000/s).
+  free    a broadcast (a copy of one message) to N users on the free lane while
+          ``--writers`` customers write (bench/campaigns_writers.py: the whole system,
+          ingress and every worker): the rate the fake Telegram counted at its own
+          timestamps against 30/s, its flood waits, and the customers' p50/p99 from
+          update to relay and confirmation. ``--writers 0``: the broadcast worker alone.
+  paid    the same on the paid lane (budget 1000/s), twice: with the stand-in Telegram
+          (in the worker's process, a few statements of its own per send: it caps the
+          rate) and with bench/relay_gateway.py's recording Telegram, which answers at
+          once (the product's own rate; counted at the gateway's call times).
   select  selection and queueing of N recipients (the campaign paused once all are
           selected: nothing sent) - the worker's peak RSS and the rate of selection.
   gift    a mass gift (no notice) to N users: seconds until every grant is recorded.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -28,16 +35,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import relay_db  # noqa: E402
+from bench import campaigns_writers, relay_db  # noqa: E402
 from core.platform import database, embedded_postgres  # noqa: E402
 from core.sandbox.telegram.model import TelegramModel  # noqa: E402
+from tests.chaos_kit import PgControl  # noqa: E402
 
 BASE = 6_000_000_000
 SOURCE = 1000001
 
 
-def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "workers", "broadcast"], env=env, cwd=ROOT)
+def _start_worker(env: dict[str, str], records: Path | None = None) -> subprocess.Popen[bytes]:
+    if records is None:
+        return subprocess.Popen([sys.executable, "-m", "workers", "broadcast"], env=env, cwd=ROOT)
+    command = [sys.executable, "-m", "bench.relay_worker", "--index", "0", "--queue", "broadcast",
+               "--records", str(records), "--calls", f"{records}.calls"]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+def _recorded_rate(records: Path) -> float:
+    """Copies per second at the recording gateway's call times."""
+    times = sorted(float(json.loads(line)["t"]) for line in records.read_text().splitlines() if line)
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
 
 
 def _peak_rss_kb(pid: int) -> int:
@@ -72,7 +90,8 @@ async def _campaign(pool: Any, kind: str, lane: str, count: int, *, credits: int
         kind, SOURCE, lane, SOURCE if source else None, source, credits, last, count))
 
 
-async def _run(url: str, env: dict[str, str], scenario: str, count: int) -> dict[str, Any]:
+async def _run(url: str, env: dict[str, str], scenario: str, count: int, records: Path | None = None
+               ) -> dict[str, Any]:
     pool = await database.create_pool(url, max_size=8)
     model = TelegramModel(pool)
     sends = scenario in ("free", "paid")
@@ -90,7 +109,7 @@ async def _run(url: str, env: dict[str, str], scenario: str, count: int) -> dict
                            " $1, $1, jsonb_build_object('campaign_id', $2::bigint), NULL)"
                            "::procrastinate_job_to_defer_v1])", f"campaign:{cid}", cid)
     started = time.monotonic()
-    proc = _start_worker(env)
+    proc = _start_worker(env, records)
     peak, selected_at = 0, None
     try:
         while time.monotonic() - started < max(count / 25, 120):
@@ -117,7 +136,10 @@ async def _run(url: str, env: dict[str, str], scenario: str, count: int) -> dict
     result: dict[str, Any] = {"status": c["status"], "selected": c["selected"], "granted": c["granted"],
                               "sent": c["sent"], "failed": c["failed"], "seconds": elapsed,
                               "selected_seconds": selected_at, "peak_rss_mb": peak / 1024}
-    if sends:
+    if records is not None:
+        result["rate"] = _recorded_rate(records)
+        result["flood_waits"] = 0  # no limits are enforced by the recording gateway
+    elif sends:
         times = sorted(await model.sent_times(paid=scenario == "paid"))
         span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
         result["rate"] = (len(times) - 1) / span if span else 0.0
@@ -133,6 +155,7 @@ def main() -> None:
     parser.add_argument("--select", default="10000,1000000", help="recipient counts, comma-separated")
     parser.add_argument("--gift", type=int, default=1_000_000)
     parser.add_argument("--only", choices=["free", "paid", "select", "gift"], action="append")
+    parser.add_argument("--writers", type=int, default=20, help="customers writing during the free lane")
     args = parser.parse_args()
     env = dict(os.environ, LOG_LEVEL="WARNING", WORKER_CONCURRENCY="4")
     env.pop("BOT_TOKEN", None)
@@ -144,18 +167,33 @@ def main() -> None:
         server = embedded_postgres.start(Path(tmp.name) / "pg", keep_data=False)
         env = server.env(env)
         base = server.url
+        if "free" in (args.only or ["free"]) and args.writers:
+            # The free lane runs every queue's worker (bench/campaigns_writers.py).
+            asyncio.run(relay_db.allow_connections(base, 300))
+            pg = PgControl(Path(tmp.name) / "pg", env)
+            pg.start(pg.stop())
     try:
         runs = [(name, count) for name in args.only or ["free", "paid", "select", "gift"]
                 for count in ([int(n) for n in args.select.split(",")] if name == "select"
                               else [getattr(args, name)])]
-        for name, count in runs:
-            url = asyncio.run(relay_db.create_database(base, f"bench_campaigns_{name}_{count}"))
+        runs = [(n, c, False) for n, c in runs] + [(n, c, True) for n, c in runs if n == "paid"]
+        for name, count, recording in runs:
+            suffix = "_recording" if recording else ""
+            url = asyncio.run(relay_db.create_database(base, f"bench_campaigns_{name}_{count}{suffix}"))
             relay_db.migrate(env, url)
-            r = asyncio.run(_run(url, dict(env, DATABASE_URL=url), name, count))
+            if name == "free" and args.writers:
+                logs = Path(tmp.name) / "free-logs"
+                logs.mkdir(exist_ok=True)
+                print(asyncio.run(campaigns_writers.run(url, logs, count, args.writers)).report())
+                continue
+            records = Path(tmp.name) / f"{name}-records.jsonl" if recording else None
+            r = asyncio.run(_run(url, dict(env, DATABASE_URL=url), name, count, records))
             if name in ("free", "paid"):
                 budget = 30 if name == "free" else 1000
+                where = ("recording Telegram, answered at once; its call times" if recording
+                         else "stand-in Telegram in the worker's process; its timestamps")
                 print(f"{name}: {r['sent']}/{count} sent ({r['failed']} failed) at {r['rate']:.1f}/s ="
-                      f" {r['rate'] / budget * 100:.1f}% of {budget}/s (fake Telegram's timestamps);"
+                      f" {r['rate'] / budget * 100:.1f}% of {budget}/s ({where});"
                       f" flood waits {r['flood_waits']}; worker peak RSS {r['peak_rss_mb']:.0f} MB")
             elif name == "select":
                 rate = r["selected"] / r["selected_seconds"] if r["selected_seconds"] else 0.0

@@ -1,7 +1,8 @@
 """Benchmark: crash and restart under load (issue 18, item 1).
 
     .venv/bin/python bench/chaos.py [--users 100] [--groups 8] [--rate 200] [--seconds 60]
-        [--kill-every 1] [--kills 60] [--restart-postgres-at 30] [--payments 20] [--replies 2] [--keep-logs]
+        [--kill-every 1] [--kills 60] [--restart-postgres-at 30] [--payments 20] [--replies 2]
+        [--broadcast 2000] [--keep-logs]
 
 A fresh embedded Postgres (its own data directory, so it can be stopped and
 started) migrated with the sandbox's tables; the real ingress and one worker
@@ -17,8 +18,9 @@ once, every message relayed and charged once, every payment granted once,
 the ledger invariant, nothing left in the queues, the inbox or the outbox;
 the copies a kill duplicated and the window it can happen in; the time the
 ingress took to answer 200 again after Postgres came back, and the 503s it
-answered meanwhile. There is no broadcast in the load: campaigns are not on
-this branch.
+answered meanwhile. A free-lane broadcast to every user and ``--broadcast``
+recipients more runs through the load, on a broadcast worker killed like the
+others: every recipient must get it exactly once (tests/chaos_broadcast.py).
 
 Prints the figures as JSON; exits 1 when a promise was broken.
 """
@@ -54,7 +56,12 @@ async def database(tmp: Path) -> AsyncIterator[tuple[str, PgControl]]:
         env = server.env({k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "STRIPE_API_KEY")})
         url = await relay_db.create_database(server.url, "bench_chaos")
         relay_db.migrate(env, url)
-        yield url, PgControl(tmp / "pg", env)
+        pg = PgControl(tmp / "pg", env)
+        # One process per queue, the broadcast worker's among them, each with its pools:
+        # more than the 100 connections a fresh server allows.
+        await relay_db.allow_connections(url, 300)
+        pg.start(pg.stop())
+        yield url, pg
     finally:
         server.stop()
 
@@ -63,7 +70,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
     plan = Plan(users=args.users, rate=args.rate, seconds=args.seconds, kill_every=args.kill_every,
                 restart_postgres_at=args.restart_postgres_at, stripe_payments=args.payments // 2,
                 stars_payments=args.payments - args.payments // 2, replies_per_second=args.replies,
-                groups=args.groups, min_kills=args.kills)
+                groups=args.groups, min_kills=args.kills, broadcast_recipients=args.broadcast)
     async with database(tmp) as (url, pg):
         rig = Rig(url, tmp, plan, pg)
         async with rig.open():
@@ -88,6 +95,8 @@ def main() -> None:
     parser.add_argument("--restart-postgres-at", type=float, default=30.0)
     parser.add_argument("--payments", type=int, default=20)
     parser.add_argument("--replies", type=float, default=2.0)
+    parser.add_argument("--broadcast", type=int, default=2000,
+                        help="recipients of a broadcast during the load besides the users (0: none)")
     parser.add_argument("--settle-timeout", type=float, default=600.0)
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (printed path)")
     args = parser.parse_args()

@@ -135,6 +135,16 @@ async def drop_database(base_url: str, name: str) -> None:
         await conn.close()
 
 
+async def allow_connections(url: str, count: int) -> None:
+    """Raise the server's max_connections (taken at its next start): a bench that runs
+    every queue's worker, each with its pools, needs more than a fresh server's 100."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"ALTER SYSTEM SET max_connections = {int(count)}")
+    finally:
+        await conn.close()
+
+
 def migrate(env: Mapping[str, str], url: str) -> None:
     """Production migrations and the sandbox's: every bench runs against the stand-in Telegram."""
     subprocess.run(["bash", str(ROOT / "sql" / "migrate.sh"), "--sandbox"],

@@ -1,7 +1,11 @@
 """One messaging worker for the relay benchmark: production's ``python -m workers messaging``
 with an in-memory Telegram.
 
-    python -m bench.relay_worker --index 0 --records FILE --calls FILE
+    python -m bench.relay_worker --index 0 --records FILE --calls FILE [--queue broadcast]
+
+(``--queue``: another queue's worker the same way; bench/campaigns.py runs the
+paid lane's broadcast on it, to measure the product without the stand-in
+Telegram's own cost per send.)
 
 It runs ``workers.wiring.run`` itself (settings from the environment, the
 pool, the Container with its limiter, ``wiring.build_app(container,
@@ -33,6 +37,7 @@ def main() -> None:
     parser.add_argument("--index", type=int, required=True)
     parser.add_argument("--records", required=True)
     parser.add_argument("--calls", required=True)
+    parser.add_argument("--queue", default=Queue.MESSAGING.value, choices=[q.value for q in Queue])
     args = parser.parse_args()
     settings = process.settings_or_exit()
     url = settings.database_url
@@ -46,7 +51,7 @@ def main() -> None:
     # The one seam: production asks this factory for Telegram (Pyrogram or the sandbox).
     wiring.build_gateway = build_gateway
     try:
-        process.run(lambda stop: wiring.run(settings, Queue.MESSAGING, url, stop))
+        process.run(lambda stop: wiring.run(settings, Queue(args.queue), url, stop))
     finally:
         gateway.close()
         Path(args.calls).write_text(json.dumps(dict(gateway.calls)), encoding="utf-8")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from tests import chaos_broadcast
 from tests.chaos_kit import Log
 
 
@@ -141,4 +142,8 @@ async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
         "dup_window_ms": {k: round(float(window[k] or 0), 1) for k in ("p50", "p99", "max")},
         **_postgres_outage(log),
     })
+    if log.campaign_id is not None:
+        figures, broken = await chaos_broadcast.check(pool, log.campaign_id)
+        v.figures.update(figures)
+        v.broken.extend(broken)
     return v

@@ -36,13 +36,14 @@ from core.platform import database
 from core.platform.config import load_settings
 from core.platform.errors import DatabaseUnavailable
 from core.sandbox.stripe import FakeStripe
-from tests import builders
+from tests import builders, chaos_broadcast
 from tests.builders import OPERATOR, Person
 from tests.harness import GENEROUS_LIMITS, free_port
 from tests.processes import ROOT, WorkerProcesses, worker_env
 
-#: Queues whose worker the chaos kills; the broadcast worker is not started: campaigns
-#: are not on main, and its ~25 connections would crowd a test server's 100.
+#: Queues whose worker the chaos kills (the broadcast worker too, when the plan has a
+#: broadcast: Rig.queues). It is started only then: its ~25 connections would crowd a
+#: test server's 100, and bench/chaos.py raises its own server's limit for it.
 KILLABLE = ("messaging", "messaging", "billing", "admin")
 QUEUES = ("messaging", "billing", "admin")
 USER_BASE = 710_000_000
@@ -70,6 +71,9 @@ class Plan:
     seed: int = 18
     #: Admin groups the users are spread over: a group's sends go out one after another.
     groups: int = 2
+    #: Recipients (besides the users) of a broadcast that runs through the load, on a
+    #: broadcast worker killed like the others (tests/chaos_broadcast.py); 0: none.
+    broadcast_recipients: int = 0
 
 
 @dataclass
@@ -90,6 +94,8 @@ class Log:
     #: Purchases started whose checkout or invoice never came.
     unoffered: list[str] = field(default_factory=list)
     kills: int = 0
+    #: The broadcast's campaign, when the plan has one.
+    campaign_id: int | None = None
     died_alone: list[str] = field(default_factory=list)
     postgres_stopped_at: float | None = None
     postgres_started_at: float | None = None
@@ -198,6 +204,10 @@ class Rig:
         self._posts: set[asyncio.Task[None]] = set()
 
     @property
+    def queues(self) -> tuple[str, ...]:
+        return (*QUEUES, "broadcast") if self.plan.broadcast_recipients else QUEUES
+
+    @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -212,9 +222,9 @@ class Rig:
         try:
             await self._until_ready()
             newest = "SELECT count(*) FROM procrastinate_workers"
-            for queue in QUEUES:
+            for queue in self.queues:
                 self.workers.start(queue)
-            await wait_for(self.pool, f"SELECT ({newest}) >= $1", len(QUEUES), timeout=90)
+            await wait_for(self.pool, f"SELECT ({newest}) >= $1", len(self.queues), timeout=90)
             yield self
         finally:
             for task in self._posts:
@@ -302,6 +312,8 @@ class Rig:
 
     async def run(self) -> Log:
         plan = self.plan
+        if plan.broadcast_recipients:
+            self.log.campaign_id = await chaos_broadcast.start(self.pool, plan.broadcast_recipients)
         tasks = [self._writer(), self._payments()]
         if plan.kill_every:
             tasks.append(self._killer())
@@ -371,7 +383,7 @@ class Rig:
         while time.monotonic() < end or self.log.kills < self.plan.min_kills:
             await asyncio.sleep(self.plan.kill_every * self.rng.uniform(0.5, 1.5))
             self.revive()
-            queue = self.rng.choice(KILLABLE)
+            queue = self.rng.choice((*KILLABLE, "broadcast") if self.plan.broadcast_recipients else KILLABLE)
             if queue in self.workers.running:
                 self.workers.restart(queue)
                 self.log.kills += 1

@@ -27,6 +27,7 @@ from core.jobs.queues import Queue
 from core.ops import counters, retention, webhook_status
 from core.platform.config import Settings
 from core.platform.database import connection
+from core.platform.errors import StripeRejected, StripeUnavailable
 from core.telegram.bot_api import BotApi, HttpBotApi
 from workers.runtime import Container
 
@@ -110,7 +111,12 @@ def register(app: App, c: Container) -> None:
     async def stripe_reconcile(timestamp: int) -> None:
         if c.stripe is None:
             return
-        found = await reconcile.missed_events(c.pool, c.stripe.events, now=datetime.now(UTC))
+        try:
+            found = await reconcile.missed_events(c.pool, c.stripe.events, now=datetime.now(UTC))
+        except (StripeUnavailable, StripeRejected) as exc:
+            # The next run covers the same window (2 hours): no failed job for an outage.
+            log.warning("Stripe's events not listed", error=str(exc))
+            return
         if found.queued:
             log.warning("Stripe events no webhook brought, queued", event_ids=found.queued,
                         listed=found.listed)
