@@ -108,7 +108,12 @@ async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
         " (SELECT count(*) FROM procrastinate_jobs WHERE task_name NOT LIKE 'maintenance.%' AND"
         "  (status = 'failed' OR status IN ('todo', 'doing') AND coalesce(scheduled_at, now()) <= now()))"
         "  AS jobs")
-    v.check(not any(stuck.values()), f"left behind: {dict(stuck)}")
+    left = [] if not stuck["jobs"] else [tuple(r) for r in await pool.fetch(
+        "SELECT task_name, status::text, attempts, coalesce(scheduled_at::text, ''),"
+        " (SELECT left(e.type::text, 40) FROM procrastinate_events e WHERE e.job_id = j.id"
+        "  ORDER BY e.id DESC LIMIT 1) FROM procrastinate_jobs j WHERE task_name NOT LIKE 'maintenance.%' AND"
+        " (status = 'failed' OR status IN ('todo', 'doing') AND coalesce(scheduled_at, now()) <= now())")]
+    v.check(not any(stuck.values()), f"left behind: {dict(stuck)} {left}")
 
     recoveries = {r["kind"]: r["n"] for r in await pool.fetch(
         "SELECT kind, count(*) AS n FROM stall_recoveries GROUP BY kind")}
