@@ -22,7 +22,7 @@ import asyncpg
 
 from core import i18n
 from core.accounts import segments
-from core.admin import audit, campaign_compose, confirm, fmt, pending
+from core.admin import audit, campaign_albums, campaign_compose, confirm, fmt, pending
 from core.admin.campaign_progress import (
     FREE_RATE,
     PAID_RATE,
@@ -116,8 +116,11 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         template = campaign_compose.Template(found["name"], found["source_chat_id"],
                                              list(found["source_message_ids"]), found["source_kind"],
                                              found["buttons"] or [])
+    replied = (ctx.source or {}).get("reply_to_message")
+    album = await campaign_albums.items(ctx.tx.conn, replied) if isinstance(replied, Mapping) else []
     try:
-        order = campaign_compose.broadcast(payload, ctx.source, tz=zone(ctx.cfg.timezone), template=template)
+        order = campaign_compose.broadcast(payload, ctx.source, tz=zone(ctx.cfg.timezone), template=template,
+                                           album=album)
     except Unreadable as exc:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
@@ -142,14 +145,20 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
                                  {"id": campaign_id, "lane": "broadcast"})
     paid = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
                                  {"id": campaign_id, "lane": "paid"})
-    stars = paid_stars(count)
+    # Telegram counts every message of an album: the time and the Stars grow with its items.
+    per = len(order.source_message_ids)
+    stars = paid_stars(count * per)
     text = (f"<b>📢 Broadcast #{campaign_id}</b> — preview above\n"
             f"Audience: <code>{fmt.esc(order.segment.text)}</code>"
             f"{' (service announcement)' if order.service else ''}"
-            f" · <b>{fmt.number(count)}</b> users\n"
-            f"Free lane (30 messages/s shared with replies, which go first):"
-            f" about {estimate(count, FREE_RATE)}\n"
-            f"Paid lane (up to 1,000/s): about {estimate(count, PAID_RATE)}, costs {fmt.number(stars)} ⭐")
+            f" · <b>{fmt.number(count)}</b> users\n")
+    if order.kind == campaign_compose.ALBUM:
+        text += (f"An album of {per} items: {fmt.number(count * per)} messages in all; no buttons"
+                 " (Telegram cannot attach buttons to an album).\n")
+    text += (f"Free lane (30 messages/s shared with replies, which go first):"
+             f" about {estimate(count * per, FREE_RATE)}\n"
+             f"Paid lane (up to 1,000/s): about {estimate(count * per, PAID_RATE)},"
+             f" costs {fmt.number(stars)} ⭐")
     if order.at is not None:
         text += f"\nScheduled for <b>{order.at:%Y-%m-%d %H:%M} ({fmt.esc(order.at.tzinfo)})</b>."
     rows = [confirm_row(free, "✅ Send (free lane)")]

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from core.accounts import language
-from core.admin import confirm, desk_replies, desk_reply_files, pending, roles
+from core.admin import campaign_albums, confirm, desk_replies, desk_reply_files, pending, roles
 from core.admin.center import DISPATCHER
 from core.admin.navigation import Cancel, Confirm
 from core.admin.router import AdminContext
@@ -127,6 +127,8 @@ async def on_message(
         return
     if operator is None:
         return  # chatter in the General topic
+    if in_group:
+        await campaign_albums.record(tx.conn, message)  # an album /broadcast may name later
     question = await pending.take(tx.conn, operator.telegram_id)
     text = message.get("text")
     if question is None:

@@ -215,9 +215,12 @@ async def _step(runner: Runner, campaign_id: int, flying: int) -> tuple[list[int
     await _settle(runner, c)
     lane = _lane(c)
     limiter = runner.courier.limiter
-    room = min(await limiter.room(lane), MAX_TICK) if flying < MAX_FLYING else 0
-    if room < min(max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)), MAX_TICK):
+    # Telegram counts each message of an album: a recipient of one takes a slot per item.
+    per = len(c.source_message_ids) if c.kind is Kind.BROADCAST else 1
+    slots = min(await limiter.room(lane), MAX_TICK) if flying < MAX_FLYING else 0
+    if slots < max(min(max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)), MAX_TICK), per):
         return [], True
+    room = slots // per
     again = await _due(runner, c, room)
     fresh = await _queue(runner, c, room - len(again)) if room > len(again) else []
     if again or fresh:
