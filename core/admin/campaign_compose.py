@@ -3,7 +3,7 @@
 ``/broadcast <segment> [service] [paid]`` replying to the message to send (or
 to any item of an album); each further line of the command is a URL button:
 ``Label https://url`` (an album takes none).
-``/massgift <segment> <credits> [reason]``.
+``/massgift`` is read by core.admin.campaign_gift_compose.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ MAX_BUTTONS = 8
 ALBUM = "album"
 MAX_ALBUM = 10
 MAX_LABEL = 40
-MAX_REASON = 200
-MAX_GIFT = 1_000_000
 _UTC = ZoneInfo("UTC")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]{1,500}|tg://[^\s]{1,200}")
 
@@ -66,14 +64,7 @@ def template_name(payload: str) -> str | None:
     return names[-1] if names else None
 
 
-@dataclass(frozen=True)
-class GiftOrder:
-    segment: segments.Segment
-    credits: int
-    reason: str
-
-
-def _segment(text: str) -> segments.Segment:
+def segment(text: str) -> segments.Segment:
     try:
         return segments.parse(text)
     except segments.BadSegment as exc:
@@ -165,25 +156,5 @@ def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | N
     if buttons and kind not in WITH_BUTTONS:
         raise Unreadable(f"Buttons cannot be added to a copy of a {kind} message.")
     chat = source.get("chat") or (message or {}).get("chat") or {}
-    return BroadcastOrder(_segment(words[0]), int(chat["id"]), ids, kind,
+    return BroadcastOrder(segment(words[0]), int(chat["id"]), ids, kind,
                           service="service" in flags, paid="paid" in flags, buttons=buttons, at=at)
-
-
-def gift(payload: str) -> GiftOrder:
-    """The gift a ``/massgift`` command orders; :class:`Unreadable` says what is wrong."""
-    words = payload.strip().split(maxsplit=2)
-    if len(words) < 2:
-        raise Unreadable("Write /massgift <segment> <credits> [reason],"
-                         " e.g. /massgift active:30 5 Thank you!")
-    segment = _segment(words[0])
-    if not re.fullmatch(r"[0-9]{1,9}", words[1]):
-        raise Unreadable(f"“{words[1][:20]}” is not a number of credits.")
-    credits = int(words[1])
-    if credits == 0:
-        raise Unreadable("A gift of 0 credits changes nothing: give at least 1.")
-    if credits > MAX_GIFT:
-        raise Unreadable(f"At most {MAX_GIFT:,} credits per user.")
-    reason = words[2].strip() if len(words) > 2 else ""
-    if len(reason) > MAX_REASON:
-        raise Unreadable(f"The reason has at most {MAX_REASON} characters.")
-    return GiftOrder(segment, credits, reason)

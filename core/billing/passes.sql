@@ -15,3 +15,29 @@ VALUES ($1, $2, $3, $4, $5, $6, $7);
 SELECT coalesce(sum(seconds) FILTER (WHERE seconds > 0), 0) AS added,
        coalesce(-sum(seconds) FILTER (WHERE seconds < 0), 0) AS taken
 FROM pass_grants WHERE transaction_id = $1;
+
+-- name: passes_extend_many
+-- extend(days) for many users at once, the same rules per user: each key at most
+-- once (a known key changes nothing); the days run from the pass's end while it
+-- runs, else from now. The rows are locked in id order (as one user's change
+-- would lock them, never in two orders at once). One statement for a mass
+-- gift's chunk; the users whose pass changed are returned.
+WITH wanted AS (
+    SELECT w.user_id, w.key FROM unnest($1::bigint[], $4::text[]) AS w(user_id, key)
+    WHERE NOT EXISTS (SELECT 1 FROM pass_grants g WHERE g.idempotency_key = w.key)
+), held AS (
+    SELECT u.id, u.pass_expires_at AS before FROM users u
+    WHERE u.id IN (SELECT user_id FROM wanted)
+    ORDER BY u.id
+    FOR UPDATE
+), changed AS (
+    UPDATE users u
+    SET pass_expires_at = greatest(h.before, now()) + make_interval(days => $2), updated_at = now()
+    FROM held h
+    WHERE u.id = h.id
+    RETURNING u.id, h.before, u.pass_expires_at AS after
+)
+INSERT INTO pass_grants (user_id, seconds, expires_before, expires_after, reason, idempotency_key)
+SELECT c.id, $2::bigint * 86400, c.before, c.after, $3, w.key
+FROM changed c JOIN wanted w ON w.user_id = c.id
+RETURNING user_id;

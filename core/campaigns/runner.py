@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from core import i18n
+from core import billing, i18n
 from core.accounts import ledger
 from core.campaigns.rows import Campaign, Kind, Status
 from core.delivery import engine
@@ -128,7 +128,11 @@ async def _select(runner: Runner, c: Campaign) -> int:
             # Exactly once per recipient: the key names the campaign and the user, and
             # the grant commits with the recipient rows and the selection's progress.
             keys = [f"campaign:{c.id}:user:{u}" for u in added]
-            await ledger.apply_many(conn, added, c.credits, reason="mass_gift", keys=keys)
+            if c.credits:
+                await ledger.apply_many(conn, added, c.credits, reason="mass_gift", keys=keys)
+            if c.pass_days:
+                # pass_grants has its own keys: the same key names the campaign's pass grant there.
+                await billing.extend_passes(conn, added, c.pass_days, reason="mass_gift", keys=keys)
             await conn.execute(q("runner_granted"), c.id, added, c.notice)
         return len(added)
 

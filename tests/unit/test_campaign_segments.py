@@ -106,21 +106,6 @@ def test_bad_broadcast_commands_are_refused(payload: str, message: dict[str, obj
         campaign_compose.broadcast(payload, message)
 
 
-def test_a_mass_gift_command_reads_segment_credits_and_reason() -> None:
-    order = campaign_compose.gift("lang:uk+paid 25 Thanks for staying with us")
-    assert (order.segment.text, order.credits) == ("lang:uk+paid", 25)
-    assert order.reason == "Thanks for staying with us"
-
-
-@pytest.mark.parametrize(("payload", "says"), [
-    ("all", "Write /massgift"), ("all 0", "0 credits"), ("all -5", "not a number"),
-    ("all 2000000", "At most"), ("all 5 " + "x" * 201, "at most 200"), ("bogus 5", "unknown segment"),
-])
-def test_bad_mass_gifts_are_refused(payload: str, says: str) -> None:
-    with pytest.raises(Unreadable, match=says):
-        campaign_compose.gift(payload)
-
-
 def test_paid_lane_cost_is_a_tenth_of_a_star_per_message_rounded_up() -> None:
     assert [paid_stars(n) for n in (1, 10, 11, 10_000)] == [1, 1, 2, 1000]
 
@@ -137,6 +122,7 @@ def test_progress_shows_counts_and_only_the_buttons_that_apply() -> None:
         segment: str = "active:7"
         lane: str = "broadcast"
         credits: int = 0
+        pass_days: int = 0
         notice: bool = False
         audience: int = 100
         selection_done: bool = True
