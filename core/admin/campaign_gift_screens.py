@@ -9,7 +9,7 @@ from __future__ import annotations
 from core import campaigns
 from core.accounts import segments
 from core.admin import campaign_gift_compose, confirm, fmt
-from core.admin.campaign_screens import confirm_data, history
+from core.admin.campaign_screens import confirm_data, history, list_note
 from core.admin.navigation import confirm_row
 from core.admin.refs import Unreadable
 from core.admin.roles import Role
@@ -37,9 +37,10 @@ async def open_massgift(ctx: AdminContext, payload: str) -> None:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
     count, last_id = await segments.count(ctx.tx.conn, order.segment, service=True)
+    note = await list_note(ctx, order.segment)
     if count == 0:
         await ctx.screen.say(f"⚠️ Nobody is in <code>{fmt.esc(order.segment.text)}</code> now:"
-                             " nothing to give.")
+                             f" nothing to give.{note}")
         return
     total = count * order.credits
     cap = ctx.cfg.mass_gift_cap
@@ -66,7 +67,7 @@ async def open_massgift(ctx: AdminContext, payload: str) -> None:
         totals.append(f"<b>{fmt.number(count * order.days)}</b> pass days in all"
                       " (added to a running pass, else from now)")
     text = (f"<b>🎁 Mass gift #{campaign_id}</b>\n"
-            f"Audience: <code>{fmt.esc(order.segment.text)}</code> · <b>{fmt.number(count)}</b> users\n"
+            f"Audience: <code>{fmt.esc(order.segment.text)}</code> · <b>{fmt.number(count)}</b> users{note}\n"
             f"{_each(order)} each · " + " · ".join(totals) + "\n"
             f"Reason: {fmt.esc(order.reason) or '—'}\nNotice (in each user's language):\n{notice}")
     rows = [confirm_row(with_notice, "✅ Gift + notice"), [button("✅ Gift silently", confirm_data(silent))]]

@@ -88,7 +88,9 @@ async def history(ctx: AdminContext, kind: str) -> None:
     lines.append("Segments: all, active:&lt;days&gt;, tier:&lt;name&gt;, lang:&lt;code&gt;, paid, unpaid,"
                   " pass,"
                   " nopass, balance&lt;N, balance&gt;N, joined:&lt;from&gt;..&lt;to&gt;, ids:&lt;id,…&gt;;"
-                  " join with +.")
+                  " join with +. <code>ids</code> alone, in a reply to a .txt or .csv document sent here,"
+                  " reaches the users it lists (Telegram ids or @usernames; a broadcast then names its"
+                  " message with tpl:&lt;name&gt;); file:&lt;n&gt; reaches an uploaded list again.")
     if kind == "broadcast":
         names = [r["name"] for r in await ctx.tx.conn.fetch(q("campaign_screens_templates"), 30)]
         lines.append("Templates (<code>/broadcast &lt;segment&gt; tpl:&lt;name&gt;</code>): "
@@ -101,6 +103,17 @@ async def history(ctx: AdminContext, kind: str) -> None:
                      f" {fmt.number(c.blocked)} blocked · {fmt.ago(c.created_at)}")
     buttons = [[button(f"#{c.id}", CampaignAct("s", c.id).pack())] for c in rows]
     await ctx.screen.show("\n".join(lines), keyboard(*buttons, nav_row()))
+
+
+async def list_note(ctx: AdminContext, segment: segments.Segment) -> str:
+    """What the preview says of an uploaded list in the segment (file:<n>): its users unknown."""
+    if "list" not in segment.filter:
+        return ""
+    row = await ctx.tx.conn.fetchrow(q("campaign_screens_id_list"), int(segment.filter["list"]))
+    if row is None:
+        return "\n⚠️ No such list of users."
+    return (f"\n📄 List #{row['id']} ({fmt.esc(row['file_name'])}): {fmt.number(row['given'])} ids and"
+            f" usernames, <b>{fmt.number(row['unknown'])}</b> unknown to the bot (left out).")
 
 
 async def open_broadcast(ctx: AdminContext, payload: str) -> None:
@@ -126,9 +139,10 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
     count, last_id = await segments.count(ctx.tx.conn, order.segment, service=order.service)
+    note = await list_note(ctx, order.segment)
     if count == 0:
         await ctx.screen.say(f"⚠️ Nobody is in <code>{fmt.esc(order.segment.text)}</code> now:"
-                             " nothing to send.")
+                             f" nothing to send.{note}")
         return
     campaign_id = await ctx.tx.conn.fetchval(
         q("campaign_screens_draft"), "broadcast", ctx.operator.telegram_id, ctx.place.chat_id,
@@ -152,7 +166,7 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
     text = (f"<b>📢 Broadcast #{campaign_id}</b> — preview above\n"
             f"Audience: <code>{fmt.esc(order.segment.text)}</code>"
             f"{' (service announcement)' if order.service else ''}"
-            f" · <b>{fmt.number(count)}</b> users\n")
+            f" · <b>{fmt.number(count)}</b> users{note}\n")
     if order.kind == campaign_compose.ALBUM:
         text += (f"An album of {per} items: {fmt.number(count * per)} messages in all; no buttons"
                  " (Telegram cannot attach buttons to an album).\n")

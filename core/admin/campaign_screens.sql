@@ -51,3 +51,6 @@ SELECT * FROM campaign_templates WHERE lower(name) = lower($1);
 
 -- name: campaign_screens_templates
 SELECT name FROM campaign_templates ORDER BY lower(name) LIMIT $1;
+
+-- name: campaign_screens_id_list
+SELECT id, file_name, given, unknown FROM campaign_id_lists WHERE id = $1;

@@ -7,7 +7,7 @@ fails here.
 from __future__ import annotations
 
 from core.admin import (
-    campaign_gift_screens,
+    campaign_id_lists,
     campaign_screens,
     dashboard,
     desk_analytics,
@@ -45,8 +45,8 @@ CATEGORIES = Categories({
     Category.CONVERSATIONS: desk_conversations.open_conversations,
     Category.QUICK_REPLIES: desk_replies.open_quick_replies,
     Category.ANALYTICS: desk_analytics.open_analytics,
-    Category.BROADCAST: campaign_screens.open_broadcast,
-    Category.MASS_GIFT: campaign_gift_screens.open_massgift,
+    Category.BROADCAST: campaign_id_lists.open_broadcast,
+    Category.MASS_GIFT: campaign_id_lists.open_massgift,
 })
 
 
