@@ -90,7 +90,8 @@ async def history(ctx: AdminContext, kind: str) -> None:
                   " nopass, balance&lt;N, balance&gt;N, joined:&lt;from&gt;..&lt;to&gt;, ids:&lt;id,…&gt;;"
                   " join with +. <code>ids</code> alone, in a reply to a .txt or .csv document sent here,"
                   " reaches the users it lists (Telegram ids or @usernames; a broadcast then names its"
-                  " message with tpl:&lt;name&gt;); file:&lt;n&gt; reaches an uploaded list again.")
+                  " message with tpl:&lt;name&gt;, or replies to its message and the list is asked for);"
+                  " file:&lt;n&gt; reaches an uploaded list again.")
     if kind == "broadcast":
         names = [r["name"] for r in await ctx.tx.conn.fetch(q("campaign_screens_templates"), 30)]
         lines.append("Templates (<code>/broadcast &lt;segment&gt; tpl:&lt;name&gt;</code>): "

@@ -77,6 +77,7 @@ DISPATCHER = AdminDispatcher([
     desk_reply_files.router,
     desk_analytics.router,
     campaign_screens.router,
+    campaign_id_lists.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -98,6 +98,36 @@ async def test_a_broadcast_from_a_template_reaches_an_uploaded_list_joined_with_
         assert len(got) == (1 if person in (PEOPLE[0], PEOPLE[3]) else 0), person
 
 
+async def test_a_broadcast_replying_to_its_message_asks_for_the_list(system: System) -> None:
+    await _start(system)
+    photo = builders.admin_group_text(OWNER, "")
+    del photo["message"]["text"]
+    photo["message"]["photo"] = [{"file_id": "AgACAgQAAxkBAAIBasked", "file_unique_id": "AQADasked",
+                                  "file_size": 90000, "width": 1280, "height": 720}]
+    photo["message"]["caption"] = "Asked for its list"
+    await system.write(photo)
+    [asked] = await _reply(system, "/broadcast ids\nShop https://example.com/shop", photo)
+    assert asked["text"].startswith("📄 Now send the list of users as a .txt or .csv document")
+
+    await system.write(builders.admin_group_text(OWNER, "42, 43"))
+    assert "That is text: send the list as a .txt or .csv document" in (await system.sent(GROUP))[-1]["text"]
+    await _document(system, "ids.pdf", b"1\n")
+    assert "is not a .txt or .csv file" in (await system.sent(GROUP))[-1]["text"]
+    assert await system.pool.fetchval("SELECT count(*) FROM campaign_id_lists") == 0
+
+    await _document(system, "ids.txt", f"{PEOPLE[2].id}\n@nobody_at_all\n".encode())
+    *_, reading, copy, preview = await system.sent(GROUP)
+    assert reading["text"] == "⏳ Reading the list of users…"
+    assert copy["text"] == "Asked for its list"
+    assert _buttons(copy) == {"Shop": "https://example.com/shop"}
+    assert "Audience: file:1 · 1 users" in preview["text"]
+    assert "1 unknown to the bot" in preview["text"]
+    await system.write(builders.press(OWNER, preview, _buttons(preview)["✅ Send (free lane)"]))
+    for person in PEOPLE:
+        got = [m for m in await system.sent(person.id) if m["kind"] == "photo"]
+        assert len(got) == (1 if person is PEOPLE[2] else 0), person
+
+
 async def test_bad_lists_and_commands_are_answered_and_change_nothing(system: System) -> None:
     await _start(system)
     good = await _document(system, "ids.txt", f"{PEOPLE[0].id}\n".encode())
@@ -112,6 +142,7 @@ async def test_bad_lists_and_commands_are_answered_and_change_nothing(system: Sy
         ("/massgift ids 0", good, "0 credits changes nothing"),
         ("/massgift ids+nobody 5", good, "unknown segment"),
         ("/broadcast ids", good, "name the message with a template"),
+        ("/broadcast ids+nobody", builders.admin_group_text(OWNER, "a message"), "unknown segment"),
     ]
     for command, document, says in cases:
         answers = await _reply(system, command, document)
