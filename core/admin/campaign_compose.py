@@ -97,8 +97,8 @@ def _at(text: str, tz: tzinfo, now: datetime) -> datetime:
 def _album(source: Mapping[str, Any], album: Sequence[tuple[int, str]]) -> list[int]:
     """The message ids of the album ``source`` is an item of (``album``: its items as recorded)."""
     if int(source["message_id"]) not in {i for i, _ in album}:
-        raise Unreadable("I did not see this album arrive: send it again here, then reply to any of its"
-                         " items with /broadcast <segment>.")
+        raise Unreadable("I did not see this album arrive: send it again in the admin group's General"
+                         " topic, then reply to any of its items with /broadcast <segment>.")
     if len(album) > MAX_ALBUM:
         raise Unreadable(f"An album can be broadcast with at most {MAX_ALBUM} items; this one has more.")
     odd = sorted({kind for _, kind in album if kind not in COPYABLE})

@@ -77,7 +77,8 @@ def priority(ctx: AdminContext) -> int:
 async def history(ctx: AdminContext, kind: str) -> None:
     rows = [CampaignRow.of(r) for r in await ctx.tx.conn.fetch(q("campaign_screens_history"), kind, HISTORY)]
     if kind == "broadcast":
-        lines = ["<b>📢 Broadcast</b>", "Send the message as users should see it, then reply to it with"
+        lines = ["<b>📢 Broadcast</b>", "Send the message as users should see it (or an album: reply to any"
+                 " of its items, up to 10, no buttons), then reply to it with"
                  " <code>/broadcast &lt;segment&gt; [service] [paid]</code>; each further line of the command"
                  " is a URL button (<code>Label https://…</code>)."]
     else:
