@@ -1,7 +1,7 @@
 """Benchmark: campaigns (issue 15 figures), with a real broadcast worker process.
 
     .venv/bin/python bench/campaigns.py [--free 10000] [--paid 10000] [--select 1000000]
-        [--gift 1000000] [--only free|paid|select|gift]
+        [--gift 1000000] [--gift-days 0] [--only free|paid|select|gift]
 
 Scenarios (each on a fresh database; users inserted in SQL, the fake Telegram
 in sandbox mode enforcing Telegram's limits):
@@ -16,7 +16,8 @@ in sandbox mode enforcing Telegram's limits):
           once (the product's own rate; counted at the gateway's call times).
   select  selection and queueing of N recipients (the campaign paused once all are
           selected: nothing sent) - the worker's peak RSS and the rate of selection.
-  gift    a mass gift (no notice) to N users: seconds until every grant is recorded.
+  gift    a mass gift (no notice) to N users: seconds until every grant is recorded
+          (5 credits each, and --gift-days days of pass).
 """
 
 from __future__ import annotations
@@ -80,18 +81,18 @@ async def _users(pool: Any, count: int, *, chats: bool, model: TelegramModel | N
         await asyncio.gather(*(ensure(BASE + i) for i in range(1, count + 1)))
 
 
-async def _campaign(pool: Any, kind: str, lane: str, count: int, *, credits: int = 0) -> int:
+async def _campaign(pool: Any, kind: str, lane: str, count: int, *, credits: int = 0, days: int = 0) -> int:
     last = await pool.fetchval("SELECT max(id) FROM users")
     source = [1] if kind == "broadcast" else None
     return int(await pool.fetchval(
         "INSERT INTO campaigns (kind, status, created_by, chat_id, segment, lane, source_chat_id,"
-        " source_message_ids, credits, last_user_id, audience, started_at)"
-        " VALUES ($1, 'running', $2, $2, 'all', $3, $4, $5::int[], $6, $7, $8, now()) RETURNING id",
-        kind, SOURCE, lane, SOURCE if source else None, source, credits, last, count))
+        " source_message_ids, credits, pass_days, last_user_id, audience, started_at)"
+        " VALUES ($1, 'running', $2, $2, 'all', $3, $4, $5::int[], $6, $9, $7, $8, now()) RETURNING id",
+        kind, SOURCE, lane, SOURCE if source else None, source, credits, last, count, days))
 
 
-async def _run(url: str, env: dict[str, str], scenario: str, count: int, records: Path | None = None
-               ) -> dict[str, Any]:
+async def _run(url: str, env: dict[str, str], scenario: str, count: int, records: Path | None = None,
+               days: int = 0) -> dict[str, Any]:
     pool = await database.create_pool(url, max_size=8)
     model = TelegramModel(pool)
     sends = scenario in ("free", "paid")
@@ -103,7 +104,7 @@ async def _run(url: str, env: dict[str, str], scenario: str, count: int, records
                                      "date": int(time.time()), "text": "Hello from the bench"})
     kind = "gift" if scenario == "gift" else "broadcast"
     lane = "paid" if scenario == "paid" else "broadcast"
-    cid = await _campaign(pool, kind, lane, count, credits=5)
+    cid = await _campaign(pool, kind, lane, count, credits=5, days=days if kind == "gift" else 0)
     async with pool.acquire() as conn:
         await conn.execute("SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('broadcast', 'broadcast.run', 0,"
                            " $1, $1, jsonb_build_object('campaign_id', $2::bigint), NULL)"
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--paid", type=int, default=10_000)
     parser.add_argument("--select", default="10000,1000000", help="recipient counts, comma-separated")
     parser.add_argument("--gift", type=int, default=1_000_000)
+    parser.add_argument("--gift-days", type=int, default=0, help="pass days in the gift, besides 5 credits")
     parser.add_argument("--only", choices=["free", "paid", "select", "gift"], action="append")
     parser.add_argument("--writers", type=int, default=20, help="customers writing during the free lane")
     args = parser.parse_args()
@@ -187,7 +189,7 @@ def main() -> None:
                 print(asyncio.run(campaigns_writers.run(url, logs, count, args.writers)).report())
                 continue
             records = Path(tmp.name) / f"{name}-records.jsonl" if recording else None
-            r = asyncio.run(_run(url, dict(env, DATABASE_URL=url), name, count, records))
+            r = asyncio.run(_run(url, dict(env, DATABASE_URL=url), name, count, records, args.gift_days))
             if name in ("free", "paid"):
                 budget = 30 if name == "free" else 1000
                 where = ("recording Telegram, answered at once; its call times" if recording
@@ -201,7 +203,8 @@ def main() -> None:
                 print(f"select: {r['selected']}/{count} selected and queued in {took:.1f}s"
                       f" = {rate:,.0f}/s; worker peak RSS {r['peak_rss_mb']:.0f} MB")
             else:
-                print(f"gift: {r['granted']}/{count} granted in {r['seconds']:.1f}s ({r['status']});"
+                what = f"5 credits + {args.gift_days} pass days" if args.gift_days else "5 credits"
+                print(f"gift ({what}): {r['granted']}/{count} granted in {r['seconds']:.1f}s ({r['status']});"
                       f" worker peak RSS {r['peak_rss_mb']:.0f} MB")
     finally:
         if server is not None:

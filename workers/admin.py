@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from procrastinate import App
 
-from core.admin import desk_inline, desk_reply_files, intake
+from core.admin import campaign_id_lists, desk_inline, desk_reply_files, intake
 from core.delivery import chat_migrations, engine
 from core.delivery.effects import Effects
 from core.desk import reports
@@ -75,3 +75,12 @@ def register(app: App, c: Container) -> None:
             await desk_reply_files.run_import(tx, c.settings, c.courier.gateway, args)
 
         await apply_once(c, Source.INTERNAL, f"desk_import:{args['file_id']}:{args['operator_id']}", effects)
+
+    @job(app, c, Task.ADMIN_CAMPAIGN_IDS)
+    async def campaign_ids(c: Container, **args: Any) -> None:
+        async def effects(tx: Effects) -> None:
+            await campaign_id_lists.run(tx, c.settings, c.courier.gateway, args)
+
+        # Once per command: a retried job finds its list and preview made.
+        key = f"campaign_ids:{args['chat_id']}:{args['message_id']}:{args['operator_id']}"
+        await apply_once(c, Source.INTERNAL, key, effects)

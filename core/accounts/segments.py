@@ -2,8 +2,10 @@
 
 ``all``, ``active:<days>``, ``tier:<name>``, ``lang:<code>``, ``paid``,
 ``unpaid``, ``pass``, ``nopass``, ``balance<N``, ``balance>N``,
-``joined:<from>..<to>`` (dates, either end may be left out) and
-``ids:<id,id,...>`` (Telegram ids), joined with ``+`` (all must match).
+``joined:<from>..<to>`` (dates, either end may be left out),
+``ids:<id,id,...>`` (Telegram ids) and ``file:<n>`` (the users of a list of
+ids uploaded as a document: ``campaign_id_lists``), joined with ``+`` (all
+must match).
 A segment parses into a filter (JSON) that the SQL function ``segment_has``
 reads (migration 0023): the preview's count and the campaign's selection
 apply the one definition. Users who blocked the bot or are banned are never
@@ -98,6 +100,10 @@ def _term(word: str) -> tuple[str, dict[str, Any]]:
     if name == "ids":
         ids = _ids(value)
         return "ids:" + ",".join(str(i) for i in ids), {"ids": ids}
+    if name == "file" and value:
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise BadSegment(f"file:<n> names an uploaded list of ids by its number, not {value!r}")
+        return f"file:{int(value)}", {"list": int(value)}
     if name == "joined":
         start, dots, end = value.partition("..")
         first, last = _date(start, "from"), _date(end, "to")

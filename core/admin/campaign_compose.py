@@ -1,14 +1,15 @@
 """What ``/broadcast`` and ``/massgift`` are given, read strictly (pure functions).
 
-``/broadcast <segment> [service] [paid]`` replying to the message to send;
-each further line of the command is a URL button: ``Label https://url``.
-``/massgift <segment> <credits> [reason]``.
+``/broadcast <segment> [service] [paid]`` replying to the message to send (or
+to any item of an album); each further line of the command is a URL button:
+``Label https://url`` (an album takes none).
+``/massgift`` is read by core.admin.campaign_gift_compose.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -24,9 +25,10 @@ COPYABLE = frozenset({"text", "photo", "video", "document", "animation", "audio"
 #: Kinds a copy with buttons can be made of (core.telegram.copies resends them).
 WITH_BUTTONS = frozenset({"text", "photo", "video", "document", "animation", "audio", "voice"})
 MAX_BUTTONS = 8
+#: An album (several messages copied in one call, kept together by Telegram): up to 10 items.
+ALBUM = "album"
+MAX_ALBUM = 10
 MAX_LABEL = 40
-MAX_REASON = 200
-MAX_GIFT = 1_000_000
 _UTC = ZoneInfo("UTC")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]{1,500}|tg://[^\s]{1,200}")
 
@@ -62,14 +64,7 @@ def template_name(payload: str) -> str | None:
     return names[-1] if names else None
 
 
-@dataclass(frozen=True)
-class GiftOrder:
-    segment: segments.Segment
-    credits: int
-    reason: str
-
-
-def _segment(text: str) -> segments.Segment:
+def segment(text: str) -> segments.Segment:
     try:
         return segments.parse(text)
     except segments.BadSegment as exc:
@@ -99,12 +94,27 @@ def _at(text: str, tz: tzinfo, now: datetime) -> datetime:
     return when
 
 
+def _album(source: Mapping[str, Any], album: Sequence[tuple[int, str]]) -> list[int]:
+    """The message ids of the album ``source`` is an item of (``album``: its items as recorded)."""
+    if int(source["message_id"]) not in {i for i, _ in album}:
+        raise Unreadable("I did not see this album arrive: send it again in the admin group's General"
+                         " topic, then reply to any of its items with /broadcast <segment>.")
+    if len(album) > MAX_ALBUM:
+        raise Unreadable(f"An album can be broadcast with at most {MAX_ALBUM} items; this one has more.")
+    odd = sorted({kind for _, kind in album if kind not in COPYABLE})
+    if odd:
+        raise Unreadable(f"This album holds a {odd[0]} item, which cannot be copied to users.")
+    return [i for i, _ in album]
+
+
 def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | None = None,
-              now: datetime | None = None, template: Template | None = None) -> BroadcastOrder:
+              now: datetime | None = None, template: Template | None = None,
+              album: Sequence[tuple[int, str]] = ()) -> BroadcastOrder:
     """The broadcast a ``/broadcast`` command orders; :class:`Unreadable` says what is wrong.
 
     ``tz`` and ``now`` read a schedule (``at:<time>``); ``template`` is the saved
-    message ``tpl:<name>`` named (the command then replies to nothing)."""
+    message ``tpl:<name>`` named (the command then replies to nothing); ``album``
+    the recorded items (id, kind) of the album the command replies to, if it does."""
     source = (message or {}).get("reply_to_message")
     if template is not None:
         source = {"message_id": template.source_message_ids[0], "chat": {"id": template.source_chat_id},
@@ -125,41 +135,26 @@ def broadcast(payload: str, message: Mapping[str, Any] | None, *, tz: tzinfo | N
                          " (reaches users who turned announcements off), paid (the paid lane) or"
                          " at:<time> (a schedule).")
     at = _at(times[-1], tz or _UTC, now or datetime.now(_UTC)) if times else None
-    kind = message_kind(source)
-    if source.get("media_group_id") is not None:
-        raise Unreadable("Albums cannot be broadcast yet: send one photo, video or document"
-                         " with its caption.")
-    if kind not in COPYABLE:
-        raise Unreadable(f"A {kind or 'service'} message cannot be copied to users: send text, a photo,"
-                         " a video,"
-                         " a document, an animation, audio or a voice message.")
     buttons = [[_button(line)] for line in rest if line.strip()]
+    if template is not None and template.kind == ALBUM:
+        kind, ids = ALBUM, list(template.source_message_ids)
+    elif source.get("media_group_id") is not None:
+        kind, ids = ALBUM, _album(source, album)
+    else:
+        kind, ids = message_kind(source) or "service", [int(source["message_id"])]
+        if kind not in COPYABLE:
+            raise Unreadable(f"A {kind} message cannot be copied to users: send text, a photo,"
+                             " a video, a document, an animation, audio or a voice message.")
     if template is not None and not buttons:
         buttons = template.buttons
     if len(buttons) > MAX_BUTTONS:
         raise Unreadable(f"At most {MAX_BUTTONS} buttons.")
+    if buttons and kind == ALBUM:
+        # Telegram shows no buttons under an album: a copy of one with buttons is refused.
+        raise Unreadable("An album cannot carry buttons (Telegram shows none under an album): send the"
+                         " command without button lines, or broadcast a single message with them.")
     if buttons and kind not in WITH_BUTTONS:
         raise Unreadable(f"Buttons cannot be added to a copy of a {kind} message.")
     chat = source.get("chat") or (message or {}).get("chat") or {}
-    return BroadcastOrder(_segment(words[0]), int(chat["id"]), [int(source["message_id"])], kind or "text",
+    return BroadcastOrder(segment(words[0]), int(chat["id"]), ids, kind,
                           service="service" in flags, paid="paid" in flags, buttons=buttons, at=at)
-
-
-def gift(payload: str) -> GiftOrder:
-    """The gift a ``/massgift`` command orders; :class:`Unreadable` says what is wrong."""
-    words = payload.strip().split(maxsplit=2)
-    if len(words) < 2:
-        raise Unreadable("Write /massgift <segment> <credits> [reason],"
-                         " e.g. /massgift active:30 5 Thank you!")
-    segment = _segment(words[0])
-    if not re.fullmatch(r"[0-9]{1,9}", words[1]):
-        raise Unreadable(f"“{words[1][:20]}” is not a number of credits.")
-    credits = int(words[1])
-    if credits == 0:
-        raise Unreadable("A gift of 0 credits changes nothing: give at least 1.")
-    if credits > MAX_GIFT:
-        raise Unreadable(f"At most {MAX_GIFT:,} credits per user.")
-    reason = words[2].strip() if len(words) > 2 else ""
-    if len(reason) > MAX_REASON:
-        raise Unreadable(f"The reason has at most {MAX_REASON} characters.")
-    return GiftOrder(segment, credits, reason)

@@ -52,6 +52,8 @@ class CampaignView(Protocol):
     @property
     def credits(self) -> int: ...
     @property
+    def pass_days(self) -> int: ...
+    @property
     def notice(self) -> bool: ...
     @property
     def audience(self) -> int: ...
@@ -76,6 +78,16 @@ class CampaignView(Protocol):
 def bar(done: int, total: int) -> str:
     filled = BAR if total <= 0 else min(BAR, done * BAR // total)
     return "▓" * filled + "░" * (BAR - filled)
+
+
+def gift_totals(c: CampaignView) -> str:
+    """What a mass gift gave so far: credits and pass days in all."""
+    parts = []
+    if c.credits:
+        parts.append(f"{fmt.number(c.granted * c.credits)} credits")
+    if c.pass_days:
+        parts.append(f"{fmt.number(c.granted * c.pass_days)} pass days")
+    return " + ".join(parts)
 
 
 def estimate(count: int, rate: float) -> str:
@@ -110,8 +122,7 @@ def render_progress(c: CampaignView) -> tuple[str, Keyboard | None]:
     if c.status == "scheduled" and c.scheduled_at is not None:
         lines.append(f"Starts {c.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
     if c.kind == "gift":
-        lines.append(f"Granted: {fmt.number(c.granted)} × {fmt.number(c.credits)} credits"
-                     f" = {fmt.number(c.granted * c.credits)}")
+        lines.append(f"Granted: {fmt.number(c.granted)} users · {gift_totals(c)}")
         if not c.notice:
             lines.insert(1, bar(c.granted, total))
             return "\n".join(lines), _buttons(c)
@@ -161,6 +172,7 @@ class CampaignRow:
     created_at: datetime
     reason: str | None
     scheduled_at: datetime | None
+    pass_days: int = 0
 
     @classmethod
     def of(cls, r: Mapping[str, Any] | asyncpg.Record) -> CampaignRow:
@@ -168,4 +180,4 @@ class CampaignRow:
                    r["audience"] or 0, r["selection_done"], r["selected"], r["granted"], r["sent"],
                    r["failed"],
                    r["blocked"], r["started_at"], r["created_by"], r["created_at"], r["reason"],
-                   r["scheduled_at"])
+                   r["scheduled_at"], r["pass_days"])

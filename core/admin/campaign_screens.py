@@ -20,21 +20,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
-from core import i18n
 from core.accounts import segments
-from core.admin import audit, campaign_compose, confirm, fmt, pending
+from core.admin import audit, campaign_albums, campaign_compose, confirm, fmt, pending
 from core.admin.campaign_progress import (
     FREE_RATE,
     PAID_RATE,
     CampaignAct,
     CampaignRow,
     estimate,
+    gift_totals,
     paid_stars,
     render_progress,
 )
 from core.admin.navigation import Confirm, confirm_row, nav_row
 from core.admin.refs import Unreadable
-from core.admin.roles import Can, Role
+from core.admin.roles import Can
 from core.admin.router import AdminContext, AdminRouter, not_allowed
 from core.admin.screens import GROUP_PRIORITY
 from core.jobs import queues
@@ -70,23 +70,29 @@ async def _wake(ctx: AdminContext, campaign_id: int, when: datetime | None = Non
         pass  # the job is queued already: it does the same
 
 
-def _priority(ctx: AdminContext) -> int:
+def priority(ctx: AdminContext) -> int:
     return GROUP_PRIORITY if ctx.place.in_group else 0
 
 
-async def _history(ctx: AdminContext, kind: str) -> None:
+async def history(ctx: AdminContext, kind: str) -> None:
     rows = [CampaignRow.of(r) for r in await ctx.tx.conn.fetch(q("campaign_screens_history"), kind, HISTORY)]
     if kind == "broadcast":
-        lines = ["<b>📢 Broadcast</b>", "Send the message as users should see it, then reply to it with"
+        lines = ["<b>📢 Broadcast</b>", "Send the message as users should see it (or an album: reply to any"
+                 " of its items, up to 10, no buttons), then reply to it with"
                  " <code>/broadcast &lt;segment&gt; [service] [paid]</code>; each further line of the command"
                  " is a URL button (<code>Label https://…</code>)."]
     else:
-        lines = ["<b>🎁 Mass Gift</b>", "<code>/massgift &lt;segment&gt; &lt;credits&gt; [reason]</code>;"
-                 f" cap per campaign: {fmt.number(ctx.cfg.mass_gift_cap)} credits (owners may exceed it)."]
+        lines = ["<b>🎁 Mass Gift</b>", "<code>/massgift &lt;segment&gt; &lt;gift&gt; [reason]</code>,"
+                 " the gift per user in credits (<code>5</code>), days of pass (<code>3d</code>) or both"
+                 f" (<code>5+3d</code>); cap per campaign: {fmt.number(ctx.cfg.mass_gift_cap)} credits"
+                 " (owners may exceed it)."]
     lines.append("Segments: all, active:&lt;days&gt;, tier:&lt;name&gt;, lang:&lt;code&gt;, paid, unpaid,"
                   " pass,"
                   " nopass, balance&lt;N, balance&gt;N, joined:&lt;from&gt;..&lt;to&gt;, ids:&lt;id,…&gt;;"
-                  " join with +.")
+                  " join with +. <code>ids</code> alone, in a reply to a .txt or .csv document sent here,"
+                  " reaches the users it lists (Telegram ids or @usernames; a broadcast then names its"
+                  " message with tpl:&lt;name&gt;, or replies to its message and the list is asked for);"
+                  " file:&lt;n&gt; reaches an uploaded list again.")
     if kind == "broadcast":
         names = [r["name"] for r in await ctx.tx.conn.fetch(q("campaign_screens_templates"), 30)]
         lines.append("Templates (<code>/broadcast &lt;segment&gt; tpl:&lt;name&gt;</code>): "
@@ -94,17 +100,27 @@ async def _history(ctx: AdminContext, kind: str) -> None:
     lines.append("")
     lines.append("<b>History</b>" if rows else "No campaigns yet.")
     for c in rows:
-        total = c.granted * c.credits if kind == "gift" else c.sent
-        what = f"{fmt.number(total)} credits" if kind == "gift" else f"{fmt.number(c.sent)} sent"
+        what = gift_totals(c) if kind == "gift" else f"{fmt.number(c.sent)} sent"
         lines.append(f"#{c.id} · {fmt.esc(c.segment)} · {c.status} · {what}, {fmt.number(c.failed)} failed,"
                      f" {fmt.number(c.blocked)} blocked · {fmt.ago(c.created_at)}")
     buttons = [[button(f"#{c.id}", CampaignAct("s", c.id).pack())] for c in rows]
     await ctx.screen.show("\n".join(lines), keyboard(*buttons, nav_row()))
 
 
+async def list_note(ctx: AdminContext, segment: segments.Segment) -> str:
+    """What the preview says of an uploaded list in the segment (file:<n>): its users unknown."""
+    if "list" not in segment.filter:
+        return ""
+    row = await ctx.tx.conn.fetchrow(q("campaign_screens_id_list"), int(segment.filter["list"]))
+    if row is None:
+        return "\n⚠️ No such list of users."
+    return (f"\n📄 List #{row['id']} ({fmt.esc(row['file_name'])}): {fmt.number(row['given'])} ids and"
+            f" usernames, <b>{fmt.number(row['unknown'])}</b> unknown to the bot (left out).")
+
+
 async def open_broadcast(ctx: AdminContext, payload: str) -> None:
     if not payload.strip() and not (ctx.source or {}).get("reply_to_message"):
-        await _history(ctx, "broadcast")
+        await history(ctx, "broadcast")
         return
     template = None
     name = campaign_compose.template_name(payload)
@@ -116,91 +132,61 @@ async def open_broadcast(ctx: AdminContext, payload: str) -> None:
         template = campaign_compose.Template(found["name"], found["source_chat_id"],
                                              list(found["source_message_ids"]), found["source_kind"],
                                              found["buttons"] or [])
+    replied = (ctx.source or {}).get("reply_to_message")
+    album = await campaign_albums.items(ctx.tx.conn, replied) if isinstance(replied, Mapping) else []
     try:
-        order = campaign_compose.broadcast(payload, ctx.source, tz=zone(ctx.cfg.timezone), template=template)
+        order = campaign_compose.broadcast(payload, ctx.source, tz=zone(ctx.cfg.timezone), template=template,
+                                           album=album)
     except Unreadable as exc:
         await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
         return
     count, last_id = await segments.count(ctx.tx.conn, order.segment, service=order.service)
+    note = await list_note(ctx, order.segment)
     if count == 0:
         await ctx.screen.say(f"⚠️ Nobody is in <code>{fmt.esc(order.segment.text)}</code> now:"
-                             " nothing to send.")
+                             f" nothing to send.{note}")
         return
     campaign_id = await ctx.tx.conn.fetchval(
         q("campaign_screens_draft"), "broadcast", ctx.operator.telegram_id, ctx.place.chat_id,
         ctx.place.thread_id, order.segment.text, dict(order.segment.filter), order.service, "broadcast",
         order.source_chat_id, order.source_message_ids, order.kind, order.buttons or None, 0, None,
-        last_id, count, order.at)
+        last_id, count, order.at, 0)
     # The preview: the copy exactly as a recipient gets it.
     params: dict[str, Any] = {"from_chat_id": order.source_chat_id, "message_ids": order.source_message_ids}
     if order.buttons:
         params["reply_markup"] = {"inline_keyboard": order.buttons}
     if ctx.place.thread_id is not None:
         params["message_thread_id"] = ctx.place.thread_id
-    await ctx.tx.send("copyMessages", ctx.place.chat_id, priority=_priority(ctx), **params)
+    await ctx.tx.send("copyMessages", ctx.place.chat_id, priority=priority(ctx), **params)
     free = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
                                  {"id": campaign_id, "lane": "broadcast"})
     paid = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
                                  {"id": campaign_id, "lane": "paid"})
-    stars = paid_stars(count)
+    # Telegram counts every message of an album: the time and the Stars grow with its items.
+    per = len(order.source_message_ids)
+    stars = paid_stars(count * per)
     text = (f"<b>📢 Broadcast #{campaign_id}</b> — preview above\n"
             f"Audience: <code>{fmt.esc(order.segment.text)}</code>"
             f"{' (service announcement)' if order.service else ''}"
-            f" · <b>{fmt.number(count)}</b> users\n"
-            f"Free lane (30 messages/s shared with replies, which go first):"
-            f" about {estimate(count, FREE_RATE)}\n"
-            f"Paid lane (up to 1,000/s): about {estimate(count, PAID_RATE)}, costs {fmt.number(stars)} ⭐")
+            f" · <b>{fmt.number(count)}</b> users{note}\n")
+    if order.kind == campaign_compose.ALBUM:
+        text += (f"An album of {per} items: {fmt.number(count * per)} messages in all; no buttons"
+                 " (Telegram cannot attach buttons to an album).\n")
+    text += (f"Free lane (30 messages/s shared with replies, which go first):"
+             f" about {estimate(count * per, FREE_RATE)}\n"
+             f"Paid lane (up to 1,000/s): about {estimate(count * per, PAID_RATE)},"
+             f" costs {fmt.number(stars)} ⭐")
     if order.at is not None:
         text += f"\nScheduled for <b>{order.at:%Y-%m-%d %H:%M} ({fmt.esc(order.at.tzinfo)})</b>."
     rows = [confirm_row(free, "✅ Send (free lane)")]
-    rows.append([button(f"⭐ Send paid ({fmt.number(stars)} ⭐)", _confirm_data(paid))])
+    rows.append([button(f"⭐ Send paid ({fmt.number(stars)} ⭐)", confirm_data(paid))])
     rows.append([button("💾 Save as template", CampaignAct("t", campaign_id).pack())])
     await ctx.screen.fresh().show(text, keyboard(*rows))
 
 
-def _confirm_data(token: str) -> str:
+def confirm_data(token: str) -> str:
     """A second Confirm button for the same preview (another lane, or no notice)."""
     return Confirm(token).pack()
-
-
-async def open_massgift(ctx: AdminContext, payload: str) -> None:
-    if not payload.strip():
-        await _history(ctx, "gift")
-        return
-    try:
-        order = campaign_compose.gift(payload)
-    except Unreadable as exc:
-        await ctx.screen.say(f"⚠️ {fmt.esc(exc)}")
-        return
-    count, last_id = await segments.count(ctx.tx.conn, order.segment, service=True)
-    if count == 0:
-        await ctx.screen.say(f"⚠️ Nobody is in <code>{fmt.esc(order.segment.text)}</code> now:"
-                             " nothing to give.")
-        return
-    total = count * order.credits
-    cap = ctx.cfg.mass_gift_cap
-    if total > cap and ctx.operator.role is not Role.OWNER:
-        await ctx.screen.say(f"🚫 {fmt.number(total)} credits is over the cap of {fmt.number(cap)}"
-                             " per campaign"
-                             " (setting mass_gift_cap): only an owner can send it.")
-        return
-    campaign_id = await ctx.tx.conn.fetchval(
-        q("campaign_screens_draft"), "gift", ctx.operator.telegram_id, ctx.place.chat_id, ctx.place.thread_id,
-        order.segment.text, dict(order.segment.filter), True, "broadcast", None, None, None, None,
-        order.credits, order.reason or None, last_id, count, None)
-    with_notice = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
-                                        {"id": campaign_id, "lane": "broadcast", "notice": True})
-    silent = await confirm.propose(ctx.tx.conn, ctx.operator.telegram_id, "campaign.start",
-                                   {"id": campaign_id, "lane": "broadcast", "notice": False})
-    notice = i18n.t(ctx.operator.lang, "gift_notice_reason" if order.reason else "gift_notice",
-                    credits=order.credits, reason=order.reason)
-    over = f"\n⚠️ Over the cap of {fmt.number(cap)} (you are an owner)." if total > cap else ""
-    text = (f"<b>🎁 Mass gift #{campaign_id}</b>\n"
-            f"Audience: <code>{fmt.esc(order.segment.text)}</code> · <b>{fmt.number(count)}</b> users\n"
-            f"{fmt.number(order.credits)} credits each · <b>{fmt.number(total)}</b> credits in all{over}\n"
-            f"Reason: {fmt.esc(order.reason) or '—'}\nNotice (in each user's language):\n{notice}")
-    rows = [confirm_row(with_notice, "✅ Gift + notice"), [button("✅ Gift silently", _confirm_data(silent))]]
-    await ctx.screen.fresh().show(text, keyboard(*rows))
 
 
 @router.action("campaign.start", can=None)
@@ -219,13 +205,14 @@ async def start(ctx: AdminContext, params: Mapping[str, Any]) -> str | None:
     progress: dict[str, Any] = {"text": text, "parse_mode": PARSE_MODE, "reply_markup": markup}
     if ctx.place.thread_id is not None:
         progress["message_thread_id"] = ctx.place.thread_id
-    outbox_id = await ctx.tx.send("sendMessage", ctx.place.chat_id, priority=_priority(ctx), **progress)
+    outbox_id = await ctx.tx.send("sendMessage", ctx.place.chat_id, priority=priority(ctx), **progress)
     await ctx.tx.conn.execute(q("campaign_screens_progress_row"), c.id, outbox_id)
     await _wake(ctx, c.id, row["scheduled_at"] if c.status == "scheduled" else None)
     await audit.record(ctx.tx.conn, ctx.operator, f"campaign.{c.kind}.start", cause=ctx.tx.cause,
                        target=f"campaign:{c.id}",
                        after={"segment": c.segment, "audience": c.audience, "lane": c.lane,
-                              "credits": c.credits, "notice": c.notice, "reason": c.reason,
+                              "credits": c.credits, "pass_days": c.pass_days, "notice": c.notice,
+                              "reason": c.reason,
                               "scheduled_at": str(row["scheduled_at"] or "") or None})
     await ctx.screen.show(f"Started: campaign #{c.id}, progress below.")
     return "Started."
@@ -304,7 +291,7 @@ async def _export(ctx: AdminContext, campaign_id: int) -> None:
     where: dict[str, Any] = {}
     if ctx.place.thread_id is not None:
         where["message_thread_id"] = ctx.place.thread_id
-    await ctx.tx.send("sendDocument", ctx.place.chat_id, priority=_priority(ctx), **where,
+    await ctx.tx.send("sendDocument", ctx.place.chat_id, priority=priority(ctx), **where,
                       document_text=out.getvalue(), file_name=f"campaign-{campaign_id}.csv",
                       caption=f"Campaign #{campaign_id}: {fmt.number(len(rows))} recipients")
     await audit.record(ctx.tx.conn, ctx.operator, "campaign.export", cause=ctx.tx.cause,

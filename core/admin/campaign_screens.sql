@@ -2,8 +2,9 @@
 -- A campaign as previewed: it reaches the users up to the newest one then.
 INSERT INTO campaigns (kind, created_by, chat_id, thread_id, segment, filter, service, lane,
                        source_chat_id, source_message_ids, source_kind, buttons, credits, reason,
-                       last_user_id, audience, scheduled_at)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::int[], $11, $12::jsonb, $13, $14, $15, $16, $17)
+                       last_user_id, audience, scheduled_at, pass_days)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::int[], $11, $12::jsonb, $13, $14, $15, $16, $17,
+        $18)
 RETURNING id;
 
 -- name: campaign_screens_start
@@ -50,3 +51,6 @@ SELECT * FROM campaign_templates WHERE lower(name) = lower($1);
 
 -- name: campaign_screens_templates
 SELECT name FROM campaign_templates ORDER BY lower(name) LIMIT $1;
+
+-- name: campaign_screens_id_list
+SELECT id, file_name, given, unknown FROM campaign_id_lists WHERE id = $1;

@@ -7,6 +7,7 @@ fails here.
 from __future__ import annotations
 
 from core.admin import (
+    campaign_id_lists,
     campaign_screens,
     dashboard,
     desk_analytics,
@@ -44,8 +45,8 @@ CATEGORIES = Categories({
     Category.CONVERSATIONS: desk_conversations.open_conversations,
     Category.QUICK_REPLIES: desk_replies.open_quick_replies,
     Category.ANALYTICS: desk_analytics.open_analytics,
-    Category.BROADCAST: campaign_screens.open_broadcast,
-    Category.MASS_GIFT: campaign_screens.open_massgift,
+    Category.BROADCAST: campaign_id_lists.open_broadcast,
+    Category.MASS_GIFT: campaign_id_lists.open_massgift,
 })
 
 
@@ -76,6 +77,7 @@ DISPATCHER = AdminDispatcher([
     desk_reply_files.router,
     desk_analytics.router,
     campaign_screens.router,
+    campaign_id_lists.router,
 ])
 
 #: What the ingress sends to the admin queue from a private chat: these commands.

@@ -16,7 +16,15 @@ from typing import Any
 import structlog
 
 from core.accounts import language
-from core.admin import confirm, desk_replies, desk_reply_files, pending, roles
+from core.admin import (
+    campaign_albums,
+    campaign_id_lists,
+    confirm,
+    desk_replies,
+    desk_reply_files,
+    pending,
+    roles,
+)
 from core.admin.center import DISPATCHER
 from core.admin.navigation import Cancel, Confirm
 from core.admin.router import AdminContext
@@ -127,6 +135,8 @@ async def on_message(
         return
     if operator is None:
         return  # chatter in the General topic
+    if in_group:
+        await campaign_albums.record(tx.conn, message)  # an album /broadcast may name later
     question = await pending.take(tx.conn, operator.telegram_id)
     text = message.get("text")
     if question is None:
@@ -140,6 +150,9 @@ async def on_message(
     document = message.get("document")
     if question.kind == desk_reply_files.IMPORT_QUESTION and isinstance(document, Mapping):
         await desk_reply_files.on_import_file(ctx, document)
+        return
+    if question.kind == campaign_id_lists.QUESTION and isinstance(document, Mapping):
+        await campaign_id_lists.on_list_file(ctx, question, document)
         return
     if not isinstance(text, str) or not text.strip():
         await pending.ask(tx.conn, operator.telegram_id, question.kind, question.params, question.place,

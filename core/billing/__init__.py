@@ -32,6 +32,7 @@ from core.billing.packages import link as package_link
 from core.billing.packages import uses as package_uses
 from core.billing.passes import PassChange
 from core.billing.passes import extend as extend_pass
+from core.billing.passes import extend_many as extend_passes
 from core.billing.passes import shorten as shorten_pass
 from core.billing.product_rules import (
     CardPrice,
@@ -78,6 +79,7 @@ __all__ = [
     "Transaction",
     "create_product",
     "extend_pass",
+    "extend_passes",
     "left_to_refund",
     "load_rails",
     "next_product_sort",

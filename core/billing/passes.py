@@ -8,6 +8,7 @@ caller holds the user's row (``ledger.lock_balance``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,6 +66,21 @@ async def extend(
         new = max(base, until)
     return await _change(conn, user_id, new, previous=previous, now=now, reason=reason, key=key,
                          transaction_id=transaction_id)
+
+
+async def extend_many(
+    conn: asyncpg.Connection, user_ids: Sequence[int], days: int, *, reason: str, keys: Sequence[str],
+) -> list[int]:
+    """:func:`extend` by ``days`` for many users, in one statement (a mass gift's chunk),
+    once per key (``keys[i]`` is ``user_ids[i]``'s); the users whose pass changed."""
+    if days <= 0:
+        raise ValueError("a pass grant adds at least a day")
+    if len(user_ids) != len(keys) or len(set(keys)) != len(keys):
+        raise ValueError("one distinct idempotency key per user")
+    if not user_ids:
+        return []
+    rows = await conn.fetch(q("passes_extend_many"), list(user_ids), days, reason, list(keys))
+    return [int(r["user_id"]) for r in rows]
 
 
 async def shorten(

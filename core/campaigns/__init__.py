@@ -4,9 +4,10 @@ steer campaigns are the control center's (core.admin.campaign_screens); the
 broadcast worker's wiring hands the runner their progress renderer.
 """
 
-from core.campaigns.notices import gift_notice
+from core.campaigns.notices import gift_notice, notice_text
 from core.campaigns.notifications import router
 from core.campaigns.rows import Campaign, Kind, Status
 from core.campaigns.runner import Render, Runner, run, wake
 
-__all__ = ["Campaign", "Kind", "Render", "Runner", "Status", "gift_notice", "router", "run", "wake"]
+__all__ = ["Campaign", "Kind", "Render", "Runner", "Status", "gift_notice", "notice_text", "router", "run",
+           "wake"]

@@ -47,6 +47,7 @@ class Campaign:
     source_message_ids: Sequence[int]
     buttons: Sequence[Sequence[Mapping[str, str]]] | None
     credits: int
+    pass_days: int
     reason: str | None
     notice: bool
     last_user_id: int
@@ -78,7 +79,7 @@ class Campaign:
             row["id"], Kind(row["kind"]), Status(row["status"]), row["created_by"], row["chat_id"],
             row["thread_id"], row["segment"], row["filter"], row["service"], Lane(row["lane"]),
             row["source_chat_id"], list(row["source_message_ids"] or []), row["buttons"], row["credits"],
-            row["reason"], row["notice"], row["last_user_id"] or 0, row["audience"] or 0,
+            row["pass_days"], row["reason"], row["notice"], row["last_user_id"] or 0, row["audience"] or 0,
             row["selected_through"], row["selection_done"], row["selected"], row["granted"], row["sent"],
             row["failed"], row["blocked"], row["started_at"], row["scheduled_at"],
             row["finished_at"], row["created_at"],

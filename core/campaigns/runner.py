@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from core import i18n
+from core import billing, i18n
 from core.accounts import ledger
 from core.campaigns.rows import Campaign, Kind, Status
 from core.delivery import engine
@@ -128,7 +128,11 @@ async def _select(runner: Runner, c: Campaign) -> int:
             # Exactly once per recipient: the key names the campaign and the user, and
             # the grant commits with the recipient rows and the selection's progress.
             keys = [f"campaign:{c.id}:user:{u}" for u in added]
-            await ledger.apply_many(conn, added, c.credits, reason="mass_gift", keys=keys)
+            if c.credits:
+                await ledger.apply_many(conn, added, c.credits, reason="mass_gift", keys=keys)
+            if c.pass_days:
+                # pass_grants has its own keys: the same key names the campaign's pass grant there.
+                await billing.extend_passes(conn, added, c.pass_days, reason="mass_gift", keys=keys)
             await conn.execute(q("runner_granted"), c.id, added, c.notice)
         return len(added)
 
@@ -215,9 +219,12 @@ async def _step(runner: Runner, campaign_id: int, flying: int) -> tuple[list[int
     await _settle(runner, c)
     lane = _lane(c)
     limiter = runner.courier.limiter
-    room = min(await limiter.room(lane), MAX_TICK) if flying < MAX_FLYING else 0
-    if room < min(max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)), MAX_TICK):
+    # Telegram counts each message of an album: a recipient of one takes a slot per item.
+    per = len(c.source_message_ids) if c.kind is Kind.BROADCAST else 1
+    slots = min(await limiter.room(lane), MAX_TICK) if flying < MAX_FLYING else 0
+    if slots < max(min(max(1, int(limiter.limits.overall(lane)[1] * MIN_ROOM_SECONDS)), MAX_TICK), per):
         return [], True
+    room = slots // per
     again = await _due(runner, c, room)
     fresh = await _queue(runner, c, room - len(again)) if room > len(again) else []
     if again or fresh:

@@ -48,6 +48,8 @@ class Task(StrEnum):
     ADMIN_DESK_REPORT = "admin.desk_report"
     #: Quick replies imported from a file an operator sent (core.admin.desk_replies).
     ADMIN_DESK_IMPORT = "admin.desk_import"
+    #: A list of users uploaded for a campaign, downloaded and read (core.admin.campaign_id_lists).
+    ADMIN_CAMPAIGN_IDS = "admin.campaign_ids"
     #: A broadcast or mass gift's ticks (core.campaigns), one job per campaign at a time.
     BROADCAST_RUN = "broadcast.run"
     DELIVER_OUTBOX = "messaging.deliver_outbox"

@@ -66,11 +66,36 @@ def test_a_broadcast_command_reads_segment_options_and_buttons() -> None:
     assert order.buttons == [[{"text": "Open the shop", "url": "https://example.com/s"}]]
 
 
+ALBUM = [(9, "photo"), (10, "photo"), (11, "video")]
+
+
+def test_a_broadcast_replying_to_any_item_of_an_album_sends_the_whole_album() -> None:
+    order = campaign_compose.broadcast("active:7", _reply(photo=[{}], media_group_id="5"), album=ALBUM)
+    assert (order.kind, order.source_message_ids, order.buttons) == ("album", [9, 10, 11], [])
+    item = {"chat": {"id": -100}, "reply_to_message": {"message_id": 11, "chat": {"id": -100}, "video": {},
+                                                       "media_group_id": "5"}}
+    assert campaign_compose.broadcast("all", item, album=ALBUM).source_message_ids == [9, 10, 11]
+    saved = campaign_compose.Template("digest", -100, [9, 10, 11], "album", [])
+    from_template = campaign_compose.broadcast("all tpl:digest", None, template=saved)
+    assert from_template.source_message_ids == [9, 10, 11]
+
+
+@pytest.mark.parametrize(("payload", "album", "says"), [
+    ("all\nShop https://e.com/s", ALBUM, "An album cannot carry buttons"),
+    ("all", [(9 + i, "photo") for i in range(11)], "at most 10 items"),
+    ("all", [(8, "photo"), (10, "photo")], "did not see this album arrive"),
+    ("all", [(9, "photo"), (10, "sticker")], "holds a sticker item"),
+])
+def test_bad_album_broadcasts_are_refused(payload: str, album: list[tuple[int, str]], says: str) -> None:
+    with pytest.raises(Unreadable, match=says):
+        campaign_compose.broadcast(payload, _reply(photo=[{}], media_group_id="5"), album=album)
+
+
 @pytest.mark.parametrize(("payload", "message", "says"), [
     ("all", {"chat": {"id": 1}}, "reply to it with /broadcast"),
     ("all loud", _reply(text="hi"), "Unknown option"),
     ("all", _reply(poll={"id": "1"}), "cannot be copied"),
-    ("all", _reply(photo=[{}], media_group_id="5"), "Albums"),
+    ("all", _reply(photo=[{}], media_group_id="5"), "did not see this album arrive"),
     ("all\nno link", _reply(text="hi"), "is not a button"),
     ("all\n" + "\n".join(f"b{i} https://e.com/{i}" for i in range(9)), _reply(text="hi"),
      "At most 8 buttons"),
@@ -79,21 +104,6 @@ def test_a_broadcast_command_reads_segment_options_and_buttons() -> None:
 def test_bad_broadcast_commands_are_refused(payload: str, message: dict[str, object], says: str) -> None:
     with pytest.raises(Unreadable, match=says):
         campaign_compose.broadcast(payload, message)
-
-
-def test_a_mass_gift_command_reads_segment_credits_and_reason() -> None:
-    order = campaign_compose.gift("lang:uk+paid 25 Thanks for staying with us")
-    assert (order.segment.text, order.credits) == ("lang:uk+paid", 25)
-    assert order.reason == "Thanks for staying with us"
-
-
-@pytest.mark.parametrize(("payload", "says"), [
-    ("all", "Write /massgift"), ("all 0", "0 credits"), ("all -5", "not a number"),
-    ("all 2000000", "At most"), ("all 5 " + "x" * 201, "at most 200"), ("bogus 5", "unknown segment"),
-])
-def test_bad_mass_gifts_are_refused(payload: str, says: str) -> None:
-    with pytest.raises(Unreadable, match=says):
-        campaign_compose.gift(payload)
 
 
 def test_paid_lane_cost_is_a_tenth_of_a_star_per_message_rounded_up() -> None:
@@ -112,6 +122,7 @@ def test_progress_shows_counts_and_only_the_buttons_that_apply() -> None:
         segment: str = "active:7"
         lane: str = "broadcast"
         credits: int = 0
+        pass_days: int = 0
         notice: bool = False
         audience: int = 100
         selection_done: bool = True
