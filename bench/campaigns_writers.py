@@ -53,6 +53,8 @@ class Result:
     #: The broadcast's copies alone, per second.
     broadcast_rate: float
     flood_waits: int
+    #: Where they were met: "group", "writer" (a writer's own chat), "recipient".
+    flood_waits_at: dict[str, int]
     writers: int
     written: int
     relayed: int
@@ -67,7 +69,7 @@ class Result:
             f"free: {self.sent}/{self.recipients} sent ({self.failed} failed) in {self.seconds:.0f} s;"
             f" overall lane {self.overall_rate:.1f}/s = {self.overall_rate / 30 * 100:.1f}% of 30/s,"
             f" the broadcast alone {self.broadcast_rate:.1f}/s (fake Telegram's timestamps);"
-            f" flood waits {self.flood_waits}\n"
+            f" flood waits {self.flood_waits} {self.flood_waits_at}\n"
             f"      {self.writers} users wrote {self.written} messages during it: {self.relayed} relayed and"
             f" confirmed; update to relay and confirmation p50 {p50:.0f} ms, p99 {p99:.0f} ms,"
             f" max {max(lat, default=0):.0f} ms")
@@ -174,8 +176,14 @@ async def run(url: str, logs: Path, count: int, writers: int, per_writer: int = 
             "SELECT created_at FROM sandbox_messages WHERE chat_id > 0 AND from_bot AND text = $1"
             " ORDER BY created_at", TEXT)]
         floods = [f for f in await model.flood_waits() if f.at >= began]
+        writer_chats = {p.id for p in rig.people}
+        where: dict[str, int] = {}
+        for f in floods:
+            kind = "group" if f.chat_id < 0 else "writer" if f.chat_id in writer_chats else "recipient"
+            where[kind] = where.get(kind, 0) + 1
         latencies = await _latencies(rig, posted)
-    return Result(count, int(c["sent"]), int(c["failed"]), _rate(times), _rate(copies), len(floods), writers,
+    return Result(count, int(c["sent"]), int(c["failed"]), _rate(times), _rate(copies), len(floods), where,
+                  writers,
                   len(posted), len(latencies), latencies, seconds)
 
 

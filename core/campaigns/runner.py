@@ -60,7 +60,7 @@ RUN_SECONDS = 30.0
 #: Nothing to do this step (the budget is booked): wait this long.
 IDLE_SECONDS = 0.05
 #: Deliveries running side by side: each books the budget a little further.
-MAX_FLYING = 2
+MAX_FLYING = 4
 #: A step queues sends when the budget has room for at least this many seconds of them.
 MIN_ROOM_SECONDS = 0.05
 #: Below every customer's relay in the same chat (tiers are 0 and up).

@@ -130,13 +130,18 @@ def peers(chats: dict[int, list[Call]]) -> list[int]:
     return [call.row.chat_id for calls in chats.values() for call in calls] + [c for c in chats if c > 0]
 
 
-def send_delay(start: float, offset: float, now: float) -> float:
+def send_delay(start: float, offset: float, now: float, *, paced: bool = False) -> float:
     """Seconds until a call reserved ``offset`` after ``start`` goes (negative: late).
 
     A call that waited for its slot goes a fixed moment after it, the same in
-    every process, so the spacing holds while peers are looked up.
+    every process, so the spacing holds while peers are looked up. A call that
+    did not wait goes at once, unless ``paced`` (the broadcast lane, which keeps
+    the overall budget booked back to back): its slot is one of a sequence the
+    batch before it is still sending, each a moment after its own, and sent at
+    once it would land among them and crowd their second (a flood wait).
     """
-    return start + offset + (SEND_LEAD_SECONDS if offset > 0 else 0.0) - now
+    lead = SEND_LEAD_SECONDS if offset > 0 or paced else 0.0
+    return start + offset + lead - now
 
 
 def too_late(call: Call, delay: float) -> bool:

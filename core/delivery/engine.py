@@ -32,6 +32,7 @@ import structlog
 
 from core.delivery import batch, chat_migrations, outbox
 from core.delivery.batch import Call, Planned
+from core.delivery.budgets import Lane
 from core.delivery.courier import Courier
 from core.delivery.methods import Again
 from core.jobs import queues
@@ -112,7 +113,8 @@ async def _send_chat(courier: Courier, start: float, calls: list[Call], done: _R
     """A chat's calls in order, each at its reserved moment; a flood wait stops the rest."""
     for i, call in enumerate(calls):
         row = call.row
-        delay = batch.send_delay(start, call.offset, time.monotonic())
+        delay = batch.send_delay(start, call.offset, time.monotonic(),
+                                 paced=call.planned.reservations[0].lane is Lane.BROADCAST)
         if delay > 0:
             await asyncio.sleep(delay)
         elif batch.too_late(call, delay):

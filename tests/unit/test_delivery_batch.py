@@ -120,6 +120,9 @@ def test_a_call_that_waited_goes_a_fixed_moment_after_its_slot() -> None:
     assert batch.send_delay(start=100.0, offset=0.0, now=100.01) == pytest.approx(-0.01)
     lead = batch.SEND_LEAD_SECONDS
     assert batch.send_delay(start=100.0, offset=0.4, now=100.1) == pytest.approx(0.3 + lead)
+    # On the broadcast lane even a slot free at once waits its moment: sent at once it
+    # would crowd the previous batch's sends, each a moment after its own slot.
+    assert batch.send_delay(start=100.0, offset=0.0, now=100.01, paced=True) == pytest.approx(lead - 0.01)
 
 
 def test_only_a_late_call_into_a_busy_private_chat_is_put_back() -> None:
