@@ -283,3 +283,34 @@ async def test_a_previewed_broadcast_saved_as_a_template_is_sent_again_from_it(s
 async def _say_group(system: System, text: str) -> dict[str, Any]:
     await system.write(builders.with_command_entity(builders.admin_group_text(OWNER, text)))
     return (await _group_messages(system))[-1]
+
+
+async def test_a_cancelled_broadcast_sends_nothing_more_and_cannot_be_resumed(system: System) -> None:
+    await _users(system, PEOPLE[:3])
+    photo = _group_photo(OWNER, "Maybe later")
+    await system.write(photo)
+    when = datetime.now(ZoneInfo("UTC")) + timedelta(hours=1)
+    await system.write(_reply(OWNER, f"/broadcast all at:{when:%Y-%m-%dT%H:%M}", photo))
+    preview = (await _group_messages(system))[-1]
+    await _press(system, preview, "✅ Send (free lane)")
+    assert (await _campaign(system))["status"] == "scheduled"
+    [progress] = [m for m in await _group_messages(system) if "Broadcast #1 ·" in str(m["text"] or "")][-1:]
+    assert "✖️ Cancel" in _buttons(progress)
+
+    assert await _press(system, progress, "✖️ Cancel") == "Cancelled."
+    c = await _campaign(system)
+    assert c["status"] == "cancelled"
+    # Its time comes: nothing goes out, and it cannot be brought back.
+    await system.pool.execute("UPDATE campaigns SET scheduled_at = now() WHERE id = $1", c["id"])
+    await system.pool.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+    await system.drain_scheduled()
+    assert [await _photos(system, p) for p in PEOPLE[:3]] == [[], [], []]
+    assert (await _campaign(system))["sent"] == 0
+    assert await _press(system, progress, "✖️ Cancel") == "Cannot cancel: the campaign is cancelled."
+    resume = builders.press(OWNER, progress, f"adm:cmp:r:{c['id']}")
+    await system.write(resume)
+    answers = {a.query_id: a.text for a in await system.model.query_answers()}
+    assert answers[resume["callback_query"]["id"]] == "Cannot resume: the campaign is cancelled."
+    assert (await _campaign(system))["status"] == "cancelled"
+    actions = [r["action"] for r in await system.pool.fetch("SELECT action FROM admin_audit ORDER BY id")]
+    assert actions == ["campaign.broadcast.start", "campaign.broadcast.cancel"]
