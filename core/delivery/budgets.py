@@ -25,6 +25,8 @@ __all__ = ["Lane", "Limiter", "SendLimits"]
 FLOOD_SLOWDOWN_SECONDS = 0.25
 #: Slots are reserved up to this far ahead and their calls made then.
 RESERVE_HORIZON_SECONDS = 1.0
+#: A reservation a deadlock aborted is made again this many times at most.
+RESERVE_ATTEMPTS = 3
 #: How far ahead the broadcast lane may book the overall budget it shares with
 #: interactive traffic (see :class:`Lane`).
 BROADCAST_HORIZON_SECONDS = 0.3
@@ -109,9 +111,19 @@ class Limiter:
         kept = list(keeps) if keeps is not None else [0.0] * len(counts)
         if len(kept) != len(counts):
             raise ValueError(f"{len(kept)} reserves for {len(counts)} calls")
-        offsets: list[float] = await conn.fetchval(
-            q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon, kept)
-        return list(offsets)
+        for attempt in range(RESERVE_ATTEMPTS):
+            try:
+                offsets: list[float] = await conn.fetchval(
+                    q("budgets_reserve_send_slots"), keys, rates, bursts, counts, horizon, kept)
+                return list(offsets)
+            except asyncpg.DeadlockDetectedError:
+                # Concurrent reservations over the same budget rows deadlocked (seen
+                # with a campaign's deliveries and a screen's at once): Postgres aborted
+                # this one, which changed nothing, so it goes again.
+                if attempt + 1 == RESERVE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def room(self, lane: Lane, horizon: float | None = None) -> int:
         """How many messages ``lane``'s overall budget can grant within its horizon now:
@@ -137,11 +149,19 @@ class Limiter:
     async def flood_wait(self, chat_id: int, lane: Lane, seconds: float) -> None:
         """Telegram said wait: block the chat's key and slow the shared budget."""
         keys, rates, bursts = self.limits.buckets(chat_id, lane)
-        async with connection(self._pool) as conn, conn.transaction():
+        async def block() -> None:
             await conn.execute(q("budgets_block_send_key"), keys[1], rates[1], bursts[1], float(seconds))
+
+        async def slow_everyone() -> None:
             # A moment's worth of the shared budget, so the other chats ease off too:
             # enough to absorb the jitter that caused it, not a whole second of sends.
             await conn.execute(q("budgets_drain_global_tokens"), keys[0], rates[0] * FLOOD_SLOWDOWN_SECONDS)
+
+        async with connection(self._pool) as conn, conn.transaction():
+            # Rows locked in key order, as reserve_send_slots locks them: "group:…" after
+            # "global" the other way round deadlocked with a reservation of the group.
+            for step in ((block, slow_everyone) if keys[1] < keys[0] else (slow_everyone, block)):
+                await step()
 
     async def prune(self) -> None:
         async with connection(self._pool) as conn:

@@ -175,10 +175,16 @@ async def _claim(courier: Courier, ids: list[int], done: _Round) -> tuple[list[P
         live = [c for c in claimed if c.row.id not in failed]
         if not live:
             return [], []
-        planned = await _plan(courier, conn, live)
-        keeps = batch.keeps(planned, courier.limiter.background_keep)
-        return planned, await courier.limiter.reserve_on(conn, batch.wanted(planned), batch.horizon(planned),
-                                                         keeps)
+        try:
+            planned = await _plan(courier, conn, live)
+            keeps = batch.keeps(planned, courier.limiter.background_keep)
+            offsets = await courier.limiter.reserve_on(conn, batch.wanted(planned), batch.horizon(planned),
+                                                       keeps)
+        except Exception:
+            # Claimed and not sent: back now, not after the stale-claim sweep's minutes.
+            await _hand_back(courier, [c.row.id for c in live], done)
+            raise
+        return planned, offsets
 
 
 async def _deliver_batch(courier: Courier, ids: list[int]) -> _Round:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -51,3 +53,17 @@ async def test_a_flood_wait_blocks_the_chat_for_its_seconds(db_pool: asyncpg.Poo
     [blocked, other] = await limiter.reserve([(9, Lane.NORMAL, 1), (10, Lane.NORMAL, 1)], horizon=1.0)
     assert blocked == pytest.approx(-3.0, abs=0.05)
     assert other >= 0
+
+
+async def test_a_flood_wait_and_reservations_of_the_same_group_never_deadlock(db_pool: asyncpg.Pool) -> None:
+    # A flood wait locks the group's key and the shared one; reservations lock them
+    # too. In different orders, the two deadlocked (one of them aborted by Postgres).
+    limiter = Limiter(db_pool, LIMITS)
+    group = -1_001_000_000_777
+    await limiter.reserve([(group, Lane.NORMAL, 1)], horizon=1.0)
+    for _ in range(30):
+        await asyncio.gather(
+            *(limiter.flood_wait(group, Lane.NORMAL, 0.01) for _ in range(3)),
+            *(limiter.reserve([(group, Lane.NORMAL, 1), (5, Lane.NORMAL, 1)], horizon=0.01)
+              for _ in range(3)),
+        )
