@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from core.sandbox.telegram.model import TelegramModel
+from tests import chaos_broadcast
 from tests.chaos_kit import QUIET, Plan, Rig, wait_for
 
 #: Broadcast recipients' Telegram ids start here (the writers are the rig's own users).
@@ -95,17 +96,7 @@ async def _recipients(rig: Rig, model: TelegramModel, count: int) -> None:
 async def _start_campaign(rig: Rig, count: int) -> int:
     # The broadcast's audience is the recipients only: the writers' ids are below theirs.
     first = await rig.pool.fetchval("SELECT min(id) - 1 FROM users WHERE telegram_id > $1", BASE)
-    last = await rig.pool.fetchval("SELECT max(id) FROM users")
-    cid = int(await rig.pool.fetchval(
-        "INSERT INTO campaigns (kind, status, created_by, chat_id, segment, lane, source_chat_id,"
-        " source_message_ids, selected_through, last_user_id, audience, started_at)"
-        " VALUES ('broadcast', 'running', $1, $1, 'all', 'broadcast', $1, ARRAY[1], $2, $3, $4, now())"
-        " RETURNING id", SOURCE, first, last, count))
-    async with rig.pool.acquire() as conn:
-        await conn.execute("SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('broadcast', 'broadcast.run', 0,"
-                           " $1, $1, jsonb_build_object('campaign_id', $2::bigint), NULL)"
-                           "::procrastinate_job_to_defer_v1])", f"campaign:{cid}", cid)
-    return cid
+    return await chaos_broadcast.run_broadcast(rig.pool, audience=count, selected_through=int(first))
 
 
 async def _write(rig: Rig, span: float, per_writer: int, seed: int) -> dict[str, float]:

@@ -34,18 +34,23 @@ async def start(pool: asyncpg.Pool, recipients: int) -> int:
     await model.record_incoming({"message_id": 1, "chat": {"id": OWNER, "type": "private"},
                                  "from": {"id": OWNER, "is_bot": False, "first_name": "Owner"},
                                  "date": int(time.time()), "text": TEXT})
+    audience = int(await pool.fetchval("SELECT count(*) FROM users"))
+    return await run_broadcast(pool, audience=audience)
+
+
+async def run_broadcast(pool: asyncpg.Pool, *, audience: int, selected_through: int = 0) -> int:
+    """A running free-lane broadcast of the owner's message 1 to the users after
+    ``selected_through`` (by id), its job queued; the campaign's id."""
     async with pool.acquire() as conn, conn.transaction():
-        audience = await conn.fetchval("SELECT count(*) FROM users")
         cid = int(await conn.fetchval(
             "INSERT INTO campaigns (kind, status, created_by, chat_id, segment, lane, source_chat_id,"
-            " source_message_ids, last_user_id, audience, started_at)"
-            " VALUES ('broadcast', 'running', $1, $1, 'all', 'broadcast', $1, ARRAY[1],"
-            " (SELECT max(id) FROM users), $2, now()) RETURNING id", OWNER, audience))
+            " source_message_ids, selected_through, last_user_id, audience, started_at)"
+            " VALUES ('broadcast', 'running', $1, $1, 'all', 'broadcast', $1, ARRAY[1], $2,"
+            " (SELECT max(id) FROM users), $3, now()) RETURNING id", OWNER, selected_through, audience))
         await conn.execute("SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('broadcast', 'broadcast.run', 0,"
                            " $1, $1, jsonb_build_object('campaign_id', $2::bigint), NULL)"
                            "::procrastinate_job_to_defer_v1])", f"campaign:{cid}", cid)
     return cid
-
 
 async def check(pool: asyncpg.Pool, campaign_id: int) -> tuple[dict[str, object], list[str]]:
     """The broadcast's figures and its broken promises (none when every user has one copy)."""
