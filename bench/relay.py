@@ -1,12 +1,12 @@
 """Benchmark: the paid relay end to end, from the webhook POST to the Telegram gateway.
 
     /tmp/venv/bin/python bench/relay.py [--users 1000] [--messages-per-user 5] [--workers 2]
-        [--concurrency 8] [--rate 200] [--duration 10] [--fresh-users 200] [--profile DIR]
+        [--concurrency 8] [--rate 200] [--duration 10] [--fresh-users 200] [--profile DIR] [--statements]
 
 One run, on this machine: a fresh database (embedded Postgres unless
 DATABASE_URL is set) migrated by ``sql/migrate.sh`` and seeded with users who
-have credits and a topic already; the real ingress (``python -m webhooks``,
-bound to 127.0.0.1 by bench/relay_ingress.py) and W messaging workers that run
+have credits and a topic already; the real ingress (``python -m webhooks`` in production mode with a
+made-up bot token, bound to 127.0.0.1 by bench/relay_ingress.py) and W messaging workers that run
 production's ``workers.wiring.run`` (bench/relay_worker.py) with an
 in-memory gateway that writes down each ``copy_messages`` call
 (bench/relay_gateway.py). Telegram's send limits are lifted through their
@@ -89,6 +89,14 @@ CLEARED_ENV = ("BOT_TOKEN", "TELEGRAM_API_ID", "TELEGRAM_API_HASH", "TELEGRAM_WE
                "TELEGRAM_PAID_PER_SECOND")
 
 
+#: The ingress runs as in production, with a bot token: in sandbox mode it also claims each
+#: message's id in the stand-in Telegram (webhooks/console/claims.py), a statement and a commit
+#: per update that real Telegram does not need. No process here calls Telegram with it.
+PRODUCTION_INGRESS = {"BOT_TOKEN": "123456:bench-token-not-a-real-one", "TELEGRAM_API_ID": "1",
+                      "TELEGRAM_API_HASH": "0" * 32, "TELEGRAM_WEBHOOK_SECRET": SANDBOX_WEBHOOK_SECRET,
+                      "ADMIN_GROUP_ID": str(SANDBOX_ADMIN_GROUP_ID)}
+
+
 def children_cpu() -> float:
     """CPU seconds of the benchmark's reaped children (load generators)."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -169,7 +177,8 @@ class Bench:
     async def start_system(self) -> None:
         self.port = free_port()
         env = dict(self.env, PORT=str(self.port))
-        self.ingress = self.children.python("ingress", "bench.relay_ingress", [], env)
+        self.ingress = self.children.python("ingress", "bench.relay_ingress", [],
+                                            dict(env, **PRODUCTION_INGRESS))
         await asyncio.to_thread(wait_http, f"http://127.0.0.1:{self.port}/")
         for i in range(self.args.workers):
             self.workers.append(self.children.python(
@@ -234,6 +243,7 @@ class Bench:
         meter = self.meter()
         await self.job_statistics()
         stats = await relay_db.db_stats(self.url, settle=True)
+        statements = self.args.statements and await relay_db.statements_reset(self.url)
         before, rusage = meter.sample(), children_cpu()
         client = self.children.python(
             f"client-{name}", "bench.relay_client",
@@ -256,6 +266,8 @@ class Bench:
                             first_post=min((s[2] for s in sent), default=math.nan), rate=rate)
         phase.acks_ms = [(a - t) * 1000 for _, _, t, a, status in sent if status == 200]
         await self.finish_phase(phase, meter, before, stats, children_cpu() - rusage)
+        if statements:
+            phase.statements = await relay_db.top_statements(self.url)
         phase.latencies_ms = [(self.records.first_at[k] - t) * 1000 for k, t in acked.items()
                               if k in self.records.first_at]
         self.phases.append(phase)
@@ -278,6 +290,7 @@ class Bench:
         meter = self.meter({"sampler": [sampler.backend_pid] if sampler.backend_pid else []})
         await self.job_statistics()
         stats = await relay_db.db_stats(self.url, settle=True)
+        statements = self.args.statements and await relay_db.statements_reset(self.url)
         before, rusage = meter.sample(), children_cpu()
         phase = PhaseResult(name="throughput", posted=plan.total,
                             expected={(user, message) for _, user, message in items},
@@ -286,6 +299,8 @@ class Bench:
                               max(int(self.deadline - time.monotonic()), 10))
         try:
             await self.finish_phase(phase, meter, before, stats, 0.0)
+            if statements:
+                phase.statements = await relay_db.top_statements(self.url)
         finally:
             await sampler.stop()
             relay_profile.stop(profilers)
@@ -391,6 +406,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--noop-locks", type=int, default=None, metavar="N",
                    help="also run the no-op jobs with N distinct locks, as messaging jobs have one per "
                         "user (default: --users; 0 skips)")
+    p.add_argument("--statements", action="store_true",
+                   help="per phase, the statements that took the most server time (needs a server "
+                        "that preloads pg_stat_statements, through DATABASE_URL)")
     p.add_argument("--profile", metavar="DIR", help="py-spy the ingress and workers during throughput")
     p.add_argument("--pg-set", action="append", default=[], metavar="KEY=VALUE",
                    help="database setting for a what-if run, e.g. synchronous_commit=off")

@@ -269,6 +269,43 @@ async def db_stats(url: str, *, settle: bool = False) -> dict[str, int]:
     return {k: int(v) for k, v in dict(row).items()}
 
 
+async def statements_reset(url: str) -> bool:
+    """Reset pg_stat_statements when the server loads it; False when it does not."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    except asyncpg.PostgresError:
+        return False
+    finally:
+        await conn.close()
+    return True
+
+
+@dataclass(frozen=True)
+class Statement:
+    calls: int
+    total_ms: float  # planning (when pg_stat_statements.track_planning is on) and execution
+    plan_ms: float
+    rows: int
+    query: str
+
+
+async def top_statements(url: str, limit: int = 25) -> list[Statement]:
+    """The statements that took the most server time since the last reset (this database's)."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT calls, total_plan_time + total_exec_time AS total, total_plan_time, rows, query "
+            "FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY total DESC LIMIT $1", limit)
+    finally:
+        await conn.close()
+    return [Statement(int(r["calls"]), float(r["total"]), float(r["total_plan_time"]), int(r["rows"]),
+                      " ".join(r["query"].split())) for r in rows]
+
+
 async def checkpointer_pid(url: str) -> int | None:
     """The pid of the server's checkpointer, a child of the postmaster that lives as long as it."""
     conn = await asyncpg.connect(url)

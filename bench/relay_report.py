@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.relay_db import ActivitySampler
+from bench.relay_db import ActivitySampler, Statement
 from bench.relay_records import Key, percentile
 
 
@@ -46,6 +46,7 @@ class PhaseResult:
     ack_p50_ms: float = math.nan
     ack_p99_ms: float = math.nan
     sampler: ActivitySampler | None = None
+    statements: list[Statement] = field(default_factory=list)
 
     @property
     def relayed(self) -> int:
@@ -177,6 +178,19 @@ def _activity(sampler: ActivitySampler, started: float) -> None:
                   f"{p.ms:7.2f} ms  {p.plan}")
 
 
+def _statements(phase: PhaseResult) -> None:
+    if not phase.statements:
+        return
+    total = sum(s.total_ms for s in phase.statements)
+    print(f"\npg_stat_statements, {phase.name} ({phase.relayed} messages; the top {len(phase.statements)} "
+          f"statements' {total:.0f} ms of planning and execution):")
+    print("   calls  per msg   total ms  plan ms  ms/call  query")
+    for s in phase.statements:
+        per = s.calls / phase.relayed if phase.relayed else math.nan
+        print(f"  {s.calls:6d}  {per:7.2f}  {s.total_ms:9.1f}  {s.plan_ms:7.1f}  "
+              f"{s.total_ms / max(s.calls, 1):7.3f}  {s.query[:100]}")
+
+
 def print_report(
     args: argparse.Namespace, noop: Sequence[NoopResult], phases: Sequence[PhaseResult],
     v: Verification | None,
@@ -243,3 +257,5 @@ def print_report(
     print(f"  gateway calls: {dict(sorted(v.calls.items()))}; copy_messages batches: {ids}")
     if t is not None and t.sampler is not None:
         _activity(t.sampler, t.first_post)
+    for p in phases:
+        _statements(p)
