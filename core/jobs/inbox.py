@@ -45,20 +45,25 @@ def drain_job(shard: int) -> JobRequest:
 async def record(conn: asyncpg.Connection, requests: Sequence[JobRequest], shards: int) -> None:
     """Record a batch: messaging updates into the inbox, other jobs into the queue.
 
-    Runs in one transaction, so the batch is recorded whole or not at all.
+    Recorded whole or not at all: one statement, or one transaction when the
+    batch has jobs besides messaging updates.
     """
     inbox = [r for r in requests if r.task is Task.MESSAGING_UPDATE and r.lock]
     others = [r for r in requests if not (r.task is Task.MESSAGING_UPDATE and r.lock)]
+    columns = (
+        [shard_of(r.lock or "", shards) for r in inbox],
+        [int(r.args["update"]["update_id"]) for r in inbox],
+        [json.dumps(r.args["update"], separators=(",", ":")) for r in inbox],
+        Queue.MESSAGING.value,
+        Task.MESSAGING_DRAIN.value,
+    )
+    if inbox and not others:
+        # The usual batch: one statement, committed on its own (migration 0027).
+        await conn.execute(q("inbox_record_counted"), *columns, *received.totals(requests))
+        return
     async with conn.transaction():
         if inbox:
-            await conn.execute(
-                q("inbox_record"),
-                [shard_of(r.lock or "", shards) for r in inbox],
-                [int(r.args["update"]["update_id"]) for r in inbox],
-                [json.dumps(r.args["update"], separators=(",", ":")) for r in inbox],
-                Queue.MESSAGING.value,
-                Task.MESSAGING_DRAIN.value,
-            )
+            await conn.execute(q("inbox_record"), *columns)
         if others:
             await queues.defer(conn, others)
         await received.count(conn, requests)

@@ -1,6 +1,10 @@
 -- name: inbox_record
 SELECT inbox_record($1::int[], $2::bigint[], $3::text[]::jsonb[], $4, $5);
 
+-- name: inbox_record_counted
+SELECT inbox_record_counted($1::int[], $2::bigint[], $3::text[]::jsonb[], $4, $5, $6::text[], $7::text[],
+                            $8::bigint[]);
+
 -- name: inbox_take
 -- Outside a transaction: the shard's lock is held for this statement only.
 -- An empty answer also drops the shard's drain queued behind this one (0017).

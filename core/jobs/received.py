@@ -28,11 +28,13 @@ def kind_of(request: JobRequest) -> tuple[str, str]:
     return "other", request.task.value
 
 
+def totals(requests: Sequence[JobRequest]) -> tuple[list[str], list[str], list[int]]:
+    """A batch's counts as the statements take them: sources, types and counts, in order."""
+    ordered = sorted(Counter(kind_of(r) for r in requests).items())
+    return [s for (s, _), _ in ordered], [t for (_, t), _ in ordered], [n for _, n in ordered]
+
+
 async def count(conn: asyncpg.Connection, requests: Sequence[JobRequest]) -> None:
     """Add a batch to the totals, in the caller's transaction."""
-    kinds = Counter(kind_of(r) for r in requests)
-    if not kinds:
-        return
-    ordered = sorted(kinds.items())
-    await conn.execute(q("received_count"), [s for (s, _), _ in ordered], [t for (_, t), _ in ordered],
-                       [n for _, n in ordered])
+    if requests:
+        await conn.execute(q("received_count"), *totals(requests))
