@@ -11,6 +11,7 @@ its error (``/health`` counts it) instead of holding up its shard.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,10 +34,18 @@ BATCH = 100
 #: Updates one job handles before it makes way (its shard is queued again).
 MAX_PER_JOB = 2000
 #: A drain that finds fewer updates than this waits GATHER_SECONDS and looks
-#: again before it starts: under moderate load a shard sees an update every
-#: few milliseconds, and a batch of several costs about what one costs.
+#: again before it starts, when its shard is busy: a shard that sees an update
+#: every few milliseconds makes a batch of several, which costs about what one
+#: costs.
 GATHER_BELOW = 4
 GATHER_SECONDS = 0.008
+#: Busy: this process took updates of the shard this recently. A shard that gets
+#: one now and then gathers nothing in the wait; it would only add a look (a
+#: round trip) and the wait itself to each of its updates.
+BUSY_SECONDS = 0.05
+
+#: When this process last took updates of each shard (time.monotonic()).
+_last_taken: dict[int, float] = {}
 
 Apply = Callable[[Container, Effects, BotSettings, Mapping[str, Any]], Awaitable[None]]
 Record = Callable[[Container, Mapping[str, Any]], Awaitable[None]]
@@ -48,17 +57,22 @@ async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
     while taken < MAX_PER_JOB:
         async with connection(c.pool) as conn:
             batch = await inbox.take(conn, shard, BATCH)
-        if 0 < len(batch) < GATHER_BELOW and taken == 0:
+        if 0 < len(batch) < GATHER_BELOW and taken == 0 and _busy(shard):
             await asyncio.sleep(GATHER_SECONDS)
             async with connection(c.pool) as conn:
                 batch = await inbox.take(conn, shard, BATCH)
         if not batch:
             return taken
+        _last_taken[shard] = time.monotonic()
         taken += len(batch)
         await _handle(c, batch, apply, record)
     async with connection(c.pool) as conn:
         await inbox.requeue(conn, shard)
     return taken
+
+
+def _busy(shard: int) -> bool:
+    return time.monotonic() - _last_taken.get(shard, -BUSY_SECONDS) < BUSY_SECONDS
 
 
 async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, record: Record) -> None:
