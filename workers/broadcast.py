@@ -15,7 +15,7 @@ from workers.runtime import Container, job
 
 
 def runner(c: Container) -> campaigns.Runner:
-    return campaigns.Runner(c.courier, render_progress, campaigns.gift_notice)
+    return campaigns.Runner(c.courier, render_progress, campaigns.gift_notice, bus=c.bus)
 
 
 def register(app: App, c: Container) -> None:

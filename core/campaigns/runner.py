@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,12 +33,14 @@ import structlog
 
 from core import billing, i18n
 from core.accounts import ledger
+from core.accounts.events import CreditsArrived
 from core.campaigns.rows import Campaign, Kind, Status
 from core.delivery import engine
 from core.delivery.budgets import Lane
 from core.delivery.courier import Courier
 from core.delivery.effects import Effects
 from core.jobs import queues
+from core.jobs.bus import Bus
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.database import connection
 from core.platform.sql import q
@@ -77,6 +79,8 @@ class Runner:
     courier: Courier
     render: Render
     notice: Notice
+    #: Where a gift says credits arrived, so the messages a user's empty balance held go through.
+    bus: Bus = field(default_factory=Bus)
 
     @property
     def pumped(self) -> Courier:
@@ -119,6 +123,7 @@ def _call(c: Campaign, notice: Notice) -> tuple[str, Mapping[str, Mapping[str, A
 
 async def _select(runner: Runner, c: Campaign) -> int:
     """Select the next window of users (and gift them); how many were added."""
+    tx: Effects | None = None
     async with connection(runner.courier.pool) as conn, conn.transaction():
         row = await conn.fetchrow(q("runner_select"), c.id, c.selected_through, c.last_user_id, WINDOW,
                                   dict(c.filter), c.service, list(i18n.LANGUAGES))
@@ -134,7 +139,14 @@ async def _select(runner: Runner, c: Campaign) -> int:
                 # pass_grants has its own keys: the same key names the campaign's pass grant there.
                 await billing.extend_passes(conn, added, c.pass_days, reason="mass_gift", keys=keys)
             await conn.execute(q("runner_granted"), c.id, added, c.notice)
-        return len(added)
+            # Messages held for want of credits go through now, as after any grant:
+            # charged from the gift, in the same transaction.
+            tx = Effects(conn, cause=f"campaign:{c.id}:gift", methods=runner.courier.methods, bus=runner.bus)
+            for user_id in await conn.fetchval(q("runner_holding"), added):
+                await tx.publish(CreditsArrived(int(user_id)))
+    if tx is not None and tx.outbox_ids:
+        await engine.deliver(runner.courier, tx.outbox_ids)
+    return len(added)
 
 
 async def _settle(runner: Runner, c: Campaign) -> None:

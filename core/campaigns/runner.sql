@@ -25,6 +25,11 @@ WITH picked AS (
 )
 SELECT array(SELECT user_id FROM added) AS added, EXISTS (SELECT 1 FROM moved) AS moved;
 
+-- name: runner_holding
+-- Of a chunk's gifted users, those with messages held for want of credits.
+SELECT coalesce(array_agg(DISTINCT user_id), '{}') FROM messages
+WHERE status = 'held' AND user_id = ANY ($1::bigint[]);
+
 -- name: runner_granted
 -- The chunk's recipients are gifted (the ledger rows are written in the same
 -- transaction): with a notice they wait for it, else they are done.

@@ -120,3 +120,34 @@ async def test_a_mass_gift_of_pass_days_alone_gives_no_credits(system: System) -
     assert await system.pool.fetchval("SELECT count(*) FROM pass_grants WHERE reason = 'mass_gift'") == 2
     progress = (await system.sent(GROUP))[-1]
     assert "Granted: 2 users · 4 pass days" in progress["text"]
+
+
+async def test_a_mass_gift_releases_the_messages_a_user_could_not_pay_for(system: System) -> None:
+    """The gift is a grant like a payment: what the empty balance held goes to the topic,
+    charged from the gift, and the user is told; a user with nothing held is only gifted."""
+    broke, other = PEOPLE[0], PEOPLE[1]
+    await system.write(builders.private_text(broke, "/start"),
+                       *[builders.private_text(broke, f"m{i}") for i in range(5)],
+                       builders.private_text(other, "/start"))
+    held = "SELECT text FROM messages WHERE status = 'held' ORDER BY id"
+    assert [r["text"] for r in await system.pool.fetch(held)] == ["m3", "m4"]
+
+    preview = await _say(system, "/massgift all 5")
+    await system.write(builders.press(OWNER, preview, _buttons(preview)["✅ Gift silently"]))
+    await system.drain_scheduled()
+
+    assert await system.pool.fetch(held) == []
+    topic = [m["text"] for m in await system.sent(GROUP) if m["thread_id"] is not None and m["kind"] == "text"
+             and (m["text"] or "").startswith("m")]
+    assert topic == ["m0", "m1", "m2", "m3", "m4"]
+    balances = dict(await system.pool.fetch("SELECT telegram_id, credits FROM users"))
+    assert (balances[broke.id], balances[other.id]) == (5 - 2, 3 + 5)
+    ledger = ("SELECT l.delta, l.reason, sum(l.delta) OVER (ORDER BY l.id) AS total FROM credit_ledger l"
+              " JOIN users u ON u.id = l.user_id WHERE u.telegram_id = $1 ORDER BY l.id")
+    tail = [(r["delta"], r["reason"]) for r in (await system.pool.fetch(ledger, broke.id))[-3:]]
+    assert tail == [(5, "mass_gift"), (-1, "message"), (-1, "message")]
+    for person in (broke, other):
+        assert (await system.pool.fetch(ledger, person.id))[-1]["total"] == balances[person.id]
+    told = [m["text"] for m in await system.sent(broke.id)][-1]
+    assert told == "✓ Your 2 saved messages went through · 3 credits left"
+    assert not any("saved message" in (m["text"] or "") for m in await system.sent(other.id))
