@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from procrastinate import App, JobContext
 
-from core import desk
+from core import campaigns, desk
 from core.admin import alerts
 from core.billing.stripe import reconcile
 from core.delivery import engine
@@ -90,6 +90,7 @@ def register(app: App, c: Container) -> None:
     async def prune(context: JobContext, timestamp: int) -> None:
         kept = c.settings.retention
         pruned = await retention.prune(c.pool, kept)
+        sources = await campaigns.prune_sources(c.pool, kept.campaign_sources_days)
         async with connection(c.pool) as conn:
             await stalls.prune(conn, days=math.ceil(kept.processed_days))
             await alerts.prune(conn)
@@ -102,7 +103,8 @@ def register(app: App, c: Container) -> None:
         await jobs.delete_old_jobs(nb_hours=math.ceil(kept.finished_jobs_hours), include_cancelled=True,
                                    include_aborted=True)
         await jobs.delete_old_jobs(nb_hours=math.ceil(kept.failed_jobs_days * 24), include_failed=True)
-        log.info("pruned", processed=pruned.processed, outbox=pruned.outbox, counters_folded=folded)
+        log.info("pruned", processed=pruned.processed, outbox=pruned.outbox, counters_folded=folded,
+                 album_items=sources.album_items, id_lists=sources.id_lists)
 
     # Payments a webhook never brought (Stripe gave up, or never posted): queued as
     # the ingress would have; each event still applies once, however it came.

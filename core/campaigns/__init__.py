@@ -8,6 +8,7 @@ from core.campaigns.notices import gift_notice, notice_text
 from core.campaigns.notifications import router
 from core.campaigns.rows import Campaign, Kind, Status
 from core.campaigns.runner import Render, Runner, run, wake
+from core.campaigns.source_retention import prune as prune_sources
 
-__all__ = ["Campaign", "Kind", "Render", "Runner", "Status", "gift_notice", "notice_text", "router", "run",
-           "wake"]
+__all__ = ["Campaign", "Kind", "Render", "Runner", "Status", "gift_notice", "notice_text", "prune_sources",
+           "router", "run", "wake"]

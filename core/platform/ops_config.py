@@ -33,6 +33,8 @@ class Retention:
     delivered_outbox_days: float = 7.0
     #: Sandbox mode only: what the stand-in Telegram remembers (messages, answers, faults).
     sandbox_days: float = 7.0
+    #: Operators' album items and uploaded id lists a campaign may be started from.
+    campaign_sources_days: float = 30.0
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -56,6 +58,8 @@ def retention_from(env: Mapping[str, str]) -> Retention:
         failed_jobs_days=_number(env, "RETENTION_FAILED_JOBS_DAYS", d.failed_jobs_days, 1, 3650),
         delivered_outbox_days=_number(env, "RETENTION_OUTBOX_DAYS", d.delivered_outbox_days, 0.01, 3650),
         sandbox_days=_number(env, "RETENTION_SANDBOX_DAYS", d.sandbox_days, 0.01, 3650),
+        campaign_sources_days=_number(env, "RETENTION_CAMPAIGN_SOURCES_DAYS", d.campaign_sources_days,
+                                      0.01, 3650),
     )
 
 

@@ -19,6 +19,7 @@ RETENTION = {
     "RETENTION_FINISHED_JOBS_HOURS": "2",
     "RETENTION_FAILED_JOBS_DAYS": "3",
     "RETENTION_SANDBOX_DAYS": "1",
+    "RETENTION_CAMPAIGN_SOURCES_DAYS": "10",
 }
 
 
@@ -122,3 +123,31 @@ async def test_tables_stay_bounded_round_after_round(system: System) -> None:
                      for table in ("processed_updates", "outbox", "inbox")})
     assert left == [{"processed_updates": 0, "outbox": 0, "inbox": 0}] * 3
     assert await system.pool.fetchval("SELECT count(*) FROM users") == 12
+
+
+async def test_prune_drops_old_album_items_and_id_lists_no_unfinished_campaign_reads(system: System) -> None:
+    await system.pool.execute("""
+        INSERT INTO campaign_album_items (chat_id, message_id, media_group_id, kind, created_at) VALUES
+            (-100, 1, 'old', 'photo', now() - interval '11 days'),
+            (-100, 2, 'new', 'photo', now() - interval '9 days');
+        INSERT INTO campaign_id_lists (created_by, file_name, given, unknown, created_at) VALUES
+            (1, 'young.txt', 1, 0, now() - interval '9 days'),
+            (1, 'old.txt', 2, 0, now() - interval '11 days'),
+            (1, 'old-finished.txt', 1, 0, now() - interval '11 days'),
+            (1, 'old-paused.txt', 1, 0, now() - interval '11 days');
+        INSERT INTO campaign_id_list_users (list_id, telegram_id)
+        SELECT id, 700 + n FROM campaign_id_lists, generate_series(1, given) AS n;
+        INSERT INTO campaigns (kind, status, filter, created_by, chat_id, credits)
+        SELECT 'gift', s, jsonb_build_object('list', l.id), 1, 1, 5
+        FROM campaign_id_lists l,
+             (VALUES ('done', 'old-finished.txt'), ('paused', 'old-paused.txt')) AS v(s, f)
+        WHERE l.file_name = v.f""")
+
+    await _prune(system)
+
+    albums = await system.pool.fetch("SELECT media_group_id FROM campaign_album_items")
+    assert [r["media_group_id"] for r in albums] == ["new"]
+    kept = await system.pool.fetch(
+        "SELECT l.file_name, count(u.*) AS users FROM campaign_id_lists l"
+        " LEFT JOIN campaign_id_list_users u ON u.list_id = l.id GROUP BY l.file_name ORDER BY l.file_name")
+    assert [(r["file_name"], r["users"]) for r in kept] == [("old-paused.txt", 1), ("young.txt", 1)]
