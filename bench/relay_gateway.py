@@ -53,6 +53,7 @@ class RecordingGateway:
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
+        random_id: int | None = None,
     ) -> Sent:
         self.calls["send_message"] += 1
         return self._sent(chat_id)

@@ -12,11 +12,9 @@ stays constant: at most a window of ids and a tick's sends are held.
 
 A killed worker's job is retried by the stall recovery; it resumes from the
 rows. A send Telegram accepted whose answer the dead worker never recorded is
-made again when the stall recovery returns it: a copy carries random ids of
-its own (the same on every try), so Telegram refuses the second try
-(RANDOM_ID_DUPLICATE, recorded as sent) instead of sending twice. A gift's
-notice (sendMessage) has no such ids: its window is the sends in flight at
-the kill, each counted by the stall recovery as a returned send.
+made again when the stall recovery returns it: a copy, and a gift's notice,
+carries random ids of its own (the same on every try), so Telegram refuses the
+second try (RANDOM_ID_DUPLICATE, recorded as sent) instead of sending twice.
 """
 
 from __future__ import annotations

@@ -85,7 +85,8 @@ LIMIT $2;
 -- $4 holds the call's parameters by language ('en' for everyone else). With $9, a
 -- copy carries random ids of its own, the same on every try (one per message
 -- copied, from the campaign and the user): Telegram refuses a try after one that
--- went through instead of sending twice.
+-- went through instead of sending twice. A gift's notice (sendMessage) carries
+-- one the same way.
 WITH next AS (
     SELECT r.user_id, r.telegram_id,
            user_language(u.language, u.language_code, $8::text[]) AS lang
@@ -101,7 +102,8 @@ WITH next AS (
            || CASE WHEN $9 THEN jsonb_build_object('random_ids', (
                   SELECT jsonb_agg(hashtextextended('campaign:' || $1 || ':' || n.user_id || ':' || i, 0))
                   FROM generate_series(1, jsonb_array_length($4::jsonb -> 'en' -> 'message_ids')) AS i))
-              ELSE '{}'::jsonb END,
+              ELSE jsonb_build_object('random_id', hashtextextended('campaign:' || $1 || ':' || n.user_id || ':notice', 0))
+              END,
            $5, $6, $7
     FROM next n ORDER BY n.user_id
     RETURNING id, chat_id

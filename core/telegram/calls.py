@@ -33,6 +33,7 @@ async def _send_message(g: TelegramGateway, p: Mapping[str, Any]) -> Sent:
         parse_mode=p.get("parse_mode"),
         reply_to_message_id=p.get("reply_to_message_id"),
         paid_broadcast=bool(p.get("allow_paid_broadcast")),
+        random_id=p.get("random_id"),
     )
 
 

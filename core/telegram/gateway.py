@@ -52,7 +52,12 @@ class TelegramGateway(Protocol):
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
-    ) -> Sent: ...
+        random_id: int | None = None,
+    ) -> Sent:
+        """Send a text. ``random_id``, as ``copy_messages``'s ``random_ids``: the same on
+        every try of the send, so a try after one that went through is refused
+        (:class:`core.platform.errors.AlreadySent`); without it each call is a new send."""
+        ...
 
     async def copy_messages(
         self,

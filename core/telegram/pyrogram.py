@@ -28,7 +28,7 @@ from pyrogram.raw.types.input_reply_to_message import InputReplyToMessage
 from pyrogram.raw.types.input_user import InputUser
 
 from core.platform.errors import ChatMigrated, TelegramRejected
-from core.telegram import copies
+from core.telegram import copies, keyed_text
 from core.telegram import pyrogram_shapes as shapes
 from core.telegram.errors import TRANSLATED, may_be_migrated, migrated, translate
 from core.telegram.gateway import LabeledPrice, ReplyMarkup, Sent
@@ -126,8 +126,19 @@ class PyrogramGateway:
         parse_mode: str | None = None,
         reply_to_message_id: int | None = None,
         paid_broadcast: bool = False,
+        random_id: int | None = None,
     ) -> Sent:
         keyboard, mode = shapes.inline_keyboard(reply_markup), shapes.parse_mode(parse_mode)
+        if random_id is not None:
+            async with self._sending_to(chat_id):
+                updates = await self._client.invoke(await keyed_text.request(
+                    self._client, await self._peer(chat_id), text, mode,
+                    await keyboard.write(self._client) if keyboard else None, random_id,
+                    thread_id=thread_id, reply_to_message_id=reply_to_message_id, paid=paid_broadcast))
+            ids = shapes.new_message_ids(updates, [random_id])
+            if not ids:
+                raise TelegramRejected("Telegram's answer did not contain the sent message")
+            return Sent(chat_id, ids[0])
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
         async with self._sending_to(chat_id):
             message = await self._client.send_message(

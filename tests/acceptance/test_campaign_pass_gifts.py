@@ -151,3 +151,35 @@ async def test_a_mass_gift_releases_the_messages_a_user_could_not_pay_for(system
     told = [m["text"] for m in await system.sent(broke.id)][-1]
     assert told == "✓ Your 2 saved messages went through · 3 credits left"
     assert not any("saved message" in (m["text"] or "") for m in await system.sent(other.id))
+
+
+async def test_a_gift_notice_made_again_after_a_crash_is_refused_by_telegram_not_sent_twice(
+    system: System,
+) -> None:
+    """A worker killed between Telegram's answer and its record: the notice is returned
+    and made again with the same random id, and Telegram refuses the repeat."""
+    person = PEOPLE[2]
+    await system.write(builders.private_text(person, "/start"))
+    preview = await _say(system, "/massgift all 5 Thanks for waiting")
+    await system.write(builders.press(OWNER, preview, _buttons(preview)["✅ Gift + notice"]))
+
+    def notices(sent: list[dict[str, Any]]) -> list[str]:
+        return [m["text"] for m in sent if "Thanks for waiting" in (m["text"] or "")]
+
+    assert len(notices(await system.sent(person.id))) == 1
+    async with system.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchval("UPDATE campaign_recipients SET status = 'sending' WHERE telegram_id = $1"
+                                  " RETURNING outbox_id", person.id)
+        await conn.execute("UPDATE outbox SET status = 'pending', result = NULL WHERE id = $1", row)
+        await conn.execute("UPDATE campaigns SET status = 'running', finished_at = NULL, sent = sent - 1")
+        await conn.execute("SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('broadcast', 'broadcast.run', 0,"
+                           " 'campaign:1', 'campaign:1', '{\"campaign_id\": 1}'::jsonb, NULL)"
+                           "::procrastinate_job_to_defer_v1])")
+    await system.drain()
+
+    assert len(notices(await system.sent(person.id))) == 1
+    result = await system.pool.fetchval("SELECT result FROM outbox WHERE id = $1", row)
+    assert result == {"already_sent": True}
+    c = await system.pool.fetchrow("SELECT status, sent, granted FROM campaigns")
+    assert (c["status"], c["sent"], c["granted"]) == ("done", 1, 1)
+    assert await system.pool.fetchval("SELECT credits FROM users WHERE telegram_id = $1", person.id) == 3 + 5
