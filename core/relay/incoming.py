@@ -64,14 +64,15 @@ async def _queue_relay(
     row_ids = [h.id for h in held]
     # Whether the relay must look up the topic copies these answer (core.relay.methods).
     replies = any(h.reply_to_message_id is not None for h in held)
-    appended: int | None = await tx.conn.fetchval(
-        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids, replies
+    found = await tx.conn.fetchrow(
+        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids, replies, user.tier
     )
-    if appended is not None:
-        return appended
+    assert found is not None
+    if found["appended"] is not None:
+        return int(found["appended"])
     delay = ALBUM_WAIT_SECONDS if any(h.media_group_id for h in held) else 0.0
     # When the admin group's budget is short, higher tiers are relayed first.
-    priority = int(await tx.conn.fetchval(q("incoming_tier_priority"), user.tier, conv.id))
+    priority = int(found["priority"])
     return await tx.send(
         "relayToTopic", conv.admin_chat_id, delay=delay, priority=priority, conversation_id=conv.id,
         user_chat_id=user.telegram_id, message_ids=ids, message_row_ids=row_ids, were_held=were_held,
