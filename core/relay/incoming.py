@@ -83,14 +83,17 @@ async def _queue_relay(
 async def release_held(
     tx: Effects, cfg: BotSettings, user: User, conv: conversations.Conversation,
     *, after_grant: bool = False, locked: ledger.Balance | None = None,
+    held: Sequence[messages.Held] | None = None,
 ) -> Released:
     """Charge and queue held messages in order while the balance allows.
 
     ``locked`` is the balance when the caller holds the user's row locked
     already (it upserted it in this transaction): no need to read it again.
+    ``held``: the held messages, when the caller read them (locked) already.
     """
     balance = locked or await ledger.lock_balance(tx.conn, user.id)
-    held = await messages.held(tx.conn, user.id)
+    if held is None:
+        held = await messages.held(tx.conn, user.id)
     credits = balance.credits
     released: list[messages.Held] = []
     for charge in plan_release(held, balance.credits, cfg.message_cost, balance.pass_active):
@@ -149,19 +152,19 @@ async def on_user_message(
     conv = await conversations.ensure(
         tx.conn, user.id, conversations.admin_group_for(user.telegram_id, admin_groups)
     )
+    replied = message.get("reply_to_message")
     stored = await messages.add_incoming(tx.conn, messages.Incoming(
         user_id=user.id, conversation_id=conv.id, update_id=update_id,
         user_message_id=message["message_id"], media_group_id=message.get("media_group_id"),
         kind=kind, text=text_of(message),
+        reply_to_message_id=(replied["message_id"] if isinstance(replied, Mapping)
+                             and isinstance(replied.get("message_id"), int) else None),
     ))
     if stored is None:
         return  # the same message came in another update; it is handled already
-    replied = message.get("reply_to_message")
-    if isinstance(replied, Mapping) and isinstance(replied.get("message_id"), int):
-        await tx.conn.execute(q("incoming_reply_to"), stored, replied["message_id"])
     # users.upsert_from locked the user's row in this transaction: its balance is current.
     pass_active = user.pass_expires_at is not None and user.pass_expires_at > datetime.now(UTC)
-    released = await release_held(tx, cfg, user, conv,
+    released = await release_held(tx, cfg, user, conv, held=stored.held,
                                   locked=ledger.Balance(user.credits, user.pass_expires_at, pass_active))
     if released.still_held == 1 and released.count == 0:
         # The first message held: say why, once, rather than after every message

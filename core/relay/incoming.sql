@@ -29,7 +29,3 @@ WITH appended AS (
 SELECT (SELECT id FROM appended) AS appended,
        coalesce((SELECT priority FROM tiers WHERE name = $6), 0)
        + CASE WHEN (SELECT high_priority FROM conversations WHERE id = $2) THEN 1000 ELSE 0 END AS priority;
-
--- name: incoming_reply_to
--- The message of their chat the user answered: its copy in the topic is answered there too.
-UPDATE messages SET reply_to_message_id = $2 WHERE id = $1;

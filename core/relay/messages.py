@@ -44,6 +44,15 @@ class Incoming:
     media_group_id: str | None
     kind: str
     text: str | None
+    #: The message of their chat it answers, if any.
+    reply_to_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    #: The user's held messages, this one among them, oldest first; locked in this transaction.
+    held: list[Held]
 
 
 @dataclass(frozen=True)
@@ -53,13 +62,17 @@ class Failed:
     credits_charged: int
 
 
-async def add_incoming(conn: asyncpg.Connection, m: Incoming) -> int | None:
-    """Store a user's message as held; None if it was stored before."""
-    row_id: int | None = await conn.fetchval(
+async def add_incoming(conn: asyncpg.Connection, m: Incoming) -> Stored | None:
+    """Store a user's message as held, with what is held now; None if it was stored before."""
+    rows = await conn.fetch(
         q("messages_insert_in"), m.user_id, m.conversation_id, m.update_id, m.user_message_id,
-        m.media_group_id, m.kind, m.text,
+        m.media_group_id, m.kind, m.text, m.reply_to_message_id,
     )
-    return row_id
+    new = [r["id"] for r in rows if r["new"]]
+    if not new:
+        return None
+    held = [Held(r["id"], r["user_message_id"], r["media_group_id"], r["reply_to_message_id"]) for r in rows]
+    return Stored(new[0], held)
 
 
 async def add_from_operator(

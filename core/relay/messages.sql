@@ -1,10 +1,24 @@
 -- name: messages_insert_in
--- A redelivered update finds its message already there and inserts nothing.
-INSERT INTO messages (user_id, conversation_id, direction, status, update_id, user_message_id,
-                      media_group_id, kind, text)
-VALUES ($1, $2, 'in', 'held', $3, $4, $5, $6, $7)
-ON CONFLICT (user_id, user_message_id) WHERE direction = 'in' DO NOTHING
-RETURNING id;
+-- A redelivered update finds its message already there and inserts nothing (no
+-- rows). Otherwise: the user's held messages, the new one among them, in the
+-- order the user wrote them (messages_held's), locked; the new one is marked.
+-- One round trip where storing and then reading what is held took two.
+WITH stored AS (
+    INSERT INTO messages (user_id, conversation_id, direction, status, update_id, user_message_id,
+                          media_group_id, kind, text, reply_to_message_id)
+    VALUES ($1, $2, 'in', 'held', $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (user_id, user_message_id) WHERE direction = 'in' DO NOTHING
+    RETURNING id, user_message_id, media_group_id, reply_to_message_id
+), earlier AS (
+    -- The statement's snapshot does not see the row inserted above: it is added below.
+    SELECT id, user_message_id, media_group_id, reply_to_message_id FROM messages
+    WHERE user_id = $1 AND status = 'held' AND EXISTS (SELECT 1 FROM stored)
+    FOR UPDATE
+)
+SELECT id, user_message_id, media_group_id, reply_to_message_id, true AS new FROM stored
+UNION ALL
+SELECT id, user_message_id, media_group_id, reply_to_message_id, false FROM earlier
+ORDER BY user_message_id;
 
 -- name: messages_insert_from_operator
 INSERT INTO messages (user_id, conversation_id, direction, status, update_id, admin_chat_id,
