@@ -30,7 +30,7 @@ from pyrogram.raw.types.input_peer_user import InputPeerUser
 from pyrogram.storage import Storage, UpdateState
 from pyrogram.storage.sqlite_storage import get_input_peer
 
-from core.platform.database import connection
+from core.platform.database import connection, keeps_session_state
 from core.platform.sql import q
 
 
@@ -75,6 +75,7 @@ class PostgresStorage(Storage):
             return  # already holding the lock (opened twice), or nothing to log in
         async with AsyncExitStack() as stack:
             conn = await stack.enter_async_context(connection(self.pool))
+            keeps_session_state(conn)  # released even if the unlock below never runs
             # Waits while another process logs in (up to the pool's command_timeout).
             await conn.execute(q("session_login_lock"), self.name)
             # Locked: keep the connection past this block; had the wait failed,

@@ -20,7 +20,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from core.platform.database import connection
+from core.platform.database import connection, keeps_session_state
 
 log = structlog.get_logger(__name__)
 
@@ -100,6 +100,7 @@ class Hub:
         while self._pages:
             try:
                 async with connection(self._pool) as conn:
+                    keeps_session_state(conn)  # UNLISTEN on release, whatever happens below
                     await conn.add_listener(CHANNEL, self._on_note)
                     try:
                         self._status(True)
