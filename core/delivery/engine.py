@@ -37,11 +37,12 @@ from core.delivery.courier import Courier
 from core.delivery.methods import Again
 from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
-from core.platform.database import connection
+from core.platform.database import UNAVAILABLE, connection
 from core.platform.errors import (
     AlreadySent,
     BotError,
     ChatMigrated,
+    DatabaseUnavailable,
     FloodWait,
     PermanentError,
     RecipientUnavailable,
@@ -243,11 +244,20 @@ async def _send_batch(courier: Courier, planned: list[Planned], offsets: list[fl
 
 
 async def deliver(courier: Courier, ids: Iterable[int]) -> int:
-    """Deliver the given rows (a chat's in the given order); return how many were sent now."""
+    """Deliver the given rows (a chat's in the given order); return how many were sent now.
+
+    The database going away midway (a restart) is :class:`DatabaseUnavailable`, which
+    callers retry, whichever statement met it: the rows left are back in the outbox
+    (or wait for the stale-claim sweep), and a job that committed its work before
+    delivering is retried as a repeat, not failed for good.
+    """
     ids = list(ids)
     sent = 0
-    for i in range(0, len(ids), BATCH):
-        sent += len((await _deliver_batch(courier, ids[i:i + BATCH])).sent)
+    try:
+        for i in range(0, len(ids), BATCH):
+            sent += len((await _deliver_batch(courier, ids[i:i + BATCH])).sent)
+    except UNAVAILABLE as exc:
+        raise DatabaseUnavailable(f"database unreachable while delivering: {type(exc).__name__}") from exc
     return sent
 
 

@@ -16,6 +16,7 @@ from core.delivery.courier import Courier
 from core.delivery.hooks import Hooks
 from core.delivery.methods import Means, Methods, Outcome, Reservation
 from core.delivery.outbox import OutboxRow
+from core.platform.errors import DatabaseUnavailable, RetryableError
 from core.sandbox.telegram import Limits, TelegramModel
 from core.telegram.pyrogram import PyrogramGateway
 
@@ -81,3 +82,31 @@ async def test_a_failed_delivery_records_what_went_out_and_hands_back_the_rest(
     scheduled = await db_pool.fetch(
         "SELECT args FROM procrastinate_jobs WHERE task_name = 'messaging.deliver_outbox'")
     assert [sorted(r["args"]["outbox_ids"]) for r in scheduled] == [[broken, after]]
+
+
+class DatabaseGone(Broken):
+    """A send that meets the database restarting (in the sandbox, the stand-in
+    Telegram keeps its state in the same Postgres)."""
+
+    name = "databaseGone"
+
+    async def perform(self, means: Means, row: OutboxRow, state: None, granted: Sequence[float]) -> Outcome:
+        raise asyncpg.CannotConnectNowError("the database system is shutting down")
+
+
+async def test_a_delivery_the_database_restart_breaks_is_retried_not_failed(
+    db_pool: asyncpg.Pool, gateway: PyrogramGateway, model: TelegramModel
+) -> None:
+    """Retryable, so a job that committed its work before delivering runs again as a
+    repeat instead of ending failed; the row is back in the outbox."""
+    methods = Methods([*bot_api.methods(), DatabaseGone()])
+    courier = Courier(db_pool, gateway, Limiter(db_pool, GENEROUS), methods, Hooks(), claimant=None)
+    async with db_pool.acquire() as conn:
+        row = await outbox.add(conn, IVAN, "databaseGone", {"chat_id": IVAN, "text": "later"}, cause="t")
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await engine.deliver(courier, [row])
+
+    assert isinstance(raised.value, RetryableError)
+    assert isinstance(raised.value.__cause__, asyncpg.CannotConnectNowError)
+    assert await db_pool.fetchval("SELECT status FROM outbox WHERE id = $1", row) == "pending"
