@@ -116,6 +116,13 @@ class PyrogramGateway:
             raise TelegramRejected("Telegram's answer did not contain the sent message")
         return Sent(chat_id=chat_id, message_id=int(message.id))
 
+    def _one_sent(self, chat_id: int, updates: Any, random_id: int) -> Sent:
+        """The message a raw send with ``random_id`` made, from Telegram's answer."""
+        ids = shapes.new_message_ids(updates, [random_id])
+        if not ids:
+            raise TelegramRejected("Telegram's answer did not contain the sent message")
+        return Sent(chat_id, ids[0])
+
     async def send_message(
         self,
         chat_id: int,
@@ -135,10 +142,7 @@ class PyrogramGateway:
                     self._client, await self._peer(chat_id), text, mode,
                     await keyboard.write(self._client) if keyboard else None, random_id,
                     thread_id=thread_id, reply_to_message_id=reply_to_message_id, paid=paid_broadcast))
-            ids = shapes.new_message_ids(updates, [random_id])
-            if not ids:
-                raise TelegramRejected("Telegram's answer did not contain the sent message")
-            return Sent(chat_id, ids[0])
+            return self._one_sent(chat_id, updates, random_id)
         reply = types.ReplyParameters(message_id=reply_to_message_id) if reply_to_message_id else None
         async with self._sending_to(chat_id):
             message = await self._client.send_message(
@@ -211,10 +215,7 @@ class PyrogramGateway:
                     self._sources.forget(from_chat_id, message_id)
                     continue
                 raise
-            ids = shapes.new_message_ids(updates, [random_id])
-            if not ids:
-                raise TelegramRejected("Telegram's answer did not contain the sent message")
-            return [Sent(chat_id, ids[0])]
+            return [self._one_sent(chat_id, updates, random_id)]
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _source(self, chat_id: int, message_id: int) -> Any:
