@@ -43,6 +43,10 @@ GATHER_SECONDS = 0.008
 #: one now and then gathers nothing in the wait; it would only add a look (a
 #: round trip) and the wait itself to each of its updates.
 BUSY_SECONDS = 0.05
+#: How much longer than its wait (MESSAGING_LINGER_SECONDS) recorders count on a
+#: listening drain (inbox_listeners.until): only a drain whose worker died lets
+#: its row run out.
+LISTEN_MARGIN_SECONDS = 4.0
 
 #: When this process last took updates of each shard (time.monotonic()).
 _last_taken: dict[int, float] = {}
@@ -52,15 +56,36 @@ Record = Callable[[Container, Mapping[str, Any]], Awaitable[None]]
 
 
 async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
-    """Handle the shard's pending updates; return how many were taken."""
+    """Handle the shard's pending updates; return how many were taken.
+
+    With the process's bell listening (c.inbox_bell), a drain that finds its
+    shard empty stays up to MESSAGING_LINGER_SECONDS for the next update
+    instead of ending: at moderate load that update then costs one take, not
+    a job (procrastinate's insert, fetch, start and finish).
+    """
+    bell = c.inbox_bell
+    linger = c.settings.messaging_linger_seconds
+    if linger <= 0:
+        bell = None
     taken = 0
     while taken < MAX_PER_JOB:
-        async with connection(c.pool) as conn:
-            batch = await inbox.take(conn, shard, BATCH)
-        if 0 < len(batch) < GATHER_BELOW and taken == 0 and _busy(shard):
-            await asyncio.sleep(GATHER_SECONDS)
-            async with connection(c.pool) as conn:
-                batch = await inbox.take(conn, shard, BATCH)
+        ring = bell.arm(shard) if bell is not None and bell.ready else None
+        try:
+            listen = linger + LISTEN_MARGIN_SECONDS if ring is not None else 0.0
+            batch = await _take(c, shard, listen)
+            if 0 < len(batch) < GATHER_BELOW and taken == 0 and _busy(shard):
+                await asyncio.sleep(GATHER_SECONDS)
+                batch = await _take(c, shard, listen)
+            if not batch and ring is not None:
+                assert bell is not None
+                if await bell.wait(ring, linger):
+                    continue
+                # Nothing came (or the bell stopped): no longer listening, and one
+                # last look for what a recorder relied on this drain for.
+                batch = await _take(c, shard, 0.0)
+        finally:
+            if ring is not None and bell is not None:
+                bell.disarm(shard, ring)
         if not batch:
             return taken
         _last_taken[shard] = time.monotonic()
@@ -69,6 +94,11 @@ async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
     async with connection(c.pool) as conn:
         await inbox.requeue(conn, shard)
     return taken
+
+
+async def _take(c: Container, shard: int, listen: float) -> list[inbox.Pending]:
+    async with connection(c.pool) as conn:
+        return await inbox.take(conn, shard, BATCH, listen=listen)
 
 
 def _busy(shard: int) -> bool:

@@ -22,6 +22,7 @@ from core.delivery.effects import Effects
 from core.delivery.hooks import Hooks
 from core.delivery.methods import Methods
 from core.jobs.bus import Bus
+from core.jobs.inbox_bell import Bell
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
@@ -64,6 +65,9 @@ class Container:
     #: Whom the delivery tells what Telegram's refusals teach.
     hooks: Hooks
     sandbox: IncomingRecorder | None = None
+    #: Messaging worker processes: wakes drains listening for their shard's next
+    #: update (absent where jobs run without a standing worker, as in tests).
+    inbox_bell: Bell | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None
     #: The features' subscriptions to each other's events (core.jobs.bus).

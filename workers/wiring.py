@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -27,7 +28,7 @@ from core.delivery.effects import Effects
 from core.delivery.hooks import Hooks
 from core.delivery.methods import Methods
 from core.dispatch import command_menu
-from core.jobs import stalls, wakeups
+from core.jobs import inbox_bell, stalls, wakeups
 from core.jobs.bus import Bus
 from core.jobs.processed import Source
 from core.jobs.queues import Queue
@@ -247,6 +248,15 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     await chat_migrations.refresh(pool, settings.live_admin_groups)
     following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups))
     c = await build_container(settings, pool, telegram_pool=telegram_pool)
+    concurrency = settings.worker_concurrency
+    listening: asyncio.Task[None] | None = None
+    if queue is Queue.MESSAGING and settings.messaging_linger_seconds > 0:
+        # Drains listening for their shard's next update (workers.inbox_drain) hold
+        # a job slot each but no connection: the slots they may take come on top.
+        c = replace(c, inbox_bell=inbox_bell.Bell())
+        assert c.inbox_bell is not None
+        listening = asyncio.create_task(inbox_bell.listen(url, c.inbox_bell))
+        concurrency += settings.messaging_shards
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:
         await register_commands(c)
@@ -254,7 +264,7 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
         worker = asyncio.create_task(
             app.run_worker_async(
                 queues=[queue.value],
-                concurrency=settings.worker_concurrency,
+                concurrency=concurrency,
                 name=f"{queue.value}-{os.getpid()}",
                 delete_jobs="successful",
                 install_signal_handlers=False,
@@ -275,6 +285,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
         log.info("worker stopping", queue=queue.value, grace_seconds=settings.shutdown_grace_seconds)
+        if c.inbox_bell is not None:
+            c.inbox_bell.close()  # listening drains end now, not after their wait
         watchdog.cancel()
         alarm.cancel()
         worker.cancel()
@@ -282,9 +294,12 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         stopped.cancel()
-    following.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await following
+    background = [following] if listening is None else [following, listening]
+    for side in background:
+        side.cancel()
+    for side in background:
+        with contextlib.suppress(asyncio.CancelledError):
+            await side
     if c.stripe is not None:
         await c.stripe.close()
     if telegram_pool is not pool:

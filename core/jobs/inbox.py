@@ -7,7 +7,9 @@ job per shard at most; a drain job handles every pending update of its shard
 in one transaction. An actor always maps to the same shard and a shard has
 one drain running at a time (its procrastinate lock), so an actor's updates
 are handled in the order they arrived. See sql/migrations/0014_inbox.sql for
-why no update can be left without a drain.
+why no update can be left without a drain. A drain that emptied its shard may
+listen for the next update instead of ending: the recorder then rings it
+instead of queueing a job (sql/migrations/0030_inbox_listeners.sql).
 """
 
 from __future__ import annotations
@@ -69,13 +71,16 @@ async def record(conn: asyncpg.Connection, requests: Sequence[JobRequest], shard
         await received.count(conn, requests)
 
 
-async def take(conn: asyncpg.Connection, shard: int, limit: int) -> list[Pending]:
+async def take(conn: asyncpg.Connection, shard: int, limit: int, *, listen: float = 0.0) -> list[Pending]:
     """The shard's next updates in arrival order; none means the shard is drained.
 
     The statement waits for recorders of the shard still committing, so an
-    update a recorder counted on this drain to handle is never missed.
+    update a recorder counted on this drain to handle is never missed. When
+    it finds none, the drain is written down as listening for the next
+    ``listen`` seconds (recorders notify it instead of queueing a job), or,
+    with 0, as not listening (sql/migrations/0030_inbox_listeners.sql).
     """
-    rows = await conn.fetch(q("inbox_take"), shard, limit)
+    rows = await conn.fetch(q("inbox_take"), shard, limit, listen)
     return [Pending(r["id"], r["update_id"], r["payload"]) for r in rows]
 
 

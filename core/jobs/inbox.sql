@@ -7,8 +7,9 @@ SELECT inbox_record_counted($1::int[], $2::bigint[], $3::text[]::jsonb[], $4, $5
 
 -- name: inbox_take
 -- Outside a transaction: the shard's lock is held for this statement only.
--- An empty answer also drops the shard's drain queued behind this one (0017).
-SELECT id, update_id, payload FROM inbox_take_v2($1, $2);
+-- An empty answer also drops the shard's drain queued behind this one (0021),
+-- and writes down whether the drain listens for the next update (0030).
+SELECT id, update_id, payload FROM inbox_take_v3($1, $2, $3);
 
 -- name: inbox_done
 DELETE FROM inbox WHERE id = ANY ($1::bigint[]);

@@ -74,6 +74,9 @@ class Settings:
     bot_username: str = "paid_desk_bot"
     #: Inbox shards (core.jobs.inbox): how many drain jobs can run side by side.
     messaging_shards: int = DEFAULT_SHARDS
+    #: How long a drain that emptied its shard waits for the shard's next update
+    #: before its job ends (workers.inbox_drain); 0: it ends at once.
+    messaging_linger_seconds: float = 1.0
     #: A worker whose heartbeat is older than this is dead: its jobs and claimed
     #: sends are recovered (core.jobs.stalls). Heartbeats go out five times as often.
     stalled_after_seconds: float = 10.0
@@ -256,6 +259,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not 1 <= shards <= 1024:
         raise ConfigError("MESSAGING_SHARDS must be between 1 and 1024")
 
+    raw_linger = _get(env, "MESSAGING_LINGER_SECONDS") or "1"
+    try:
+        linger = float(raw_linger)
+    except ValueError:
+        raise ConfigError(f"MESSAGING_LINGER_SECONDS must be a number, got {raw_linger!r}") from None
+    if not 0 <= linger <= 60:
+        raise ConfigError("MESSAGING_LINGER_SECONDS must be between 0 and 60")
+
     stalled_after = _rate(env, "WORKER_STALLED_AFTER_SECONDS", 10.0)
     if not 2 <= stalled_after <= 600:
         raise ConfigError("WORKER_STALLED_AFTER_SECONDS must be between 2 and 600")
@@ -291,6 +302,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         worker_concurrency=concurrency,
         messaging_shards=shards,
+        messaging_linger_seconds=linger,
         stalled_after_seconds=stalled_after,
         sandbox_latency_seconds=latency_ms / 1000,
         data_dir=_get(env, "DATA_DIR") or ".data",

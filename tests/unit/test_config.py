@@ -66,6 +66,9 @@ def test_a_basic_group_is_taken_and_followed_when_it_becomes_a_supergroup() -> N
         ("STRIPE_API_KEY", "pk_test_1", "STRIPE_API_KEY must be a secret"),
         ("STRIPE_WEBHOOK_SECRET", None, "STRIPE_WEBHOOK_SECRET is required"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
+        ("MESSAGING_LINGER_SECONDS", "soon", "MESSAGING_LINGER_SECONDS must be a number"),
+        ("MESSAGING_LINGER_SECONDS", "-1", "MESSAGING_LINGER_SECONDS must be between 0 and 60"),
+        ("MESSAGING_LINGER_SECONDS", "61", "MESSAGING_LINGER_SECONDS must be between 0 and 60"),
     ],
 )
 def test_bad_variable_is_named(name: str, value: str | None, message: str) -> None:
@@ -76,6 +79,11 @@ def test_bad_variable_is_named(name: str, value: str | None, message: str) -> No
         env[name] = value
     with pytest.raises(ConfigError, match=message):
         load_settings(env)
+
+
+def test_linger_defaults_to_a_second_and_zero_turns_it_off() -> None:
+    assert load_settings(REAL).messaging_linger_seconds == 1.0
+    assert load_settings({**REAL, "MESSAGING_LINGER_SECONDS": "0"}).messaging_linger_seconds == 0.0
 
 
 def test_repr_never_shows_secrets() -> None:
