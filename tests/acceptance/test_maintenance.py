@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.jobs.queues import Queue
 from tests.harness import System
-from workers import wiring
+from workers import maintenance, wiring
+from workers.runtime import Container
 
 
 async def test_the_hourly_prune_forgets_the_stand_in_telegrams_old_sends(system: System) -> None:
@@ -31,3 +34,36 @@ async def test_the_hourly_prune_forgets_the_stand_in_telegrams_old_sends(system:
     assert [r["chat_seq"] for r in await system.pool.fetch("SELECT chat_seq FROM sandbox_chat_sends")] == [2]
     assert [r["lane_seq"] for r in await system.pool.fetch("SELECT lane_seq FROM sandbox_lane_sends")] == [2]
     assert await system.pool.fetchval("SELECT count(*) FROM sandbox_flood_waits") == 0
+
+
+async def test_the_15_second_sweeps_run_as_one_job(system: System) -> None:
+    # An update its drain left behind a minute ago: the inbox sweep queues the shard again.
+    await system.pool.execute("INSERT INTO inbox (shard, update_id, payload, received_at)"
+                              " VALUES (5, 77, '{}', now() - interval '2 minutes')")
+    assert system.container is not None
+    app = wiring.build_app(system.container, [Queue.ADMIN], system.settings.database_url or "")
+    async with app.open_async():
+        await app.tasks["maintenance.sweeps"].defer_async(timestamp=0)
+        await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
+    assert await system.pool.fetchval(
+        "SELECT status FROM procrastinate_jobs WHERE task_name = 'maintenance.sweeps'"
+        " AND args->>'timestamp' = '0'") == "succeeded"
+    assert await system.pool.fetchval(
+        "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'messaging.drain'"
+        " AND args->>'shard' = '5' AND status = 'todo'") == 1
+
+
+async def test_a_failing_sweep_holds_up_none_of_the_others_and_fails_the_job(system: System) -> None:
+    ran: list[str] = []
+
+    async def broken(_c: Container, _worker: int | None) -> None:
+        ran.append("broken")
+        raise RuntimeError("the desk is on fire")
+
+    async def fine(_c: Container, _worker: int | None) -> None:
+        ran.append("fine")
+
+    assert system.container is not None
+    with pytest.raises(RuntimeError, match="the desk is on fire"):
+        await maintenance.sweep_all(system.container, None, {"broken": broken, "fine": fine})
+    assert ran == ["broken", "fine"]
