@@ -41,8 +41,10 @@ FILE: Spec = {
     REQUIRED: ("file_id",), "file_id": str, "file_unique_id": str, "file_size": int, "file_name": str,
     "mime_type": str, "width": int, "height": int, "duration": int,
 }
+#: Both payments' kinds: the charge id is what a grant or refund is keyed by.
 PAYMENT: Spec = {
-    REQUIRED: ("currency", "total_amount", "invoice_payload"), "currency": str, "total_amount": int,
+    REQUIRED: ("currency", "total_amount", "invoice_payload", "telegram_payment_charge_id"),
+    "currency": str, "total_amount": int,
     "invoice_payload": str, "telegram_payment_charge_id": str, "provider_payment_charge_id": str,
     "subscription_expiration_date": "date", "is_recurring": bool, "is_first_recurring": bool,
 }

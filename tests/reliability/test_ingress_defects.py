@@ -60,6 +60,11 @@ def _message(**fields: object) -> dict[str, object]:
      "message.reply_to_message.chat must be an object"),
     ({"update_id": 1, "callback_query": {"id": "1"}}, "callback_query.from is missing"),
     ({"update_id": 1, "pre_checkout_query": []}, "pre_checkout_query must be an object"),
+    # A payment without its charge id: the Stars grant is keyed by it (found by the fuzzer).
+    (_message(successful_payment={"currency": "XTR", "total_amount": 250, "invoice_payload": "tx:1"}),
+     "message.successful_payment.telegram_payment_charge_id is missing"),
+    (_message(refunded_payment={"currency": "XTR", "total_amount": 250, "invoice_payload": "tx:1"}),
+     "message.refunded_payment.telegram_payment_charge_id is missing"),
 ])
 def test_updates_with_fields_of_the_wrong_type_are_refused_with_the_field(
         update: dict[str, object], reason: str) -> None:
