@@ -20,10 +20,11 @@ import contextlib
 import asyncpg
 import structlog
 
+from core.jobs.listening import keep_listening
+
 log = structlog.get_logger(__name__)
 
 CHANNEL = "paid_desk_inbox"
-RECONNECT_SECONDS = 1.0
 
 
 class Bell:
@@ -87,23 +88,8 @@ class Bell:
 
 async def listen(url: str, bell: Bell) -> None:
     """Run until cancelled: keep a connection listening for the bell, reconnecting when lost."""
-    while True:
-        try:
-            conn = await asyncpg.connect(url)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("inbox bell cannot connect", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(RECONNECT_SECONDS)
-            continue
-        try:
-            await _listen_on(conn, bell)
-            log.warning("inbox bell lost its connection")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("inbox bell lost its connection", error=f"{type(exc).__name__}: {exc}")
-        finally:
-            bell.set_listening(False)
-            with contextlib.suppress(Exception):
-                await asyncio.shield(conn.close(timeout=2))
-        await asyncio.sleep(RECONNECT_SECONDS)
+    await keep_listening(url, "inbox bell", lambda conn: _listen_on(conn, bell),
+                         lost=lambda: bell.set_listening(False))
 
 
 async def _listen_on(conn: asyncpg.Connection, bell: Bell) -> None:

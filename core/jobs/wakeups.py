@@ -22,6 +22,7 @@ import time
 import asyncpg
 import structlog
 
+from core.jobs.listening import keep_listening
 from core.platform.sql import q
 
 log = structlog.get_logger(__name__)
@@ -32,7 +33,6 @@ LATE_SECONDS = 0.002
 MIN_GAP_SECONDS = 0.005
 #: Even with nothing announced, look again this often (a notification lost while reconnecting).
 LOOK_AGAIN_SECONDS = 30.0
-RECONNECT_SECONDS = 1.0
 
 
 def channel(queue: str) -> str:
@@ -80,22 +80,12 @@ class Alarm:
 async def wake_when_due(url: str, queue: str) -> None:
     """Run until cancelled: wake the queue's workers whenever a scheduled job of it is due."""
     alarm = Alarm(queue)
-    while True:
-        try:
-            conn = await asyncpg.connect(url)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("scheduled-job alarm cannot connect", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(RECONNECT_SECONDS)
-            continue
-        try:
-            await conn.add_listener(channel(queue), alarm.on_notification)
-            await _run(conn, alarm)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("scheduled-job alarm lost its connection", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(RECONNECT_SECONDS)
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(conn.close(timeout=2))
+
+    async def session(conn: asyncpg.Connection) -> None:
+        await conn.add_listener(channel(queue), alarm.on_notification)
+        await _run(conn, alarm)
+
+    await keep_listening(url, "scheduled-job alarm", session)
 
 
 async def _run(conn: asyncpg.Connection, alarm: Alarm) -> None:
