@@ -19,9 +19,14 @@
 -- counts. After that, recorders queue jobs again, and the dead worker's own
 -- job comes back through the stall recovery (core/jobs/stalls.py), so the
 -- updates recorded meanwhile are drained either way.
+-- While the drain handles what it took, it is not waiting: recorders then
+-- neither ring it nor queue a job (it takes again before it waits). That keeps
+-- notifications to the moments they wake someone: a transaction that notifies
+-- takes a lock at commit that serializes it with every other one that does.
 CREATE TABLE inbox_listeners (
     shard integer PRIMARY KEY,
-    until timestamptz NOT NULL
+    until timestamptz NOT NULL,
+    waiting boolean NOT NULL DEFAULT true
 );
 
 CREATE OR REPLACE FUNCTION inbox_record(
@@ -42,7 +47,7 @@ BEGIN
     -- statements see the same listeners.
     PERFORM pg_notify('paid_desk_inbox', l.shard::text)
     FROM inbox_listeners l
-    WHERE l.shard = ANY (p_shards) AND l.until > now();
+    WHERE l.shard = ANY (p_shards) AND l.until > now() AND l.waiting;
     INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)
     SELECT p_queue, p_task, 'drain:' || x, 'drain:' || x, jsonb_build_object('shard', x)
     FROM (SELECT DISTINCT x FROM unnest(p_shards) AS x ORDER BY x) AS d
@@ -51,10 +56,11 @@ BEGIN
 END;
 $$;
 
--- A drain's next batch (as inbox_take_v2). When the shard is empty, the drain
--- is written down as listening until p_listen seconds from now, or, with
--- p_listen = 0, no longer listening; and the shard's drain queued behind the
--- running one goes, as before.
+-- A drain's next batch (as inbox_take_v2); a listening drain that takes some
+-- is busy, no longer waiting. When the shard is empty, the drain is written
+-- down as waiting until p_listen seconds from now, or, with p_listen = 0, no
+-- longer listening; and the shard's drain queued behind the running one goes,
+-- as before.
 CREATE FUNCTION inbox_take_v3(p_shard integer, p_limit integer, p_listen double precision)
     RETURNS TABLE (id bigint, update_id bigint, payload jsonb)
     LANGUAGE plpgsql AS $$
@@ -66,12 +72,13 @@ BEGIN
         ORDER BY i.id
         LIMIT p_limit;
     IF FOUND THEN
+        UPDATE inbox_listeners l SET waiting = false WHERE l.shard = p_shard AND l.waiting;
         RETURN;
     END IF;
     IF p_listen > 0 THEN
-        INSERT INTO inbox_listeners AS l (shard, until)
-        VALUES (p_shard, now() + make_interval(secs => p_listen))
-        ON CONFLICT (shard) DO UPDATE SET until = EXCLUDED.until;
+        INSERT INTO inbox_listeners AS l (shard, until, waiting)
+        VALUES (p_shard, now() + make_interval(secs => p_listen), true)
+        ON CONFLICT (shard) DO UPDATE SET until = EXCLUDED.until, waiting = true;
     ELSE
         DELETE FROM inbox_listeners l WHERE l.shard = p_shard;
     END IF;

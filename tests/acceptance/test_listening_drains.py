@@ -38,7 +38,7 @@ END $$;
 CREATE TRIGGER test_drain_queued AFTER INSERT ON procrastinate_jobs
     FOR EACH ROW WHEN (NEW.task_name = 'messaging.drain') EXECUTE FUNCTION test_drain_queued();
 """
-LISTENING = "SELECT count(*) = 1 FROM inbox_listeners WHERE until > now()"
+LISTENING = "SELECT count(*) = 1 FROM inbox_listeners WHERE until > now() AND waiting"
 DRAIN_RUNNING = ("SELECT count(*) FROM procrastinate_jobs"
                  " WHERE task_name = 'messaging.drain' AND status = 'doing'")
 DRAIN_ENDED = ("SELECT NOT EXISTS (SELECT 1 FROM inbox_listeners)"
