@@ -108,6 +108,14 @@ class System:
                     fetch_job_polling_interval=0.05,
                 )
 
+    async def run_admin_task(self, task: str) -> None:
+        """Queue ``task`` as the periodic deferrer would (timestamp 0) and run the admin queue dry."""
+        assert self.container is not None, "this system runs without workers"
+        app = wiring.build_app(self.container, [Queue.ADMIN], self.settings.database_url or "")
+        async with app.open_async():
+            await app.tasks[task].defer_async(timestamp=0)
+            await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
+
     async def drain_scheduled(self, *, within: float = 5.0) -> None:
         """Drain, then wait for jobs scheduled in the next ``within`` seconds and drain again."""
         await self.drain()

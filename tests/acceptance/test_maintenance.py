@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs.queues import Queue
 from tests.harness import System
-from workers import maintenance, wiring
+from workers import maintenance
 from workers.runtime import Container
-
-
-async def _run_admin_task(system: System, task: str) -> None:
-    """Queue ``task`` as the periodic deferrer would (timestamp 0) and run the admin queue dry."""
-    assert system.container is not None
-    app = wiring.build_app(system.container, [Queue.ADMIN], system.settings.database_url or "")
-    async with app.open_async():
-        await app.tasks[task].defer_async(timestamp=0)
-        await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
 
 
 async def test_the_hourly_prune_forgets_the_stand_in_telegrams_old_sends(system: System) -> None:
@@ -29,7 +19,7 @@ async def test_the_hourly_prune_forgets_the_stand_in_telegrams_old_sends(system:
            INSERT INTO sandbox_flood_waits (chat_id, messages, paid, seconds, at)
            VALUES (42, 1, false, 3, now() - interval '1 hour')"""
     )
-    await _run_admin_task(system, "maintenance.prune")
+    await system.run_admin_task("maintenance.prune")
 
     assert await system.pool.fetchval(
         # The one deferred here, not one the periodic deferrer may add at minute 17.
@@ -45,7 +35,7 @@ async def test_the_15_second_sweeps_run_as_one_job(system: System) -> None:
     # An update its drain left behind a minute ago: the inbox sweep queues the shard again.
     await system.pool.execute("INSERT INTO inbox (shard, update_id, payload, received_at)"
                               " VALUES (5, 77, '{}', now() - interval '2 minutes')")
-    await _run_admin_task(system, "maintenance.sweeps")
+    await system.run_admin_task("maintenance.sweeps")
     assert await system.pool.fetchval(
         "SELECT status FROM procrastinate_jobs WHERE task_name = 'maintenance.sweeps'"
         " AND args->>'timestamp' = '0'") == "succeeded"

@@ -12,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.jobs.queues import Queue
 from core.platform.config import load_settings
 from tests import builders
 from tests.acceptance.test_payments import (
@@ -26,7 +25,6 @@ from tests.acceptance.test_payments import (
 from tests.builders import MARIA, OPERATOR, Person
 from tests.harness import System, free_port, running_system
 from webhooks import __main__ as webhooks_main
-from workers import wiring
 
 TOKEN = "metrics-token-0123456789"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -50,14 +48,6 @@ async def _scrape(system: System, base_url: str | None = None, token: str | None
         assert r.status == 200, await r.text()
         assert r.headers["Content-Type"].startswith("text/plain")
         return _samples(await r.text())
-
-
-async def _run_admin_job(system: System, task: str) -> None:
-    assert system.container is not None
-    app = wiring.build_app(system.container, [Queue.ADMIN], system.settings.database_url or "")
-    async with app.open_async():
-        await app.tasks[task].defer_async(timestamp=0)
-        await app.run_worker_async(queues=[Queue.ADMIN.value], wait=False, install_signal_handlers=False)
 
 
 async def _journey(system: System) -> None:
@@ -129,7 +119,7 @@ async def test_metrics_after_a_journey_are_the_journeys_figures(system: System) 
 async def test_telegrams_view_of_the_webhook_shows_once_the_admin_worker_asked(system: System) -> None:
     await system.model.bot_api().call("setWebhook", {"url": "https://desk.example/webhooks/telegram"})
     await system.model.bot_api().webhook_trouble(7, "Connection timed out")
-    await _run_admin_job(system, "maintenance.webhook_info")
+    await system.run_admin_task("maintenance.webhook_info")
 
     m = await _scrape(system)
     assert _value(m, "paid_desk_telegram_webhook_check_ok") == 1
