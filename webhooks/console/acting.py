@@ -24,7 +24,7 @@ from core.sandbox.console import world
 from core.sandbox.telegram.people import Unacceptable
 from core.sandbox.telegram.rows import MAX_CAPTION, MAX_TEXT, Chat, ChatType, Refused
 from webhooks.console import updates
-from webhooks.console.state import CONSOLE, Console
+from webhooks.console.state import CONSOLE, NO_ANSWER, Console
 from webhooks.console.updates import Attachment, Sender
 from webhooks.console.views import INLINE_IMAGES, operators
 from webhooks.responses import ok, refuse
@@ -163,6 +163,9 @@ async def _deliver(console: Console, update: dict[str, Any]) -> web.Response | N
     status, answer = await console.ingress.post(update)
     if status == 200:
         return None
+    if status == NO_ANSWER:
+        return refuse(503, f"the ingress did not answer ({answer['error']}): the update may have been"
+                           " recorded all the same; look at the chat before sending it again")
     return refuse(502 if status < 500 else status,
                   f"the ingress answered {status}: {answer.get('error', answer)}")
 
