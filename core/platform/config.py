@@ -16,6 +16,7 @@ from core.platform.errors import ConfigError
 from core.platform.ops_config import (
     Retention,
     bot_api_url_from,
+    messaging_linger_from,
     metrics_token_from,
     retention_from,
     shutdown_grace_from,
@@ -259,14 +260,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not 1 <= shards <= 1024:
         raise ConfigError("MESSAGING_SHARDS must be between 1 and 1024")
 
-    raw_linger = _get(env, "MESSAGING_LINGER_SECONDS") or "1"
-    try:
-        linger = float(raw_linger)
-    except ValueError:
-        raise ConfigError(f"MESSAGING_LINGER_SECONDS must be a number, got {raw_linger!r}") from None
-    if not 0 <= linger <= 60:
-        raise ConfigError("MESSAGING_LINGER_SECONDS must be between 0 and 60")
-
     stalled_after = _rate(env, "WORKER_STALLED_AFTER_SECONDS", 10.0)
     if not 2 <= stalled_after <= 600:
         raise ConfigError("WORKER_STALLED_AFTER_SECONDS must be between 2 and 600")
@@ -302,7 +295,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         worker_concurrency=concurrency,
         messaging_shards=shards,
-        messaging_linger_seconds=linger,
+        messaging_linger_seconds=messaging_linger_from(env),
         stalled_after_seconds=stalled_after,
         sandbox_latency_seconds=latency_ms / 1000,
         data_dir=_get(env, "DATA_DIR") or ".data",

@@ -89,3 +89,8 @@ def shutdown_grace_from(env: Mapping[str, str]) -> float:
     default leaves time to hand back and close connections before that.
     """
     return _number(env, "WORKER_SHUTDOWN_GRACE_SECONDS", 20.0, 0, 600)
+
+
+def messaging_linger_from(env: Mapping[str, str]) -> float:
+    """Seconds a messaging drain that emptied its shard waits for the next update (0: none)."""
+    return _number(env, "MESSAGING_LINGER_SECONDS", 1.0, 0, 60)
