@@ -63,10 +63,8 @@ async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
     instead of ending: at moderate load that update then costs one take, not
     a job (procrastinate's insert, fetch, start and finish).
     """
-    bell = c.inbox_bell
+    bell = c.inbox_bell  # present only with MESSAGING_LINGER_SECONDS > 0 (workers.wiring)
     linger = c.settings.messaging_linger_seconds
-    if linger <= 0:
-        bell = None
     taken = 0
     while taken < MAX_PER_JOB:
         ring = bell.arm(shard) if bell is not None and bell.ready else None

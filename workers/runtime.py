@@ -65,8 +65,9 @@ class Container:
     #: Whom the delivery tells what Telegram's refusals teach.
     hooks: Hooks
     sandbox: IncomingRecorder | None = None
-    #: Messaging worker processes: wakes drains listening for their shard's next
-    #: update (absent where jobs run without a standing worker, as in tests).
+    #: Messaging worker processes with MESSAGING_LINGER_SECONDS > 0: wakes drains
+    #: listening for their shard's next update (absent where jobs run without a
+    #: standing worker, as in tests).
     inbox_bell: Bell | None = None
     #: Present where Stripe is configured (the fake one in sandbox mode).
     stripe: StripeGateway | None = None

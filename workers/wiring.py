@@ -253,9 +253,9 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     if queue is Queue.MESSAGING and settings.messaging_linger_seconds > 0:
         # Drains listening for their shard's next update (workers.inbox_drain) hold
         # a job slot each but no connection: the slots they may take come on top.
-        c = replace(c, inbox_bell=inbox_bell.Bell())
-        assert c.inbox_bell is not None
-        listening = asyncio.create_task(inbox_bell.listen(url, c.inbox_bell))
+        bell = inbox_bell.Bell()
+        c = replace(c, inbox_bell=bell)
+        listening = asyncio.create_task(inbox_bell.listen(url, bell))
         concurrency += settings.messaging_shards
     app = build_app(c, [queue], url)
     if queue is Queue.ADMIN:
