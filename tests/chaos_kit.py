@@ -353,7 +353,8 @@ class Rig:
     def revive(self) -> None:
         for queue, proc in list(self.workers.running.items()):
             if proc.poll() is not None:
-                self.log.died_alone.append(f"{queue} exited with {proc.returncode}")
+                self.log.died_alone.append(f"{queue} exited with {proc.returncode}:\n"
+                                           f"{self.workers.tail_of(proc)}")
                 del self.workers.running[queue]
                 self.workers.start(queue)
 

@@ -28,17 +28,25 @@ class WorkerProcesses:
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     kills: int = 0
     _files: list[IO[bytes]] = field(default_factory=list)
+    _paths: dict[int, Path] = field(default_factory=dict)
     _started: int = 0
 
     def start(self, queue: str) -> subprocess.Popen[bytes]:
         assert queue not in self.running, f"a {queue} worker runs already"
         self._started += 1
-        out = (self.logs / f"{queue}-{self._started}.log").open("wb")
+        path = self.logs / f"{queue}-{self._started}.log"
+        out = path.open("wb")
         self._files.append(out)
         proc = subprocess.Popen([sys.executable, "-m", "workers", queue], env=dict(self.env), cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT)
         self.running[queue] = proc
+        self._paths[proc.pid] = path
         return proc
+
+    def tail_of(self, proc: subprocess.Popen[bytes], lines: int = 30) -> str:
+        """The last lines one process wrote."""
+        body = self._paths[proc.pid].read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(body)
 
     def kill(self, queue: str) -> None:
         """SIGKILL, as a dyno manager past its stop timeout or the OOM killer does."""

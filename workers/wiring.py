@@ -11,8 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 import asyncpg
+import psycopg
 import structlog
 from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import ConnectorException
 
 from core import billing as billing_feature
 from core import desk as desk_feature
@@ -234,74 +236,114 @@ async def _database_reachable(url: str, stop: asyncio.Event) -> bool:
     return False
 
 
+#: What a worker losing the database while it starts (or while procrastinate's own
+#: loop runs) raises: asyncpg's, and procrastinate's psycopg connector's.
+LOST_DATABASE = (DatabaseUnavailable, *database.UNAVAILABLE, asyncpg.PostgresConnectionError,
+                 psycopg.OperationalError, ConnectorException)
+
+
+#: Between a lost start and the next: a fault that is not the database's does not spin.
+RESTART_PAUSE_SECONDS = 1.0
+
+
 async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
-    if not await _database_reachable(url, stop):
-        return
-    pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
-    # The stand-in Telegram is an outside service: its sends get connections of
-    # their own rather than waiting for the jobs' (the real one shares none).
-    # Opened up front: a send that has to open a connection first arrives late,
-    # and a late send next to punctual ones is what breaks a rate window.
-    telegram_pool = (await database.create_pool(url, min_size=12, max_size=12, durable=False)
-                     if settings.sandbox else pool)
-    # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
-    await chat_migrations.refresh(pool, settings.live_admin_groups)
-    following = asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups))
-    c = await build_container(settings, pool, telegram_pool=telegram_pool)
-    concurrency = settings.worker_concurrency
-    listening: asyncio.Task[None] | None = None
-    if queue is Queue.MESSAGING and settings.messaging_linger_seconds > 0:
-        # Drains listening for their shard's next update (workers.inbox_drain) hold
-        # a job slot each but no connection: the slots they may take come on top.
-        bell = inbox_bell.Bell()
-        c = replace(c, inbox_bell=bell)
-        listening = asyncio.create_task(inbox_bell.listen(url, bell))
-        concurrency += settings.messaging_shards
-    app = build_app(c, [queue], url)
-    if queue is Queue.ADMIN:
-        await register_commands(c)
-    async with app.open_async():
-        worker = asyncio.create_task(
-            app.run_worker_async(
-                queues=[queue.value],
-                concurrency=concurrency,
-                name=f"{queue.value}-{os.getpid()}",
-                delete_jobs="successful",
-                install_signal_handlers=False,
-                # A worker that misses its beats for stalled_after is dead: its
-                # work is recovered by any other worker process (core.jobs.stalls).
-                update_heartbeat_interval=settings.heartbeat_seconds,
-                stalled_worker_timeout=settings.stalled_after_seconds,
-                listen_notify=True,
-                fetch_job_polling_interval=POLL_SECONDS,
-                # Told to stop, running jobs get this long, then are handed back (workers.runtime).
-                shutdown_graceful_timeout=settings.shutdown_grace_seconds,
-            )
+    """Serve ``queue`` until told to stop.
+
+    A worker that loses the database while it starts (a restart between its
+    first connection and the next ones), or whose procrastinate loop ends
+    without being told to (its listener could not reconnect), waits for the
+    database and starts again rather than exiting: a process manager restarts
+    a crashing process later and later (minutes on some PaaS).
+    """
+    while await _database_reachable(url, stop):
+        try:
+            await _serve(settings, queue, url, stop)
+        except LOST_DATABASE as exc:
+            log.warning("database lost: starting again", queue=queue.value, error=type(exc).__name__)
+        else:
+            if not stop.is_set():
+                log.warning("worker loop ended by itself: starting again", queue=queue.value)
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RESTART_PAUSE_SECONDS)
+
+
+async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
+    async with contextlib.AsyncExitStack() as started:
+        pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
+        started.push_async_callback(pool.close)
+        # The stand-in Telegram is an outside service: its sends get connections of
+        # their own rather than waiting for the jobs' (the real one shares none).
+        # Opened up front: a send that has to open a connection first arrives late,
+        # and a late send next to punctual ones is what breaks a rate window.
+        telegram_pool = pool
+        if settings.sandbox:
+            telegram_pool = await database.create_pool(url, min_size=12, max_size=12, durable=False)
+            started.push_async_callback(telegram_pool.close)
+        # Admin groups Telegram upgraded, by their new ids; kept current while the worker runs.
+        await chat_migrations.refresh(pool, settings.live_admin_groups)
+        started.push_async_callback(
+            _cancelled, asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups)))
+        c = await build_container(settings, pool, telegram_pool=telegram_pool)
+        if c.stripe is not None:
+            started.push_async_callback(c.stripe.close)
+        concurrency = settings.worker_concurrency
+        if queue is Queue.MESSAGING and settings.messaging_linger_seconds > 0:
+            # Drains listening for their shard's next update (workers.inbox_drain) hold
+            # a job slot each but no connection: the slots they may take come on top.
+            bell = inbox_bell.Bell()
+            c = replace(c, inbox_bell=bell)
+            started.push_async_callback(_cancelled, asyncio.create_task(inbox_bell.listen(url, bell)))
+            concurrency += settings.messaging_shards
+        app = build_app(c, [queue], url)
+        if queue is Queue.ADMIN:
+            await register_commands(c)
+        async with app.open_async():
+            await _work(c, app, queue, concurrency, url, stop)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _work(c: Container, app: App, queue: Queue, concurrency: int, url: str,
+                stop: asyncio.Event) -> None:
+    """Run procrastinate's worker and this process's watchers until ``stop`` is set
+    or procrastinate's worker ends (raising what ended it)."""
+    settings = c.settings
+    worker = asyncio.create_task(
+        app.run_worker_async(
+            queues=[queue.value],
+            concurrency=concurrency,
+            name=f"{queue.value}-{os.getpid()}",
+            delete_jobs="successful",
+            install_signal_handlers=False,
+            # A worker that misses its beats for stalled_after is dead: its
+            # work is recovered by any other worker process (core.jobs.stalls).
+            update_heartbeat_interval=settings.heartbeat_seconds,
+            stalled_worker_timeout=settings.stalled_after_seconds,
+            listen_notify=True,
+            fetch_job_polling_interval=POLL_SECONDS,
+            # Told to stop, running jobs get this long, then are handed back (workers.runtime).
+            shutdown_graceful_timeout=settings.shutdown_grace_seconds,
         )
-        log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
-        watchdog = asyncio.create_task(watch_stalls(pool, settings.stalled_after_seconds,
-                                                    OutageWatch(f"{queue.value}-{os.getpid()}")))
-        alarm = asyncio.create_task(wakeups.wake_when_due(url, queue.value))
-        stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        log.info("worker stopping", queue=queue.value, grace_seconds=settings.shutdown_grace_seconds)
-        if c.inbox_bell is not None:
-            c.inbox_bell.close()  # listening drains end now, not after their wait
-        watchdog.cancel()
-        alarm.cancel()
-        worker.cancel()
-        for task in (worker, watchdog, alarm):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        stopped.cancel()
-    background = [following] if listening is None else [following, listening]
-    for side in background:
-        side.cancel()
-    for side in background:
+    )
+    log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
+    watchdog = asyncio.create_task(watch_stalls(c.pool, settings.stalled_after_seconds,
+                                                OutageWatch(f"{queue.value}-{os.getpid()}")))
+    alarm = asyncio.create_task(wakeups.wake_when_due(url, queue.value))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("worker stopping", queue=queue.value, grace_seconds=settings.shutdown_grace_seconds)
+    if c.inbox_bell is not None:
+        c.inbox_bell.close()  # listening drains end now, not after their wait
+    watchdog.cancel()
+    alarm.cancel()
+    worker.cancel()
+    for task in (worker, watchdog, alarm):
         with contextlib.suppress(asyncio.CancelledError):
-            await side
-    if c.stripe is not None:
-        await c.stripe.close()
-    if telegram_pool is not pool:
-        await telegram_pool.close()
-    await pool.close()
+            await task
+    stopped.cancel()

@@ -12,9 +12,11 @@ duplicated by a kill only where a returned send was counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import pytest
@@ -80,3 +82,70 @@ async def test_a_worker_started_while_the_database_is_down_waits_for_it(tmp_path
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
         workers.stop_all()
+
+
+class DroppingProxy:
+    """Postgres behind a proxy that hangs up on the connections numbered in ``drop``:
+    what a worker sees when Postgres stops right after it connected once."""
+
+    def __init__(self, database_url: str, drop: range) -> None:
+        parts = urlsplit(database_url)
+        query = parse_qs(parts.query)
+        self.socket_dir = query.get("host", [parts.hostname or "localhost"])[0]
+        self.port = parts.port or 5432
+        self.database = parts.path.lstrip("/")
+        self.drop = drop
+        self.seen = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"postgresql://postgres@127.0.0.1:{port}/{self.database}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.seen += 1
+        if self.seen in self.drop:
+            writer.close()
+            return
+        if self.socket_dir.startswith("/"):
+            up_r, up_w = await asyncio.open_unix_connection(f"{self.socket_dir}/.s.PGSQL.{self.port}")
+        else:
+            up_r, up_w = await asyncio.open_connection(self.socket_dir, self.port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
+
+
+async def test_a_worker_that_loses_the_database_while_starting_starts_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Seen in the chaos test: a billing worker restarted just before Postgres stopped
+    # reached it once, then its pool's first connection was refused, and it exited 1.
+    async with DroppingProxy(database_url, drop=range(2, 5)) as url:
+        workers = WorkerProcesses(worker_env(url, 9, {"LOG_LEVEL": "info"}), tmp_path)
+        proc = workers.start("billing")
+        try:
+            for _ in range(600):  # a liveness bound: Python starts slowly on a loaded machine
+                if "worker started" in workers.log_tail() or proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            workers.check_alive()
+            tail = workers.log_tail()
+            assert "database lost: starting again" in tail
+            assert tail.count("worker started") == 1
+        finally:
+            # In a thread: the proxy runs on this loop, and the worker's goodbyes go through it.
+            proc.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(proc.wait, 15) == 0
+            workers.stop_all()
