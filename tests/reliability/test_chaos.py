@@ -15,18 +15,20 @@ import asyncio
 import contextlib
 import json
 import signal
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import pytest
 
+from core.jobs import queues
 from core.platform.database import retryable_failures
 from core.platform.errors import DatabaseUnavailable
 from tests.chaos_check import verdict
 from tests.chaos_kit import PgControl, Plan, Rig
 from tests.conftest import PgServer
-from tests.processes import WorkerProcesses, worker_env
+from tests.processes import WorkerProcesses, wait_until, worker_env
 
 PLAN = Plan(users=20, rate=25.0, seconds=24.0, kill_every=1.5, restart_postgres_at=10.0,
             stripe_payments=3, stars_payments=3, replies_per_second=1.0)
@@ -85,10 +87,11 @@ async def test_a_worker_started_while_the_database_is_down_waits_for_it(tmp_path
 
 
 class DroppingProxy:
-    """Postgres behind a proxy that hangs up on the connections numbered in ``drop``:
-    what a worker sees when Postgres stops right after it connected once."""
+    """Postgres behind a proxy that hangs up on the connections numbered in ``drop``
+    (what a worker sees when Postgres stops right after it connected once), or on
+    every connection for a while (:meth:`cut`, what a restart does)."""
 
-    def __init__(self, database_url: str, drop: range) -> None:
+    def __init__(self, database_url: str, drop: range = range(0)) -> None:
         parts = urlsplit(database_url)
         query = parse_qs(parts.query)
         self.socket_dir = query.get("host", [parts.hostname or "localhost"])[0]
@@ -97,6 +100,8 @@ class DroppingProxy:
         self.drop = drop
         self.seen = 0
         self.server: asyncio.Server | None = None
+        self.open: set[asyncio.StreamWriter] = set()
+        self.refuse_until = 0.0
 
     async def __aenter__(self) -> str:
         self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
@@ -107,15 +112,22 @@ class DroppingProxy:
         assert self.server is not None
         self.server.close()
 
+    def cut(self, seconds: float) -> None:
+        """Close every connection, and refuse new ones for ``seconds``."""
+        self.refuse_until = time.monotonic() + seconds
+        for writer in self.open:
+            writer.close()
+
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.seen += 1
-        if self.seen in self.drop:
+        if self.seen in self.drop or time.monotonic() < self.refuse_until:
             writer.close()
             return
         if self.socket_dir.startswith("/"):
             up_r, up_w = await asyncio.open_unix_connection(f"{self.socket_dir}/.s.PGSQL.{self.port}")
         else:
             up_r, up_w = await asyncio.open_connection(self.socket_dir, self.port)
+        self.open.update((writer, up_w))
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(OSError):
@@ -123,6 +135,7 @@ class DroppingProxy:
                     dst.write(data)
                     await dst.drain()
             dst.close()
+            self.open.discard(dst)
 
         await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
 
@@ -146,6 +159,35 @@ async def test_a_worker_that_loses_the_database_while_starting_starts_again(
             assert tail.count("worker started") == 1
         finally:
             # In a thread: the proxy runs on this loop, and the worker's goodbyes go through it.
+            proc.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(proc.wait, 15) == 0
+            workers.stop_all()
+
+
+async def test_a_running_worker_outlives_a_database_restart(
+    database_url: str, db_pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    proxy = DroppingProxy(database_url)
+    async with proxy as url:
+        workers = WorkerProcesses(worker_env(url, 9, {"LOG_LEVEL": "info"}), tmp_path)
+        proc = workers.start("billing")
+        try:
+            for _ in range(600):  # a liveness bound: Python starts slowly on a loaded machine
+                if "worker started" in workers.log_tail() or proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            workers.check_alive()
+            proxy.cut(seconds=3)
+            await asyncio.sleep(4)
+            async with db_pool.acquire() as conn:
+                [job] = await queues.defer(conn, [queues.JobRequest(
+                    queues.Queue.BILLING, queues.Task.BILLING_UPDATE, "user:1",
+                    {"update": {"update_id": 1}})])
+            # Done jobs are deleted (delete_jobs="successful").
+            await wait_until(db_pool, "SELECT NOT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE id = $1)",
+                             job, timeout=60, poll=0.1)
+            workers.check_alive()
+        finally:
             proc.send_signal(signal.SIGTERM)
             assert await asyncio.to_thread(proc.wait, 15) == 0
             workers.stop_all()
