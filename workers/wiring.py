@@ -215,7 +215,7 @@ def build_app(
     return app
 
 
-async def _database_reachable(url: str, stop: asyncio.Event) -> bool:
+async def _database_reachable(url: str, stop: asyncio.Event, outage: OutageWatch) -> bool:
     """Wait until the database answers (True), or until told to stop (False).
 
     A worker (re)started while Postgres restarts must not exit: process managers
@@ -226,6 +226,7 @@ async def _database_reachable(url: str, stop: asyncio.Event) -> bool:
         try:
             conn = await asyncpg.connect(url, timeout=5)
         except (*database.UNAVAILABLE, asyncpg.PostgresConnectionError) as exc:
+            outage.failed()
             log.warning("waiting for the database", error=type(exc).__name__, retry_in=wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
@@ -255,10 +256,14 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
     database and starts again rather than exiting: a process manager restarts
     a crashing process later and later (minutes on some PaaS).
     """
-    while await _database_reachable(url, stop):
+    # Kept across starts: the first stall watch that reaches the database again
+    # records the outage that made this process start again.
+    outage = OutageWatch(f"{queue.value}-{os.getpid()}")
+    while await _database_reachable(url, stop, outage):
         try:
-            await _serve(settings, queue, url, stop)
+            await _serve(settings, queue, url, stop, outage)
         except LOST_DATABASE as exc:
+            outage.failed()
             log.warning("database lost: starting again", queue=queue.value, error=type(exc).__name__)
         else:
             if not stop.is_set():
@@ -269,7 +274,8 @@ async def run(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -
             await asyncio.wait_for(stop.wait(), RESTART_PAUSE_SECONDS)
 
 
-async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event) -> None:
+async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event,
+                 outage: OutageWatch) -> None:
     async with contextlib.AsyncExitStack() as started:
         pool = await database.create_pool(url, max_size=settings.worker_concurrency + 2)
         started.push_async_callback(pool.close)
@@ -300,7 +306,7 @@ async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event
         if queue is Queue.ADMIN:
             await register_commands(c)
         async with app.open_async():
-            await _work(c, app, queue, concurrency, url, stop)
+            await _work(c, app, queue, concurrency, url, stop, outage)
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:
@@ -310,7 +316,7 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
 
 
 async def _work(c: Container, app: App, queue: Queue, concurrency: int, url: str,
-                stop: asyncio.Event) -> None:
+                stop: asyncio.Event, outage: OutageWatch) -> None:
     """Run procrastinate's worker and this process's watchers until ``stop`` is set
     or procrastinate's worker ends (raising what ended it)."""
     settings = c.settings
@@ -332,8 +338,7 @@ async def _work(c: Container, app: App, queue: Queue, concurrency: int, url: str
         )
     )
     log.info("worker started", queue=queue.value, sandbox=settings.sandbox)
-    watchdog = asyncio.create_task(watch_stalls(c.pool, settings.stalled_after_seconds,
-                                                OutageWatch(f"{queue.value}-{os.getpid()}")))
+    watchdog = asyncio.create_task(watch_stalls(c.pool, settings.stalled_after_seconds, outage))
     alarm = asyncio.create_task(wakeups.wake_when_due(url, queue.value))
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -141,7 +141,7 @@ class DroppingProxy:
 
 
 async def test_a_worker_that_loses_the_database_while_starting_starts_again(
-    database_url: str, tmp_path: Path
+    database_url: str, db_pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
     # Seen in the chaos test: a billing worker restarted just before Postgres stopped
     # reached it once, then its pool's first connection was refused, and it exited 1.
@@ -157,6 +157,9 @@ async def test_a_worker_that_loses_the_database_while_starting_starts_again(
             tail = workers.log_tail()
             assert "database lost: starting again" in tail
             assert tail.count("worker started") == 1
+            # The outage that made it start again is recorded, for the operators' alert.
+            await wait_until(db_pool, "SELECT count(*) = 1 FROM db_outages WHERE noticed_by = $1",
+                             f"billing-{proc.pid}", timeout=60, poll=0.1)
         finally:
             # In a thread: the proxy runs on this loop, and the worker's goodbyes go through it.
             proc.send_signal(signal.SIGTERM)
@@ -186,6 +189,8 @@ async def test_a_running_worker_outlives_a_database_restart(
             # Done jobs are deleted (delete_jobs="successful").
             await wait_until(db_pool, "SELECT NOT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE id = $1)",
                              job, timeout=60, poll=0.1)
+            await wait_until(db_pool, "SELECT count(*) = 1 FROM db_outages WHERE noticed_by = $1",
+                             f"billing-{proc.pid}", timeout=60, poll=0.1)
             workers.check_alive()
         finally:
             proc.send_signal(signal.SIGTERM)
