@@ -2,12 +2,14 @@
 
 Starts the embedded Postgres when DATABASE_URL is unset, applies the
 migrations with psql (and the sandbox's when BOT_TOKEN is unset), then hands
-over to honcho with DATABASE_URL exported so all processes share one database.
+over to scripts/supervisor.py with DATABASE_URL exported so all processes share
+one database. The supervisor starts a process that died again, as a dyno
+manager does.
 
-SIGTERM stops it all as Ctrl-C does: honcho is told to stop (it passes SIGTERM
-to every process and waits for them), then the embedded Postgres stops. A
-signal must never end this process first: honcho, the processes and Postgres
-would be left running.
+SIGTERM stops it all as Ctrl-C does: the supervisor is told to stop (it passes
+SIGTERM to every process and waits for them), then the embedded Postgres stops.
+A signal must never end this process first: the supervisor, the processes and
+Postgres would be left running.
 """
 
 from __future__ import annotations
@@ -21,19 +23,10 @@ from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ["web", "messaging", "billing", "admin", "broadcast"]
-#: honcho kills what is still running this long after SIGTERM (its own default is 5 s);
-#: a dyno manager gives 30 s, and each process finishes or hands back its work within 25.
-KILL_AFTER_SECONDS = 30
-#: honcho, with the dyno managers' patience instead of its own.
-HONCHO = (
-    "import sys, honcho.manager, honcho.command;"
-    f"honcho.manager.KILL_WAIT = {KILL_AFTER_SECONDS};"
-    "sys.argv[0] = 'honcho'; sys.exit(honcho.command.main())"
-)
 
 
 class Stopper:
-    """Forwards SIGTERM, SIGINT and SIGHUP to honcho once, instead of dying of them."""
+    """Forwards SIGTERM, SIGINT and SIGHUP to the supervisor once, instead of dying of them."""
 
     def __init__(self) -> None:
         self.child: subprocess.Popen[bytes] | None = None
@@ -43,7 +36,7 @@ class Stopper:
         first = not self.requested
         self.requested = True
         if self.child is not None and self.child.poll() is None and first:
-            # Ctrl-C reaches honcho from the terminal too; it ignores a second request.
+            # Ctrl-C reaches the supervisor from the terminal too; it ignores a second request.
             self.child.send_signal(signal.SIGTERM)
 
     def install(self) -> None:
@@ -66,8 +59,7 @@ def main() -> int:
             server = embedded_postgres.start(data_dir / "pg")
             env = server.env(env)
             print(f"embedded Postgres running, data in {data_dir / 'pg'}", flush=True)
-        # honcho gives each process its own PORT (base + 100 per process); the
-        # workers must still find the web process, where the sandbox's fake Stripe lives.
+        # The workers must find the web process, where the sandbox's fake Stripe lives.
         port = env.setdefault("PORT", "8080")
         env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
         if not env.get("BOT_TOKEN") and not env.get("STRIPE_API_KEY"):
@@ -80,9 +72,9 @@ def main() -> int:
                   " pay, write, answer as the operator)\n", flush=True)
         if stopper.requested:
             return 143
-        command = [sys.executable, "-c", HONCHO, "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start",
+        command = [sys.executable, str(ROOT / "scripts" / "supervisor.py"), str(ROOT / "Procfile"),
                    *PROCESSES]
-        stopper.child = subprocess.Popen(command, env=env)
+        stopper.child = subprocess.Popen(command, env=env, cwd=ROOT)
         if stopper.requested:  # a signal between the start and the line above
             stopper.child.send_signal(signal.SIGTERM)
         return stopper.child.wait()

@@ -2,8 +2,8 @@
 
 A worker in the middle of a job finishes it within its grace or hands it back
 (the work is queued again, its claimed sends return): nothing is lost, nothing
-sent twice. ``scripts/run`` stops every process it started, and the embedded
-Postgres, on SIGTERM as on Ctrl-C.
+sent twice. ``scripts/run`` starts a process that died again, and stops every
+process it started, and the embedded Postgres, on SIGTERM as on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -122,7 +122,21 @@ def _health(port: int) -> dict[str, object] | None:
         return None
 
 
-def test_sigterm_to_scripts_run_stops_every_process_and_the_embedded_postgres() -> None:
+def _running(root: int, *words: str) -> list[int]:
+    """Descendants of ``root`` whose command line holds ``words`` in a row."""
+    found = []
+    for pid in _descendants(root):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        if any(argv[i:i + len(words)] == list(words) for i in range(len(argv))) and _alive(pid):
+            found.append(pid)
+    return found
+
+
+def test_scripts_run_starts_a_killed_process_again_and_sigterm_stops_everything() -> None:
+    # And the embedded Postgres with it.
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="paid-desk-run-") as data:
         env = {k: v for k, v in os.environ.items()
@@ -142,8 +156,20 @@ def test_sigterm_to_scripts_run_stops_every_process_and_the_embedded_postgres() 
                     assert run.poll() is None, log.read_text()[-3000:]
                     assert time.monotonic() < deadline, log.read_text()[-3000:]
                     time.sleep(0.5)
-                started = _descendants(run.pid)
                 postmaster = int((Path(data) / "pg" / "postmaster.pid").read_text().split()[0])
+                [web] = _running(run.pid, "-m", "webhooks")
+                [killed] = _running(run.pid, "-m", "workers", "messaging")
+                others = {q: _running(run.pid, "-m", "workers", q) for q in ("billing", "admin", "broadcast")}
+                os.kill(killed, signal.SIGKILL)
+                while not [p for p in _running(run.pid, "-m", "workers", "messaging") if p != killed]:
+                    assert run.poll() is None, log.read_text()[-3000:]
+                    assert time.monotonic() < deadline, log.read_text()[-3000:]
+                    time.sleep(0.2)
+                # The others ran on as they were.
+                assert _running(run.pid, "-m", "webhooks") == [web]
+                assert {q: _running(run.pid, "-m", "workers", q) for q in others} == others
+                assert _health(port) is not None
+                started = _descendants(run.pid)
                 assert len(started) >= 5
 
                 sent = time.monotonic()
@@ -161,3 +187,4 @@ def test_sigterm_to_scripts_run_stops_every_process_and_the_embedded_postgres() 
         assert not left, f"still running after SIGTERM: {left}\n{text[-3000:]}"
         assert not (Path(data) / "pg" / "postmaster.pid").exists()
         assert "SIGTERM received" in text
+        assert "system     | messaging exited with -9" in text, text[-3000:]
