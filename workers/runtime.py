@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -27,7 +28,7 @@ from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
 from core.platform.database import retryable_failures
-from core.platform.errors import RetryableError
+from core.platform.errors import DatabaseUnavailable, RetryableError
 from core.telegram.bot_api import BotApi
 from core.telegram.gateway import TelegramGateway
 
@@ -132,6 +133,29 @@ Bind = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 #: Waits before a requeued job runs again: short, the failure was transient.
 REQUEUE_SECONDS = 2.0
+#: How long a job whose work goes back in the queue waits for the database to take
+#: it (a restart takes seconds). Failing at once would show a failed job for a
+#: passing outage, and leave its inbox shard to the sweep.
+REQUEUE_PATIENCE_SECONDS = 60.0
+
+
+async def requeue_patiently(requeue: Requeue, c: Container, args: Mapping[str, Any], wait: float,
+                            patience: float = REQUEUE_PATIENCE_SECONDS) -> None:
+    """``requeue``, tried again while the database cannot be reached, for up to ``patience``."""
+    pause = 0.25
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            async with retryable_failures():
+                await requeue(c, args, wait)
+            return
+        except DatabaseUnavailable as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database unavailable: the job's work is queued again in a moment",
+                        error=str(exc), retry_in=pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def job(
@@ -167,14 +191,15 @@ def job(
                         raise
                     wait = max(float(exc.retry_after or 0.0), REQUEUE_SECONDS)
                     log.warning("job failed, queued again", task=task.value, error=str(exc), wait=wait)
-                    await requeue(bound, args, wait)
+                    await requeue_patiently(requeue, bound, args, wait)
                 except asyncio.CancelledError:
                     if context.abort_reason() is not AbortReason.SHUTDOWN:
                         raise
                     log.warning("worker stopping: job handed back unfinished", task=task.value)
                     if requeue is None:
                         raise HandedBack() from None
-                    await requeue(bound, args, 0.0)
+                    # The shutdown grace bounds the patience.
+                    await requeue_patiently(requeue, bound, args, 0.0)
 
         del run
         return handler
