@@ -206,20 +206,65 @@ async def _hand_back(courier: Courier, ids: list[int], done: _Round) -> None:
     sent and put back the rest of the batch's rows now, with their delivery
     scheduled: left 'sending', they would wait for the stale-claim sweep (minutes),
     as the stall recovery only comes for a worker that died. When the database is
-    what failed this fails too, and the sweep is what remains."""
+    what failed this fails too: it is tried again in the background while the
+    database restarts (a few seconds), and only past HAND_BACK_PATIENCE_SECONDS is
+    the sweep what remains. A send that went out is recorded then, not sent again."""
     try:
-        async with connection(courier.pool) as conn, conn.transaction():
-            if done.sent and not done.recorded:
-                await outbox.mark_sent_many(conn, done.sent)
-            back = await outbox.hand_back(conn, ids, courier.claimant, HAND_BACK_SECONDS)
-            if back and not courier.comes_back:
-                await schedule_rows(conn, back, HAND_BACK_SECONDS)
+        back = await _hand_back_once(courier, ids, done)
     except Exception as exc:
-        log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
-                    outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+        if not isinstance(exc, (DatabaseUnavailable, *UNAVAILABLE)):
+            log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
+                        outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+            return
+        log.warning("rows not handed back after a failed delivery: trying again while the "
+                    "database comes back", outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+        later = asyncio.create_task(_hand_back_later(courier, ids, done))
+        _HANDING_BACK.add(later)
+        later.add_done_callback(_HANDING_BACK.discard)
         return
     if back:
         log.warning("rows handed back after a failed delivery", outbox_ids=back)
+
+
+#: Hand-backs waiting for the database (a reference keeps each task alive).
+_HANDING_BACK: set[asyncio.Task[None]] = set()
+#: Well inside the stale-claim sweep's wait (outbox.STALE_CLAIM_SECONDS).
+HAND_BACK_PATIENCE_SECONDS = 120.0
+
+
+async def _hand_back_once(courier: Courier, ids: list[int], done: _Round) -> list[int]:
+    async with connection(courier.pool) as conn, conn.transaction():
+        if done.sent and not done.recorded:
+            await outbox.mark_sent_many(conn, done.sent)
+        back = await outbox.hand_back(conn, ids, courier.claimant, HAND_BACK_SECONDS)
+        if back and not courier.comes_back:
+            await schedule_rows(conn, back, HAND_BACK_SECONDS)
+    done.recorded = True
+    return back
+
+
+async def _hand_back_later(courier: Courier, ids: list[int], done: _Round,
+                           patience: float = HAND_BACK_PATIENCE_SECONDS) -> None:
+    pause = 0.5
+    deadline = time.monotonic() + patience
+    while True:
+        await asyncio.sleep(pause)
+        try:
+            back = await _hand_back_once(courier, ids, done)
+        except (DatabaseUnavailable, *UNAVAILABLE) as exc:
+            if time.monotonic() + pause > deadline:
+                log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
+                            outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+                return
+            pause = min(pause * 2, 5.0)
+            continue
+        except Exception as exc:
+            log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
+                        outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
+            return
+        log.warning("rows handed back after a failed delivery, once the database answered",
+                    outbox_ids=back)
+        return
 
 
 async def _send_batch(courier: Courier, planned: list[Planned], offsets: list[float], done: _Round) -> None:

@@ -16,9 +16,12 @@ from core.delivery.courier import Courier
 from core.delivery.hooks import Hooks
 from core.delivery.methods import Means, Methods, Outcome, Reservation
 from core.delivery.outbox import OutboxRow
+from core.platform import database
 from core.platform.errors import DatabaseUnavailable, RetryableError
 from core.sandbox.telegram import Limits, TelegramModel
 from core.telegram.pyrogram import PyrogramGateway
+from tests.db_proxy import DroppingProxy
+from tests.processes import wait_until
 
 MARIA, IVAN = 730_500_001, 730_500_002
 GENEROUS = SendLimits(global_per_second=10_000, chat_per_second=1_000, group_per_minute=60_000)
@@ -110,3 +113,48 @@ async def test_a_delivery_the_database_restart_breaks_is_retried_not_failed(
     assert isinstance(raised.value, RetryableError)
     assert isinstance(raised.value.__cause__, asyncpg.CannotConnectNowError)
     assert await db_pool.fetchval("SELECT status FROM outbox WHERE id = $1", row) == "pending"
+
+
+class RestartMidSend(Broken):
+    """The database restarting while a batch is being sent: every connection of the
+    courier's is cut and refused for a while, and the send meets it too."""
+
+    name = "restartMidSend"
+
+    def __init__(self, proxy: DroppingProxy) -> None:
+        self.proxy = proxy
+
+    async def perform(self, means: Means, row: OutboxRow, state: None, granted: Sequence[float]) -> Outcome:
+        self.proxy.cut(seconds=1.5)
+        raise asyncpg.CannotConnectNowError("the database system is shutting down")
+
+
+async def test_rows_the_restart_kept_from_handing_back_go_back_once_the_database_answers(
+    database_url: str, db_pool: asyncpg.Pool, gateway: PyrogramGateway, model: TelegramModel
+) -> None:
+    # Seen walking scripts/run: the hand-back met the restart too, and the row stayed
+    # 'sending' for the stale-claim sweep, five minutes.
+    proxy = DroppingProxy(database_url)
+    async with proxy as url:
+        pool = await database.create_pool(url)
+        try:
+            methods = Methods([*bot_api.methods(), RestartMidSend(proxy)])
+            courier = Courier(pool, gateway, Limiter(pool, GENEROUS), methods, Hooks(), claimant=None)
+            async with db_pool.acquire() as conn:
+                sent = await outbox.add(conn, MARIA, "sendMessage", {"chat_id": MARIA, "text": "your answer"},
+                                        cause="t")
+                cut = await outbox.add(conn, IVAN, "restartMidSend", {"chat_id": IVAN, "text": "x"},
+                                       cause="t")
+
+            with pytest.raises(DatabaseUnavailable):
+                await engine.deliver(courier, [sent, cut])
+            status = "SELECT status FROM outbox WHERE id = $1"
+            assert await db_pool.fetchval(status, cut) == "sending"
+
+            # A liveness bound: the database is back after 1.5 s.
+            await wait_until(db_pool, "SELECT status = 'pending' FROM outbox WHERE id = $1", cut, timeout=30)
+            # What went out before the restart is recorded, not sent again by a sweep.
+            assert await db_pool.fetchval(status, sent) == "sent"
+            assert [m["text"] for m in await model.messages(MARIA)] == ["your answer"]
+        finally:
+            await pool.close()
