@@ -73,3 +73,28 @@ async def test_a_process_shutting_down_is_not_ready(system: System) -> None:
             assert (r.status, (await r.json())["reasons"]) == (503, ["shutting down"])
     finally:
         await server.close()
+
+
+async def test_the_sandbox_console_answers_503_while_the_database_is_unreachable(system: System) -> None:
+    # Seen walking scripts/run: POST /sandbox/send during a Postgres restart answered
+    # 500 with a traceback in the log.
+    pool = await database.create_pool("postgresql://nobody@127.0.0.1:1/none")
+    server = TestServer(webhooks_main.build_web_app(system.settings, pool), host="127.0.0.1",
+                        port=free_port())
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            for method, path, body in [
+                ("POST", "/sandbox/send", {"chat_id": 1, "from_id": 1, "text": "hello"}),
+                ("POST", "/sandbox/users", {"first_name": "Ada"}),
+                ("GET", "/sandbox/world", None),
+                ("GET", "/sandbox/chat?chat_id=1", None),
+            ]:
+                async with http.request(method, server.make_url(path), json=body) as r:
+                    answer = await r.json()
+                    assert (path, r.status) == (path, 503)
+                    assert answer["ok"] is False
+                    assert "database is not answering" in answer["error"]
+    finally:
+        await server.close()
+        await pool.close()

@@ -18,7 +18,7 @@ from aiohttp import web
 from core.platform.config import Settings
 from core.sandbox.console import world
 from core.sandbox.telegram.model import TelegramModel
-from webhooks.console import acting, claims, page, views
+from webhooks.console import acting, claims, outage, page, views
 from webhooks.console.events import Event, Hub, stream
 from webhooks.console.items import render
 from webhooks.console.page import telegram_opener
@@ -59,6 +59,8 @@ def mount(app: web.Application, settings: Settings, pool: asyncpg.Pool, model: T
     console = Console(settings=settings, pool=pool, model=model, hub=Hub(pool, _renderer(settings)),
                       ingress=ingress)
     app[CONSOLE] = console
+    # Outermost: whatever a console route meets while the database is down is a 503.
+    app.middlewares.insert(0, outage.database_unavailable)
     app.middlewares.append(claims.middleware(model))
     page.add_routes(app)
 
