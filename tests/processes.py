@@ -64,6 +64,15 @@ class WorkerProcesses:
             code = proc.poll()
             assert code is None, f"the {queue} worker exited with {code}:\n{self.log_tail()}"
 
+    async def wait_for_line(self, proc: subprocess.Popen[bytes], text: str, timeout: float = 60.0) -> None:
+        """Until a process's output holds ``text`` or it exits: a liveness bound, as Python
+        starts slowly on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        while text not in self._paths[proc.pid].read_text(errors="replace") and proc.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+
     def log_tail(self, lines: int = 40) -> str:
         text = []
         for path in sorted(self.logs.glob("*.log")):

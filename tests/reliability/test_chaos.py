@@ -72,10 +72,7 @@ async def test_a_worker_started_while_the_database_is_down_waits_for_it(tmp_path
     workers = WorkerProcesses(worker_env(nowhere, 9, {}), tmp_path)
     proc = workers.start("messaging")
     try:
-        for _ in range(600):  # a liveness bound: Python starts slowly on a loaded machine
-            if "waiting for the database" in workers.log_tail():
-                break
-            await asyncio.sleep(0.1)
+        await workers.wait_for_line(proc, "waiting for the database")
         workers.check_alive()
         assert "waiting for the database" in workers.log_tail()
     finally:
@@ -93,10 +90,7 @@ async def test_a_worker_that_loses_the_database_while_starting_starts_again(
         workers = WorkerProcesses(worker_env(url, 9, {"LOG_LEVEL": "info"}), tmp_path)
         proc = workers.start("billing")
         try:
-            for _ in range(600):  # a liveness bound: Python starts slowly on a loaded machine
-                if "worker started" in workers.log_tail() or proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
+            await workers.wait_for_line(proc, "worker started")
             workers.check_alive()
             tail = workers.log_tail()
             assert "database lost: starting again" in tail
@@ -119,10 +113,7 @@ async def test_a_running_worker_outlives_a_database_restart(
         workers = WorkerProcesses(worker_env(url, 9, {"LOG_LEVEL": "info"}), tmp_path)
         proc = workers.start("billing")
         try:
-            for _ in range(600):  # a liveness bound: Python starts slowly on a loaded machine
-                if "worker started" in workers.log_tail() or proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
+            await workers.wait_for_line(proc, "worker started")
             workers.check_alive()
             proxy.cut(seconds=3)
             await asyncio.sleep(4)
