@@ -40,6 +40,7 @@ from core.platform.errors import DatabaseUnavailable
 from core.relay import conversations
 from core.relay import methods as relay_methods
 from core.telegram.gateway import TelegramGateway
+from core.telegram.pyrogram import PyrogramGateway
 from workers import admin, billing, broadcast, maintenance, messaging
 from workers.runtime import Container, IncomingRecorder, apply_once
 
@@ -80,8 +81,6 @@ async def build_gateway(
     settings: Settings, pool: asyncpg.Pool
 ) -> tuple[TelegramGateway, IncomingRecorder | None]:
     """The fake Telegram in sandbox mode, a logged-in Pyrogram bot otherwise."""
-    from core.telegram.pyrogram import PyrogramGateway
-
     if settings.sandbox:
         from core.sandbox.telegram.client import create_fake_client
         from core.sandbox.telegram.model import TelegramModel
@@ -292,6 +291,8 @@ async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event
         started.push_async_callback(
             _cancelled, asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups)))
         c = await build_container(settings, pool, telegram_pool=telegram_pool)
+        if isinstance(c.gateway, PyrogramGateway):  # a bench's recording stand-in has nothing to stop
+            started.push_async_callback(c.gateway.close)
         if c.stripe is not None:
             started.push_async_callback(c.stripe.close)
         concurrency = settings.worker_concurrency

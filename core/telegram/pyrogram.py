@@ -63,6 +63,10 @@ def build_bot_client(
     )
 
 
+#: How long stopping the client may take (Telegram unreachable must not hold up a restart).
+CLOSE_SECONDS = 10.0
+
+
 class PyrogramGateway:
     """:class:`core.telegram.gateway.TelegramGateway` over a Pyrogram client (real or fake)."""
 
@@ -70,6 +74,13 @@ class PyrogramGateway:
         self._client = client
         #: Messages fetched to be copied with buttons (core.telegram.copies).
         self._sources = copies.Sources()
+
+    async def close(self) -> None:
+        """Stop the client (its connection to Telegram, its session storage): a worker
+        that starts again within its process (workers.wiring) makes a new one."""
+        if self._client.is_connected:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._client.stop(), CLOSE_SECONDS)
 
     async def prepare(self, chat_ids: Sequence[int]) -> None:
         # A chat the client has not met costs a lookup round trip (a bot's

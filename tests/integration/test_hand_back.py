@@ -158,3 +158,4 @@ async def test_rows_the_restart_kept_from_handing_back_go_back_once_the_database
             assert [m["text"] for m in await model.messages(MARIA)] == ["your answer"]
         finally:
             await pool.close()
+

@@ -194,6 +194,11 @@ class FakeClient(Client):
             await self.storage.close()  # type: ignore[no-untyped-call]
             self.is_connected = False
 
+    async def stop(self, block: bool = True, clear_handlers: bool = True) -> FakeClient:
+        """What stopping a real client releases: here, the session database alone."""
+        await self.close()
+        return self
+
 
 async def create_fake_client(
     model: TelegramModel, *, name: str = "fake-telegram", latency: float = 0.0
