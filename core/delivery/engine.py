@@ -45,6 +45,7 @@ from core.platform.errors import (
     DatabaseUnavailable,
     FloodWait,
     PermanentError,
+    QueryGone,
     RecipientUnavailable,
 )
 
@@ -130,6 +131,14 @@ async def _send_chat(courier: Courier, start: float, calls: list[Call], done: _R
             done.sent.append((row.id, {"already_sent": True}))
             continue
         except BotError as exc:
+            if isinstance(exc, QueryGone) and row.attempts > 1:
+                # An earlier try may have answered it (its worker died before recording
+                # that), and Telegram takes one answer per query; or it expired meanwhile.
+                # Either way nothing is left to answer: not a failed delivery.
+                log.info("query answered by an earlier try, or expired", outbox_id=row.id,
+                         method=row.method, attempts=row.attempts)
+                done.sent.append((row.id, {"query_gone": True}))
+                continue
             log.warning("delivery failed", outbox_id=row.id, chat_id=row.chat_id, method=row.method,
                         error=str(exc), attempts=row.attempts)
             await _record_failure(courier, row, exc)

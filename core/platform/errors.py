@@ -86,6 +86,11 @@ class TelegramRejected(TelegramError, PermanentError):
     """Telegram rejected the request as invalid."""
 
 
+class QueryGone(TelegramRejected):
+    """QUERY_ID_INVALID: the callback, pre-checkout or inline query was answered
+    already (Telegram takes one answer per query) or is too old to answer."""
+
+
 class AlreadySent(TelegramError, PermanentError):
     """Telegram has this send already: its random id was used by a try that went through."""
 

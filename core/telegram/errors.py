@@ -16,6 +16,7 @@ from core.platform.errors import (
     AlreadySent,
     ChatMigrated,
     FloodWait,
+    QueryGone,
     RecipientUnavailable,
     TelegramError,
     TelegramRejected,
@@ -94,6 +95,8 @@ def translate(exc: Exception) -> TelegramError:
         # A send tried again with the random id of a try that reached Telegram (a
         # worker died before recording it): the message went out, once.
         return AlreadySent(_describe(exc))
+    if isinstance(exc, pe.QueryIdInvalid):
+        return QueryGone(_describe(exc))
     if isinstance(exc, pe.Flood):
         # FLOOD_WAIT_X, SLOWMODE_WAIT_X, FLOOD_PREMIUM_WAIT_X: the value is seconds.
         if isinstance(exc.value, int):

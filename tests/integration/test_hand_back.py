@@ -159,3 +159,35 @@ async def test_rows_the_restart_kept_from_handing_back_go_back_once_the_database
         finally:
             await pool.close()
 
+
+
+async def test_an_answer_repeated_after_a_returned_send_is_done_not_failed(
+    db_pool: asyncpg.Pool, gateway: PyrogramGateway, model: TelegramModel
+) -> None:
+    # Seen in the chaos test: a worker died between Telegram's answer to
+    # answerCallbackQuery and its record; the send returned, Telegram refused the
+    # second answer (QUERY_ID_INVALID) and the row ended 'failed'.
+    courier = Courier(db_pool, gateway, Limiter(db_pool, GENEROUS), Methods(bot_api.methods()), Hooks(),
+                      claimant=None)
+    row_of = "SELECT status, result, last_error FROM outbox WHERE id = $1"
+    async with db_pool.acquire() as conn:
+        answer = await outbox.add(conn, MARIA, "answerCallbackQuery",
+                                  {"callback_query_id": "4242", "text": "Saved"}, cause="t1")
+    await engine.deliver(courier, [answer])
+    assert (await db_pool.fetchrow(row_of, answer))["status"] == "sent"
+
+    # The stall recovery puts a dead worker's claimed send back: its second try.
+    await db_pool.execute("UPDATE outbox SET status = 'pending' WHERE id = $1", answer)
+    await engine.deliver(courier, [answer])
+    row = await db_pool.fetchrow(row_of, answer)
+    assert (row["status"], row["result"]["query_gone"]) == ("sent", True)
+    assert await db_pool.fetchval("SELECT count(*) FROM sandbox_query_answers WHERE query_id = '4242'") == 1
+
+    # On a first try the refusal is what it says: the query is unknown or too old.
+    async with db_pool.acquire() as conn:
+        late = await outbox.add(conn, MARIA, "answerCallbackQuery",
+                                {"callback_query_id": "4242", "text": "Saved"}, cause="t2")
+    await engine.deliver(courier, [late])
+    row = await db_pool.fetchrow(row_of, late)
+    assert row["status"] == "failed"
+    assert "QUERY_ID_INVALID" in row["last_error"]

@@ -9,6 +9,7 @@ from core.platform.errors import (
     ChatMigrated,
     FloodWait,
     PermanentError,
+    QueryGone,
     RecipientUnavailable,
     RetryableError,
     TelegramError,
@@ -61,6 +62,13 @@ def test_recipient_gone(cls: type[RPCError]) -> None:
 @pytest.mark.parametrize("cls", [pe.TopicDeleted, pe.TopicClosed, pe.TopicIdInvalid])
 def test_topic_gone(cls: type[RPCError]) -> None:
     assert isinstance(translate(rpc(cls)), TopicGone)
+
+
+def test_an_answered_or_expired_query_is_a_rejection_of_its_own() -> None:
+    # The delivery tells it apart: on a try after another, the first may have answered it.
+    error = translate(rpc(pe.QueryIdInvalid))
+    assert isinstance(error, QueryGone)
+    assert isinstance(error, TelegramRejected)
 
 
 def test_message_not_modified_is_a_harmless_rejection() -> None:
