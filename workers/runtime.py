@@ -185,7 +185,10 @@ def job(
             extra = bind(args) if bind is not None else {}
             with structlog.contextvars.bound_contextvars(job_id=context.job.id, **extra):
                 try:
-                    await handler(bound, **args)
+                    # The database going away mid-job (a restart) is retried like any
+                    # transient failure, whichever statement met it: jobs are idempotent.
+                    async with retryable_failures():
+                        await handler(bound, **args)
                 except RetryableError as exc:
                     if requeue is None:
                         raise
