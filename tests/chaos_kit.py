@@ -442,11 +442,15 @@ class Rig:
         if row is None:
             return
         self.log.stripe_sessions.append(row["external_id"])
+        # A liveness bound, far above a restart's seconds: a run fails rather than hangs.
+        deadline = time.monotonic() + 180
         while True:
             try:
                 await self.stripe.complete_session(row["external_id"])
                 return
             except DOWN:
+                if time.monotonic() > deadline:
+                    raise
                 await asyncio.sleep(0.5)
 
     async def _pay_stars(self, person: Person) -> None:
