@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -27,7 +26,7 @@ from core.jobs.inbox_bell import Bell
 from core.jobs.processed import Source, first_delivery
 from core.jobs.queues import Queue, Task
 from core.platform.config import Settings
-from core.platform.database import retryable_failures
+from core.platform.database import patiently, retryable_failures
 from core.platform.errors import DatabaseUnavailable, RetryableError
 from core.telegram.bot_api import BotApi
 from core.telegram.gateway import TelegramGateway
@@ -142,21 +141,12 @@ REQUEUE_PATIENCE_SECONDS = 60.0
 async def requeue_patiently(requeue: Requeue, c: Container, args: Mapping[str, Any], wait: float,
                             patience: float = REQUEUE_PATIENCE_SECONDS) -> None:
     """``requeue``, tried again while the database cannot be reached, for up to ``patience``."""
-    pause = 0.25
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            async with retryable_failures():
-                await requeue(c, args, wait)
-            return
-        except DatabaseUnavailable as exc:
-            if time.monotonic() + pause > deadline:
-                raise
-            log.warning("database unavailable: the job's work is queued again in a moment",
-                        error=str(exc), retry_in=pause)
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
 
+    def retrying(exc: DatabaseUnavailable, pause: float) -> None:
+        log.warning("database unavailable: the job's work is queued again in a moment",
+                    error=str(exc), retry_in=pause)
+
+    await patiently(lambda: requeue(c, args, wait), patience=patience, first_pause=0.25, on_retry=retrying)
 
 def job(
     app: App, c: Container, task: Task, *, bind: Bind | None = None, requeue: Requeue | None = None,

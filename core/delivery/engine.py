@@ -37,7 +37,7 @@ from core.delivery.courier import Courier
 from core.delivery.methods import Again
 from core.jobs import queues
 from core.jobs.queues import JobRequest, Queue, Task
-from core.platform.database import UNAVAILABLE, connection
+from core.platform.database import UNAVAILABLE, connection, patiently
 from core.platform.errors import (
     AlreadySent,
     BotError,
@@ -254,26 +254,15 @@ async def _hand_back_once(courier: Courier, ids: list[int], done: _Round) -> lis
 
 async def _hand_back_later(courier: Courier, ids: list[int], done: _Round,
                            patience: float = HAND_BACK_PATIENCE_SECONDS) -> None:
-    pause = 0.5
-    deadline = time.monotonic() + patience
-    while True:
-        await asyncio.sleep(pause)
-        try:
-            back = await _hand_back_once(courier, ids, done)
-        except (DatabaseUnavailable, *UNAVAILABLE) as exc:
-            if time.monotonic() + pause > deadline:
-                log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
-                            outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
-                return
-            pause = min(pause * 2, 5.0)
-            continue
-        except Exception as exc:
-            log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
-                        outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
-            return
-        log.warning("rows handed back after a failed delivery, once the database answered",
-                    outbox_ids=back)
+    await asyncio.sleep(0.5)  # the try just made failed: the restart takes a moment
+    try:
+        back = await patiently(lambda: _hand_back_once(courier, ids, done), patience=patience,
+                               first_pause=1.0)
+    except Exception as exc:
+        log.warning("rows not handed back after a failed delivery: the stale-claim sweep will",
+                    outbox_ids=ids, error=f"{type(exc).__name__}: {exc}")
         return
+    log.warning("rows handed back after a failed delivery, once the database answered", outbox_ids=back)
 
 
 async def _send_batch(courier: Courier, planned: list[Planned], offsets: list[float], done: _Round) -> None:

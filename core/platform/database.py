@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import TypeVar, cast
 
 import asyncpg
 
@@ -107,3 +109,27 @@ async def retryable_failures() -> AsyncIterator[None]:
         raise DatabaseUnavailable(f"transaction conflict: {type(exc).__name__}") from exc
     except UNAVAILABLE as exc:
         raise DatabaseUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+
+
+T = TypeVar("T")
+
+
+async def patiently(attempt: Callable[[], Awaitable[T]], *, patience: float, first_pause: float,
+                    on_retry: Callable[[DatabaseUnavailable, float], None] | None = None) -> T:
+    """``attempt()``, tried again while the database cannot be reached (a restart
+    takes seconds), pausing ``first_pause`` and doubling up to 5 s, for up to
+    ``patience`` seconds; past it the last DatabaseUnavailable is raised. Any
+    other failure is raised at once."""
+    pause = first_pause
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            async with retryable_failures():
+                return await attempt()
+        except DatabaseUnavailable as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            if on_retry is not None:
+                on_retry(exc, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
