@@ -3,18 +3,15 @@ not a 500 with a traceback. The page shows the error and the person tries again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from core.platform.database import UNAVAILABLE
 from core.platform.errors import DatabaseUnavailable
 from webhooks.responses import refuse
 
 log = structlog.get_logger(__name__)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 #: The console's own routes; the ingress (/webhooks/...) answers for itself.
 PATHS = ("/sandbox/", "/console")
