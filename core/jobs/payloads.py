@@ -6,7 +6,9 @@ they are, such a body fails the ingress's whole group-commit batch, so every
 neighbour of one bad update would be answered 500 and sent again. Neither
 Telegram nor Stripe sends them; a body with one is refused with 400 before it
 is routed. Integers beyond 64 bits are refused too: the workers read ids as
-``bigint``.
+``bigint``. So are other numbers beyond that range: ``jsonb`` keeps a number as
+``numeric`` and writes ``3.5e39`` back as forty digits, so the float the ingress
+read reaches the worker as an integer no ``bigint`` holds.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def _check(value: object, depth: int) -> None:
     elif isinstance(value, int):
         if not -INT64 <= value < INT64:
             raise BadInput("body holds an integer beyond 64 bits")
+    elif isinstance(value, float):
+        if not -INT64 <= value < INT64:
+            raise BadInput("body holds a number beyond 64 bits")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key)

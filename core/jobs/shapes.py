@@ -76,6 +76,15 @@ PRE_CHECKOUT: Spec = {
     REQUIRED: ("id", "from", "currency", "total_amount", "invoice_payload"),
     "id": str, "from": USER, "currency": str, "total_amount": int, "invoice_payload": str,
 }
+#: Inline mode (quick replies): the sender is an operator, or is answered with nothing.
+INLINE_QUERY: Spec = {
+    REQUIRED: ("id", "from", "query", "offset"), "id": str, "from": USER, "query": str, "offset": str,
+    "chat_type": str,
+}
+CHOSEN_INLINE_RESULT: Spec = {
+    REQUIRED: ("result_id", "from", "query"), "result_id": str, "from": USER, "query": str,
+    "inline_message_id": str,
+}
 MEMBER: Spec = {REQUIRED: ("status",), "status": str, "user": USER}
 CHAT_MEMBER: Spec = {
     REQUIRED: ("chat", "from", "date", "new_chat_member"), "chat": CHAT, "from": USER, "date": "date",
@@ -86,6 +95,7 @@ CHAT_MEMBER: Spec = {
 UPDATE: Mapping[str, Spec] = {
     "message": MESSAGE, "edited_message": MESSAGE, "callback_query": CALLBACK,
     "pre_checkout_query": PRE_CHECKOUT, "my_chat_member": CHAT_MEMBER,
+    "inline_query": INLINE_QUERY, "chosen_inline_result": CHOSEN_INLINE_RESULT,
 }
 
 _NAMES = {int: "an integer", str: "a string", bool: "true or false", "date": "a Unix time",

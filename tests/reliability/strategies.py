@@ -205,9 +205,11 @@ my_chat_members = shaped(
      "new_chat_member": shaped({"status": st.sampled_from(["kicked", "member", "left", ""]),
                                 "user": st.just(BOT)})},
 )
-inline_queries = shaped({"id": texts, "from": users, "query": texts, "offset": texts})
+inline_queries = shaped({"id": texts, "from": users, "query": texts, "offset": texts},
+                        {"chat_type": st.sampled_from(["supergroup", "private", ""])})
+chosen_inline_results = shaped({"result_id": texts, "from": users, "query": texts})
 
-UNKNOWN_KINDS = ("channel_post", "chosen_inline_result", "poll", "business_message", "message_reaction",
+UNKNOWN_KINDS = ("channel_post", "poll", "business_message", "message_reaction",
                  "purchased_paid_media", "a_type_from_2030")
 
 updates = st.one_of(
@@ -221,12 +223,14 @@ updates = st.one_of(
     st.builds(lambda q: {"pre_checkout_query": q}, pre_checkout_queries),
     st.builds(lambda m: {"my_chat_member": m}, my_chat_members),
     st.builds(lambda q: {"inline_query": q}, inline_queries),
+    st.builds(lambda r: {"chosen_inline_result": r}, chosen_inline_results),
     st.tuples(st.sampled_from(UNKNOWN_KINDS), st.one_of(wrong, messages())).map(lambda kv: {kv[0]: kv[1]}),
     # Two kinds in one update (Telegram sends one): the first handled one counts.
     st.tuples(messages(), callback_queries()).map(lambda mc: {"message": mc[0], "callback_query": mc[1]}),
     # The right key with the wrong shape.
     st.tuples(st.sampled_from(("message", "edited_message", "callback_query", "pre_checkout_query",
-                               "my_chat_member")), wrong).map(lambda kv: {kv[0]: kv[1]}),
+                               "my_chat_member", "inline_query", "chosen_inline_result")), wrong)
+    .map(lambda kv: {kv[0]: kv[1]}),
 )
 
 

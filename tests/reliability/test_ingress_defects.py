@@ -27,6 +27,9 @@ from webhooks.recorder import JobRecorder
     (b'{"update_id": 1, "x\\u0000": 1}', "body holds a NUL character, which cannot be stored"),
     (b'{"update_id": 1, "x": "\\ud800"}', "body holds a lone UTF-16 surrogate, which is not Unicode"),
     (b'{"update_id": 1, "x": 9223372036854775808}', "body holds an integer beyond 64 bits"),
+    # jsonb writes 3.5e39 back as forty digits: the worker would read an integer no bigint holds.
+    (b'{"update_id": 1, "x": 3.5908175831533935e+39}', "body holds a number beyond 64 bits"),
+    (b'{"update_id": 1, "x": -1e19}', "body holds a number beyond 64 bits"),
     (b'[' * 100 + b']' * 100, "body nested deeper than 64 levels"),
     (b'{"update_id": 1', "body is not valid JSON"),
 ])
@@ -36,8 +39,9 @@ def test_bodies_postgres_cannot_store_are_refused_with_the_reason(body: bytes, r
 
 
 def test_storable_bodies_pass() -> None:
-    value = payloads.decode('{"a": ["é🙂\\ud83d\\ude42", -9223372036854775808, 1.5, true, null]}'.encode())
-    assert value == {"a": ["é🙂🙂", -(2**63), 1.5, True, None]}
+    body = '{"a": ["é🙂\\ud83d\\ude42", -9223372036854775808, 1.5, 9e18, true, null]}'
+    value = payloads.decode(body.encode())
+    assert value == {"a": ["é🙂🙂", -(2**63), 1.5, 9e18, True, None]}
 
 
 def _message(**fields: object) -> dict[str, object]:
@@ -60,6 +64,15 @@ def _message(**fields: object) -> dict[str, object]:
      "message.reply_to_message.chat must be an object"),
     ({"update_id": 1, "callback_query": {"id": "1"}}, "callback_query.from is missing"),
     ({"update_id": 1, "pre_checkout_query": []}, "pre_checkout_query must be an object"),
+    # Inline mode was routed unchecked: a float sender id reached the worker (found by the fuzzer).
+    ({"update_id": 1, "inline_query": {"id": "1", "from": {"id": 3.5e39, "is_bot": False, "first_name": "x"},
+                                       "query": "refund", "offset": ""}},
+     "inline_query.from.id must be a positive integer"),
+    ({"update_id": 1, "inline_query": {"id": "1", "from": {"id": 5, "is_bot": False, "first_name": "x"},
+                                       "query": 7, "offset": ""}},
+     "inline_query.query must be a string"),
+    ({"update_id": 1, "chosen_inline_result": {"result_id": "qr:1", "query": "refund"}},
+     "chosen_inline_result.from is missing"),
     # A payment without its charge id: the Stars grant is keyed by it (found by the fuzzer).
     (_message(successful_payment={"currency": "XTR", "total_amount": 250, "invoice_payload": "tx:1"}),
      "message.successful_payment.telegram_payment_charge_id is missing"),
@@ -70,6 +83,11 @@ def test_updates_with_fields_of_the_wrong_type_are_refused_with_the_field(
         update: dict[str, object], reason: str) -> None:
     with pytest.raises(BadInput, match=reason):
         shapes.check_update(update)
+
+
+def test_every_routed_kind_has_its_fields_checked() -> None:
+    # A kind routed but unchecked lets a worker read a field of the wrong type.
+    assert set(shapes.UPDATE) == set(routing.HANDLED)
 
 
 def test_odd_values_of_the_right_type_pass() -> None:
