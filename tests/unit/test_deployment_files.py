@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,27 @@ def test_the_image_installs_the_project_as_scripts_setup_does_without_dev_tools(
     assert words[at + 1] == "/opt/venv/bin/python"
     assert words[at + 2] == "&&", "no extras: tests and linters stay out of the image"
     assert "pip install" not in dockerfile
-    assert 'pip install --quiet -e "$root${extras:+[$extras]}"' in install
+    assert 'pip install --quiet -c "$root/constraints.txt" -e "$root${extras:+[$extras]}"' in install
     dev = re.search(r"dev = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(), re.DOTALL)
     assert dev is not None
     assert "pytest" in dev.group(1)
+
+
+def _name(requirement: str) -> str:
+    # PEP 503's normal form of the distribution's name, without extras, versions or markers.
+    found = re.match(r"[A-Za-z0-9._-]+", requirement.strip())
+    assert found, requirement
+    return re.sub(r"[-_.]+", "-", found.group(0)).lower()
+
+
+def test_every_declared_dependency_is_pinned_in_constraints_txt() -> None:
+    # An unpinned dependency would install whatever is newest on the next fresh machine.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]}
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    pins = dict(line.split("==", 1) for line in lines if line and not line.startswith("#"))
+    assert all(re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", v) for v in pins.values()), pins
+    assert declared - {_name(n) for n in pins} == set()
 
 
 def test_the_image_is_slim_python_311_runs_as_a_user_and_serves_the_web_process_by_default() -> None:
