@@ -87,10 +87,6 @@ async def set_status(conn: asyncpg.Connection, conversation_id: int, status: Sta
     await conn.execute(q("conversations_set_status"), conversation_id, status.value)
 
 
-async def user_wrote(conn: asyncpg.Connection, conversation_id: int, count: int) -> None:
-    await conn.execute(q("conversations_user_wrote"), conversation_id, count)
-
-
 async def operator_wrote(conn: asyncpg.Connection, conversation_id: int) -> None:
     await conn.execute(q("conversations_operator_wrote"), conversation_id)
 

@@ -35,12 +35,6 @@ UPDATE conversations
 SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE NULL END
 WHERE id = $1 RETURNING *;
 
--- name: conversations_user_wrote
--- A closed conversation stays closed until its topic is reopened on delivery.
-UPDATE conversations
-SET status = CASE WHEN status = 'closed' THEN 'closed' ELSE 'waiting_operator' END, unread_count = unread_count + $2, last_user_message_at = now()
-WHERE id = $1;
-
 -- name: conversations_operator_wrote
 UPDATE conversations
 SET status = 'waiting_user', unread_count = 0, last_operator_message_at = now(),

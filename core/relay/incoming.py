@@ -56,16 +56,19 @@ def plan_release(held: Sequence[messages.Held], credits: int, cost: int, pass_ac
 
 
 async def _queue_relay(
-    tx: Effects, conv: conversations.Conversation, user: User, held: Sequence[messages.Held],
+    tx: Effects, conv: conversations.Conversation, user: User, charged: Sequence[Charge],
     *, were_held: bool,
 ) -> int:
-    """Queue the relay of ``held`` (joining one still waiting); return its outbox row."""
+    """Queue the relay of the ``charged`` messages (joining one still waiting), each
+    marked queued with its cost and the conversation told; return its outbox row."""
+    held = [c.message for c in charged]
     ids = [h.user_message_id for h in held]
     row_ids = [h.id for h in held]
     # Whether the relay must look up the topic copies these answer (core.relay.methods).
     replies = any(h.reply_to_message_id is not None for h in held)
     found = await tx.conn.fetchrow(
-        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids, replies, user.tier
+        q("incoming_outbox_relay_append"), conv.admin_chat_id, conv.id, ids, row_ids, replies, user.tier,
+        row_ids, [c.cost for c in charged],
     )
     assert found is not None
     if found["appended"] is not None:
@@ -95,7 +98,7 @@ async def release_held(
     if held is None:
         held = await messages.held(tx.conn, user.id)
     credits = balance.credits
-    released: list[messages.Held] = []
+    released: list[Charge] = []
     for charge in plan_release(held, balance.credits, cfg.message_cost, balance.pass_active):
         if charge.cost:
             change = await ledger.apply(
@@ -105,10 +108,8 @@ async def release_held(
                 break  # charged before (it cannot be held then) or short: it stays held
             assert change.balance is not None
             credits = change.balance
-        await messages.queue(tx.conn, charge.message.id, charge.cost)
-        released.append(charge.message)
+        released.append(charge)
     if released:
-        await conversations.user_wrote(tx.conn, conv.id, len(released))
         relay_row = await _queue_relay(tx, conv, user, released, were_held=after_grant)
         if credits < balance.credits:
             await low_credit.after_debit(tx, cfg, user.id, credits, None, before=balance.credits,

@@ -1,4 +1,9 @@
 -- name: incoming_outbox_relay_append
+-- Queue released messages for their topic, in one round trip (at moderate load
+-- a message is relayed alone, and each statement is a round trip of its drain's
+-- transaction): each message marked queued with what it cost ($7, $8), the
+-- conversation told the user wrote (a closed one stays closed until its topic is
+-- reopened on delivery), and the relay appended to one still waiting.
 -- Coalesce a burst: messages join a relay of the same conversation that is
 -- still waiting (an album's grace period, a flood wait), up to the 100 ids
 -- one ForwardMessages call takes. The outer status check re-runs after a
@@ -9,7 +14,18 @@
 -- user's tier): when the admin group's budget is short, higher tiers go first,
 -- and a conversation operators marked high priority (the desk) before every tier.
 -- In the same round trip, as a new row is the usual case at moderate load.
-WITH appended AS (
+WITH queued AS (
+    -- By primary key, whatever the table's size when the plan was made (a join
+    -- with unnest() could keep a scan planned while the table was small).
+    UPDATE messages SET status = 'queued', credits_charged = ($8::int[])[array_position($7::bigint[], id)]
+    WHERE id = ANY ($7::bigint[])
+), wrote AS (
+    UPDATE conversations
+    SET status = CASE WHEN status = 'closed' THEN 'closed' ELSE 'waiting_operator' END,
+        unread_count = unread_count + cardinality($7::bigint[]), last_user_message_at = now()
+    WHERE id = $2
+    RETURNING high_priority
+), appended AS (
     UPDATE outbox
     SET params = jsonb_set(jsonb_set(
             jsonb_set(params, '{message_ids}', (params -> 'message_ids') || $3::jsonb),
@@ -28,4 +44,4 @@ WITH appended AS (
 )
 SELECT (SELECT id FROM appended) AS appended,
        coalesce((SELECT priority FROM tiers WHERE name = $6), 0)
-       + CASE WHEN (SELECT high_priority FROM conversations WHERE id = $2) THEN 1000 ELSE 0 END AS priority;
+       + CASE WHEN (SELECT high_priority FROM wrote) THEN 1000 ELSE 0 END AS priority;

@@ -101,11 +101,6 @@ async def held(conn: asyncpg.Connection, user_id: int) -> list[Held]:
     return [Held(r["id"], r["user_message_id"], r["media_group_id"], r["reply_to_message_id"]) for r in rows]
 
 
-async def queue(conn: asyncpg.Connection, message_id: int, credits: int) -> None:
-    await conn.execute(q("messages_queue"), message_id, credits)
-
-
-
 async def relayed_to_user(
     conn: asyncpg.Connection, ids: Sequence[int], user_message_ids: Sequence[int]
 ) -> None:

@@ -34,9 +34,6 @@ WHERE user_id = $1 AND status = 'held'
 ORDER BY user_message_id
 FOR UPDATE;
 
--- name: messages_queue
-UPDATE messages SET status = 'queued', credits_charged = $2 WHERE id = $1;
-
 -- name: messages_relayed_to_user
 UPDATE messages AS m
 SET status = 'relayed', user_message_id = x.user_message_id, relayed_at = now()
