@@ -148,6 +148,7 @@ async def requeue_patiently(requeue: Requeue, c: Container, args: Mapping[str, A
 
     await patiently(lambda: requeue(c, args, wait), patience=patience, first_pause=0.25, on_retry=retrying)
 
+
 def job(
     app: App, c: Container, task: Task, *, bind: Bind | None = None, requeue: Requeue | None = None,
 ) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:

@@ -291,7 +291,9 @@ async def _serve(settings: Settings, queue: Queue, url: str, stop: asyncio.Event
         started.push_async_callback(
             _cancelled, asyncio.create_task(chat_migrations.follow_changes(pool, settings.live_admin_groups)))
         c = await build_container(settings, pool, telegram_pool=telegram_pool)
-        if isinstance(c.gateway, PyrogramGateway):  # a bench's recording stand-in has nothing to stop
+        # Only a client this start built is stopped with it: a gateway handed in from
+        # outside (bench/relay_worker.py's recorder) outlives the process's starts.
+        if isinstance(c.gateway, PyrogramGateway):
             started.push_async_callback(c.gateway.close)
         if c.stripe is not None:
             started.push_async_callback(c.stripe.close)

@@ -44,12 +44,10 @@ def _check(value: object, depth: int) -> None:
         _check_text(value)
     elif isinstance(value, bool):
         return
-    elif isinstance(value, int):
+    elif isinstance(value, int | float):
         if not -INT64 <= value < INT64:
-            raise BadInput("body holds an integer beyond 64 bits")
-    elif isinstance(value, float):
-        if not -INT64 <= value < INT64:
-            raise BadInput("body holds a number beyond 64 bits")
+            what = "an integer" if isinstance(value, int) else "a number"
+            raise BadInput(f"body holds {what} beyond 64 bits")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key)
