@@ -65,6 +65,20 @@ async def _progress(system: System) -> dict[str, Any]:
         await asyncio.sleep(0.1)
 
 
+async def _story(system: System) -> str:
+    """For a failure's message: the campaign, its recipients by outcome, the copies
+    made each second and the stall recoveries (a CI failure is read from these)."""
+    queries = (
+        "SELECT status, selected, sent, failed, blocked, started_at, finished_at FROM campaigns",
+        "SELECT r.status, o.status AS outbox, o.last_error, count(*) FROM campaign_recipients r"
+        " LEFT JOIN outbox o ON o.id = r.outbox_id GROUP BY 1, 2, 3 ORDER BY 1, 2",
+        "SELECT date_trunc('second', created_at) AS second, count(*) FROM sandbox_messages"
+        " WHERE chat_id > 0 AND text = 'Hello everyone' GROUP BY 1 ORDER BY 1",
+        "SELECT kind, task_name, count(*), min(at) FROM stall_recoveries GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    return "\n".join(str(dict(r)) for query in queries for r in await system.pool.fetch(query))
+
+
 async def _post(system: System, update: dict[str, object]) -> None:
     status, body = await system.post_update(update)
     assert status == 200, body
@@ -140,10 +154,10 @@ async def test_a_broadcast_worker_killed_mid_campaign_resumes_everyone_exactly_o
     workers.check_alive()
 
     c = await system.pool.fetchrow("SELECT * FROM campaigns")
+    assert (c["sent"], c["failed"], c["blocked"]) == (len(PEOPLE) + 1, 0, 0), await _story(system)
     # Her relay went out with most of the broadcast still to come.
     overtaken = await system.pool.fetchrow(overtaking, GROUP)
-    assert overtaken["after"] >= 40, dict(overtaken)
-    assert (c["sent"], c["failed"], c["blocked"]) == (len(PEOPLE) + 1, 0, 0)
+    assert overtaken["after"] >= 40, (dict(overtaken), await _story(system))
     assert 0 < killed_at < len(PEOPLE) + 1
     copies: Counter[int] = Counter()
     for person in [*PEOPLE, MARIA]:

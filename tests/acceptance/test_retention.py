@@ -9,10 +9,11 @@ import pytest
 
 from core.jobs.queues import Queue
 from tests import builders
-from tests.builders import MARIA, Person
+from tests.builders import MARIA, OWNER, Person
 from tests.harness import System, running_system
 from workers import wiring
 
+GROUP = builders.SANDBOX_ADMIN_GROUP_ID
 RETENTION = {
     "RETENTION_PROCESSED_DAYS": "5",
     "RETENTION_OUTBOX_DAYS": "1",
@@ -69,9 +70,12 @@ async def test_prune_keeps_each_kind_of_row_for_its_own_age(system: System) -> N
     new_aborted = await _job(system, "aborted", "1 hour")
     await system.model.ensure_chat(MARIA.id, first_name="Maria")
     await system.pool.execute("""
-        INSERT INTO sandbox_messages (chat_id, message_id, from_bot, kind, text, created_at) VALUES
-            ($1, 1, false, 'text', 'old', now() - interval '2 days'),
-            ($1, 2, false, 'text', 'new', now())""", MARIA.id)
+        INSERT INTO sandbox_messages (chat_id, message_id, from_bot, kind, text, created_at, recorded_at)
+        VALUES
+            ($1, 1, false, 'text', 'old', now() - interval '2 days', now() - interval '2 days'),
+            ($1, 2, false, 'text', 'new', now(), now()),
+            -- Dated long before the stand-in learnt it (a forward, a test's fixed date).
+            ($1, 3, false, 'text', 'dated last year', now() - interval '1 year', now())""", MARIA.id)
 
     await _prune(system)
 
@@ -86,9 +90,25 @@ async def test_prune_keeps_each_kind_of_row_for_its_own_age(system: System) -> N
     assert not {old_failed, old_aborted} & jobs
     assert await system.pool.fetchval("SELECT count(*) FROM stall_recoveries") == 1
     # Maria's chat: the failed jobs above also raise an alert in the admin group.
-    kept_texts = await system.pool.fetch("SELECT text FROM sandbox_messages WHERE chat_id = $1", MARIA.id)
+    kept_texts = await system.pool.fetch("SELECT text FROM sandbox_messages WHERE chat_id = $1"
+                                         " ORDER BY message_id", MARIA.id)
     texts = [r["text"] for r in kept_texts]
-    assert texts == ["new"]
+    assert texts == ["new", "dated last year"]
+
+
+async def test_prune_keeps_the_message_a_broadcast_copies_whatever_its_date(system: System) -> None:
+    """An operator's message reaches the stand-in with its update's date (the tests'
+    is a year back); a campaign copies it for as long as it runs. The prune forgot it
+    the first time it ran after, and every copy left failed with MESSAGE_ID_INVALID."""
+    update = builders.admin_group_text(OWNER, "Hello everyone")
+    message = update["message"]
+    await system.model.record_incoming(message)
+    await system.model.ensure_chat(MARIA.id, first_name="Maria")
+
+    await _prune(system)
+
+    copied = await system.model.forward(GROUP, [message["message_id"]], MARIA.id, copy=True)
+    assert [(source, new.text) for source, new in copied] == [(message["message_id"], "Hello everyone")]
 
 
 async def test_prune_folds_the_metric_counters_without_changing_a_total(system: System) -> None:
@@ -117,7 +137,7 @@ async def test_tables_stay_bounded_round_after_round(system: System) -> None:
         await system.pool.execute("""
             UPDATE processed_updates SET processed_at = processed_at - interval '6 days';
             UPDATE outbox SET created_at = created_at - interval '2 days';
-            UPDATE sandbox_messages SET created_at = created_at - interval '2 days'""")
+            UPDATE sandbox_messages SET recorded_at = recorded_at - interval '2 days'""")
         await _prune(system)
         left.append({table: await system.pool.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
                      for table in ("processed_updates", "outbox", "inbox")})

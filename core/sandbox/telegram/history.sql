@@ -1,7 +1,8 @@
 -- name: history_prune_messages
 -- What the stand-in remembers grows with every message; the admin worker's
--- prune forgets what is older than RETENTION_SANDBOX_DAYS.
-DELETE FROM sandbox_messages WHERE created_at < now() - make_interval(secs => $1);
+-- prune forgets what it recorded longer ago than RETENTION_SANDBOX_DAYS (not by
+-- the message's date: an incoming one may be dated long before it came).
+DELETE FROM sandbox_messages WHERE recorded_at < now() - make_interval(secs => $1);
 
 -- name: history_prune_answers
 DELETE FROM sandbox_query_answers WHERE created_at < now() - make_interval(secs => $1);

@@ -320,7 +320,8 @@ class TelegramModel(BotActions, People, StarCharges):
         return SandboxBotApi(self._pool, self.bot_id)
 
     async def prune_history(self, older_than: timedelta) -> None:
-        """Forget messages, query answers and spent faults older than ``older_than``."""
+        """Forget messages recorded, query answers given and spent faults set more than
+        ``older_than`` ago (a message by when the stand-in learnt it, not by its date)."""
         seconds = older_than.total_seconds()
         async with connection(self._pool) as conn:
             for query in (q("history_prune_messages"), q("history_prune_answers"),
