@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from core.ops.retention import DAY
 from core.platform.database import connection
 from core.platform.sql import q
-
-DAY = 86400.0
 
 
 @dataclass(frozen=True)

@@ -154,18 +154,18 @@ async def on_user_message(
         tx.conn, user.id, conversations.admin_group_for(user.telegram_id, admin_groups)
     )
     replied = message.get("reply_to_message")
-    stored = await messages.add_incoming(tx.conn, messages.Incoming(
+    held = await messages.add_incoming(tx.conn, messages.Incoming(
         user_id=user.id, conversation_id=conv.id, update_id=update_id,
         user_message_id=message["message_id"], media_group_id=message.get("media_group_id"),
         kind=kind, text=text_of(message),
         reply_to_message_id=(replied["message_id"] if isinstance(replied, Mapping)
                              and isinstance(replied.get("message_id"), int) else None),
     ))
-    if stored is None:
+    if held is None:
         return  # the same message came in another update; it is handled already
     # users.upsert_from locked the user's row in this transaction: its balance is current.
     pass_active = user.pass_expires_at is not None and user.pass_expires_at > datetime.now(UTC)
-    released = await release_held(tx, cfg, user, conv, held=stored.held,
+    released = await release_held(tx, cfg, user, conv, held=held,
                                   locked=ledger.Balance(user.credits, user.pass_expires_at, pass_active))
     if released.still_held == 1 and released.count == 0:
         # The first message held: say why, once, rather than after every message

@@ -49,30 +49,22 @@ class Incoming:
 
 
 @dataclass(frozen=True)
-class Stored:
-    id: int
-    #: The user's held messages, this one among them, oldest first; locked in this transaction.
-    held: list[Held]
-
-
-@dataclass(frozen=True)
 class Failed:
     id: int
     user_id: int
     credits_charged: int
 
 
-async def add_incoming(conn: asyncpg.Connection, m: Incoming) -> Stored | None:
-    """Store a user's message as held, with what is held now; None if it was stored before."""
+async def add_incoming(conn: asyncpg.Connection, m: Incoming) -> list[Held] | None:
+    """Store a user's message as held and return the user's held messages, this one
+    among them, oldest first, locked in this transaction; None if it was stored before."""
     rows = await conn.fetch(
         q("messages_insert_in"), m.user_id, m.conversation_id, m.update_id, m.user_message_id,
         m.media_group_id, m.kind, m.text, m.reply_to_message_id,
     )
-    new = [r["id"] for r in rows if r["new"]]
-    if not new:
+    if not any(r["new"] for r in rows):
         return None
-    held = [Held(r["id"], r["user_message_id"], r["media_group_id"], r["reply_to_message_id"]) for r in rows]
-    return Stored(new[0], held)
+    return [Held(r["id"], r["user_message_id"], r["media_group_id"], r["reply_to_message_id"]) for r in rows]
 
 
 async def add_from_operator(
