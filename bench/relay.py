@@ -26,7 +26,8 @@ CPU ms per message counts the ingress, the workers and the Postgres server
 (user + system, from /proc; with DATABASE_URL, the whole local server).
 During the throughput phase pg_stat_activity is sampled (what backends wait
 on, which statements run) and procrastinate's job search is timed against
-the queue depth; ``--profile DIR`` adds py-spy profiles.
+the queue depth; ``--profile DIR`` adds py-spy profiles (of the throughput phase, or the one
+``--profile-phase`` names).
 
 procrastinate_jobs gets the statistics of a queued backlog before each phase,
 so every run starts from the plan the queue is meant to have; ``--queue-stats
@@ -244,6 +245,7 @@ class Bench:
         await self.job_statistics()
         stats = await relay_db.db_stats(self.url, settle=True)
         statements = self.args.statements and await relay_db.statements_reset(self.url)
+        profilers = self.start_profilers(name)
         before, rusage = meter.sample(), children_cpu()
         client = self.children.python(
             f"client-{name}", "bench.relay_client",
@@ -258,6 +260,7 @@ class Bench:
             await asyncio.sleep(0.05)
         if client.proc.returncode != 0:
             raise RuntimeError(f"{name}: client failed:\n{client.log.read_text()[-3000:]}")
+        relay_profile.stop(profilers)
         sent = json.loads(out_file.read_text())
         acked = {(int(u), int(m)): float(t) for u, m, t, _, status in sent if status == 200}
         for user, _ in acked:
@@ -284,7 +287,7 @@ class Bench:
         self.next_update += plan.total
         script = self.tmp / "throughput.lua"
         relay_wrk.write_script(plan, script, SANDBOX_WEBHOOK_SECRET)
-        profilers = self.start_profilers()
+        profilers = self.start_profilers("throughput")
         sampler = relay_db.ActivitySampler(self.url)
         await sampler.start()
         meter = self.meter({"sampler": [sampler.backend_pid] if sampler.backend_pid else []})
@@ -314,8 +317,8 @@ class Bench:
         self.phases.append(phase)
         return phase
 
-    def start_profilers(self) -> dict[str, subprocess.Popen[bytes]]:
-        if not self.args.profile:
+    def start_profilers(self, phase: str) -> dict[str, subprocess.Popen[bytes]]:
+        if not self.args.profile or phase != self.args.profile_phase:
             return {}
         exe = relay_profile.py_spy()
         if exe is None:
@@ -409,7 +412,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--statements", action="store_true",
                    help="per phase, the statements that took the most server time (needs a server "
                         "that preloads pg_stat_statements, through DATABASE_URL)")
-    p.add_argument("--profile", metavar="DIR", help="py-spy the ingress and workers during throughput")
+    p.add_argument("--profile", metavar="DIR", help="py-spy the ingress and workers during one phase")
+    p.add_argument("--profile-phase", choices=("throughput", "latency", "first message"),
+                   default="throughput", help="the phase --profile samples (default: throughput)")
     p.add_argument("--pg-set", action="append", default=[], metavar="KEY=VALUE",
                    help="database setting for a what-if run, e.g. synchronous_commit=off")
     p.add_argument("--queue-stats", choices=("busy", "idle", "none"), default="busy",

@@ -1,9 +1,9 @@
 """The drain job of one inbox shard: its pending updates, many per transaction.
 
 A batch of updates is handled in one transaction, the way one update used to
-be: processed markers for the whole batch in one statement, each update's
-effects in arrival order, the inbox rows deleted, one commit; then the batch's
-outbox rows are delivered together. An update that fails for good is found by
+be: one statement for the whole batch's processed markers, its inbox rows
+deleted and the settings read, then each update's effects in arrival order,
+one commit; then the batch's outbox rows are delivered together. An update that fails for good is found by
 handling the batch one update at a time, and is set aside in the inbox with
 its error (``/health`` counts it) instead of holding up its shard.
 """
@@ -20,8 +20,8 @@ import structlog
 from core.delivery import engine
 from core.delivery.effects import Effects
 from core.jobs import inbox
-from core.jobs.processed import Source, first_deliveries
-from core.platform import bot_settings
+from core.jobs.inbox_bell import Bell
+from core.jobs.processed import Source
 from core.platform.bot_settings import BotSettings
 from core.platform.database import connection, retryable_failures
 from core.platform.errors import RetryableError
@@ -48,6 +48,17 @@ BUSY_SECONDS = 0.05
 #: its row run out.
 LISTEN_MARGIN_SECONDS = 4.0
 
+#: A batch smaller than this leaves the drain waiting while it handles it (rung by
+#: the next update, sql/migrations/0031): at moderate load a batch is an update
+#: or two, and the take after it, which found nothing, cost a round trip and a
+#: commit per update. A larger batch means a busy shard, whose recorders would
+#: pay for notifications that wake nobody.
+RING_BELOW = 4
+#: The wait after a batch handled without a look relies on the row its take
+#: wrote (until LISTEN_MARGIN_SECONDS after the linger): a batch that took
+#: longer than this to handle is followed by a take, as any other.
+QUIET_FOR_SECONDS = LISTEN_MARGIN_SECONDS / 2
+
 #: When this process last took updates of each shard (time.monotonic()).
 _last_taken: dict[int, float] = {}
 
@@ -61,42 +72,64 @@ async def drain(c: Container, shard: int, apply: Apply, record: Record) -> int:
     With the process's bell listening (c.inbox_bell), a drain that finds its
     shard empty stays up to MESSAGING_LINGER_SECONDS for the next update
     instead of ending: at moderate load that update then costs one take, not
-    a job (procrastinate's insert, fetch, start and finish).
+    a job (procrastinate's insert, fetch, start and finish). A small batch
+    leaves the drain waiting while it handles it (RING_BELOW): when nothing
+    rang meanwhile, it waits without looking at its empty shard first.
     """
     bell = c.inbox_bell  # present only with MESSAGING_LINGER_SECONDS > 0 (workers.wiring)
     linger = c.settings.messaging_linger_seconds
     taken = 0
-    while taken < MAX_PER_JOB:
-        ring = bell.arm(shard) if bell is not None and bell.ready else None
-        try:
-            listen = linger + LISTEN_MARGIN_SECONDS if ring is not None else 0.0
-            batch = await _take(c, shard, listen)
-            if 0 < len(batch) < GATHER_BELOW and taken == 0 and _busy(shard):
-                await asyncio.sleep(GATHER_SECONDS)
+    ring: asyncio.Event | None = None
+    #: When the last take left this drain waiting with a batch to handle (0031).
+    waiting_since: float | None = None
+    try:
+        while taken < MAX_PER_JOB:
+            if ring is not None and waiting_since is not None and _quiet(ring, waiting_since, bell):
+                # Nothing was recorded since that take, or it would have rung: the
+                # shard is empty, and its row says so for LISTEN_MARGIN_SECONDS more.
+                batch: list[inbox.Pending] = []
+            else:
+                if ring is not None and bell is not None:
+                    bell.disarm(shard, ring)
+                # Armed before the take: a notification between it and the wait still counts.
+                ring = bell.arm(shard) if bell is not None and bell.ready else None
+                listen = linger + LISTEN_MARGIN_SECONDS if ring is not None else 0.0
                 batch = await _take(c, shard, listen)
+                if 0 < len(batch) < GATHER_BELOW and taken == 0 and _busy(shard):
+                    await asyncio.sleep(GATHER_SECONDS)
+                    batch = await _take(c, shard, listen)
+                waiting_since = time.monotonic() if ring is not None and 0 < len(batch) < RING_BELOW else None
             if not batch and ring is not None:
                 assert bell is not None
+                waiting_since = None
                 if await bell.wait(ring, linger):
                     continue
                 # Nothing came (or the bell stopped): no longer listening, and one
                 # last look for what a recorder relied on this drain for.
                 batch = await _take(c, shard, 0.0)
-        finally:
-            if ring is not None and bell is not None:
-                bell.disarm(shard, ring)
-        if not batch:
-            return taken
-        _last_taken[shard] = time.monotonic()
-        taken += len(batch)
-        await _handle(c, batch, apply, record)
+            if not batch:
+                return taken
+            _last_taken[shard] = time.monotonic()
+            taken += len(batch)
+            await _handle(c, batch, apply, record)
+    finally:
+        if ring is not None and bell is not None:
+            bell.disarm(shard, ring)
     async with connection(c.pool) as conn:
         await inbox.requeue(conn, shard)
     return taken
 
 
+def _quiet(ring: asyncio.Event, waiting_since: float, bell: Bell | None) -> bool:
+    """No update was recorded since the take that left the drain waiting, and its
+    row still counts long enough for the wait (else look, as after any batch)."""
+    return (not ring.is_set() and bell is not None and bell.ready
+            and time.monotonic() - waiting_since < QUIET_FOR_SECONDS)
+
+
 async def _take(c: Container, shard: int, listen: float) -> list[inbox.Pending]:
     async with connection(c.pool) as conn:
-        return await inbox.take(conn, shard, BATCH, listen=listen)
+        return await inbox.take(conn, shard, BATCH, listen=listen, ring_below=RING_BELOW if listen else 0)
 
 
 def _busy(shard: int) -> bool:
@@ -123,8 +156,8 @@ async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, re
 
 async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:
     async with retryable_failures(), connection(c.pool) as conn, conn.transaction():
-        first = await first_deliveries(conn, Source.TELEGRAM, [str(p.update_id) for p in batch])
-        cfg = await bot_settings.load(conn)
+        settled = await inbox.settle(conn, Source.TELEGRAM.value, batch)
+        first, cfg = settled.first, BotSettings.from_rows(settled.settings)
         tx = Effects(conn, cause="", methods=c.methods, bus=c.bus)
         for pending in batch:
             key = str(pending.update_id)
@@ -135,7 +168,6 @@ async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Appl
             tx.cause = f"{Source.TELEGRAM.value}:{key}"
             with structlog.contextvars.bound_contextvars(update_id=pending.update_id):
                 await apply(c, tx, cfg, pending.update)
-        await inbox.done(conn, [p.id for p in batch])
     return tx.outbox_ids
 
 

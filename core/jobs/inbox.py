@@ -71,21 +71,41 @@ async def record(conn: asyncpg.Connection, requests: Sequence[JobRequest], shard
         await received.count(conn, requests)
 
 
-async def take(conn: asyncpg.Connection, shard: int, limit: int, *, listen: float = 0.0) -> list[Pending]:
+async def take(
+    conn: asyncpg.Connection, shard: int, limit: int, *, listen: float = 0.0, ring_below: int = 0
+) -> list[Pending]:
     """The shard's next updates in arrival order; none means the shard is drained.
 
     The statement waits for recorders of the shard still committing, so an
     update a recorder counted on this drain to handle is never missed. When
     it finds none, the drain is written down as listening for the next
     ``listen`` seconds (recorders notify it instead of queueing a job), or,
-    with 0, as not listening (sql/migrations/0030_inbox_listeners.sql).
+    with 0, as not listening (sql/migrations/0030_inbox_listeners.sql). A
+    batch smaller than ``ring_below`` leaves a listening drain waiting too:
+    an update recorded after this take rings it while it handles the batch
+    (sql/migrations/0031_inbox_take_ringing.sql).
     """
-    rows = await conn.fetch(q("inbox_take"), shard, limit, listen)
+    rows = await conn.fetch(q("inbox_take"), shard, limit, listen, ring_below)
     return [Pending(r["id"], r["update_id"], r["payload"]) for r in rows]
 
 
-async def done(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
-    await conn.execute(q("inbox_done"), list(ids))
+@dataclass(frozen=True)
+class Settled:
+    """What :func:`settle` answers: the batch's first deliveries and the bot's settings."""
+
+    #: Update ids (as processed-marker keys) seen for the first time.
+    first: set[str]
+    #: Every bot_settings row, key to value (for BotSettings.from_rows).
+    settings: Mapping[str, Any]
+
+
+async def settle(conn: asyncpg.Connection, source: str, batch: Sequence[Pending]) -> Settled:
+    """In the batch's transaction, before its effects: its processed markers written
+    and its inbox rows deleted (both undone by a rollback), and the settings read."""
+    row = await conn.fetchrow(q("inbox_settle"), source, [str(p.update_id) for p in batch],
+                              [p.id for p in batch])
+    assert row is not None
+    return Settled(set(row["first"]), row["settings"])
 
 
 async def failed(conn: asyncpg.Connection, row_id: int, error: str) -> None:

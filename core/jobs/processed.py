@@ -6,7 +6,7 @@ neither does and the redelivery runs the job again from scratch.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import StrEnum
 
@@ -30,8 +30,3 @@ async def first_delivery(
     async with connection(pool) as conn, conn.transaction():
         first = await conn.fetchval(q("processed_mark_processed"), source.value, key)
         yield conn if first else None
-
-
-async def first_deliveries(conn: asyncpg.Connection, source: Source, keys: Sequence[str]) -> set[str]:
-    """A batch's markers in the caller's transaction: the keys seen for the first time."""
-    return {r["key"] for r in await conn.fetch(q("processed_mark_processed_many"), source.value, list(keys))}
