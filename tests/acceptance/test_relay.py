@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from core.accounts import ledger, users
 from core.jobs.processed import Source
 from core.platform import bot_settings
@@ -13,6 +15,7 @@ from core.relay import incoming
 from tests import builders
 from tests.builders import MARIA, OPERATOR, Person
 from tests.harness import System
+from workers import inbox_drain
 from workers.runtime import apply_once
 
 
@@ -259,3 +262,23 @@ async def test_fifty_concurrent_messages_twice_with_ten_credits(system: System) 
     counts = dict(await system.pool.fetch("SELECT status, count(*) FROM messages GROUP BY status"))
     assert counts == {"relayed": 10, "held": 40}
     assert await system.pool.fetchval("SELECT count(*) FROM credit_ledger WHERE reason = 'message'") == 10
+
+
+async def test_a_burst_handled_in_several_batches_reaches_the_topic_in_order_once_each(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches: the burst is taken, charged and delivered in four turns.
+    monkeypatch.setattr(inbox_drain, "BATCH", 3)
+    await system.pool.execute("UPDATE bot_settings SET value = '20' WHERE key = 'signup_credits'")
+    await system.write(builders.private_text(MARIA, "/start"))
+    texts = [f"msg {i:02d}" for i in range(12)]
+    for text in texts:
+        assert (await system.post_update(builders.private_text(MARIA, text)))[0] == 200
+    await system.drain_scheduled()
+
+    assert [m["text"] for m in (await _topic_messages(system))[1:]] == texts
+    assert (await _user(system))["credits"] == 8
+    assert await system.pool.fetchval("SELECT count(*) FROM credit_ledger WHERE reason = 'message'") == 12
+    calls = await system.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE method = 'relayToTopic' AND status = 'sent'")
+    assert calls >= 2, "the burst went out in one call: it was not handled in several batches"
