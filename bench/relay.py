@@ -26,8 +26,8 @@ CPU ms per message counts the ingress, the workers and the Postgres server
 (user + system, from /proc; with DATABASE_URL, the whole local server).
 During the throughput phase pg_stat_activity is sampled (what backends wait
 on, which statements run) and procrastinate's job search is timed against
-the queue depth; ``--profile DIR`` adds py-spy profiles (of the throughput phase, or the one
-``--profile-phase`` names).
+the queue depth; ``--profile DIR`` adds py-spy profiles (of the throughput
+phase, or the one ``--profile-phase`` names).
 
 procrastinate_jobs gets the statistics of a queued backlog before each phase,
 so every run starts from the plan the queue is meant to have; ``--queue-stats
@@ -247,20 +247,22 @@ class Bench:
         statements = self.args.statements and await relay_db.statements_reset(self.url)
         profilers = self.start_profilers(name)
         before, rusage = meter.sample(), children_cpu()
-        client = self.children.python(
-            f"client-{name}", "bench.relay_client",
-            ["--url", f"http://127.0.0.1:{self.port}", "--plan", str(plan_file), "--rate", str(rate),
-             "--out", str(out_file), "--secret", SANDBOX_WEBHOOK_SECRET], self.env,
-        )
-        while client.proc.poll() is None:
-            self.records.poll()
-            self.check_alive()
-            if time.monotonic() > self.deadline:
-                raise RuntimeError(f"{name}: the client did not finish in time")
-            await asyncio.sleep(0.05)
+        try:
+            client = self.children.python(
+                f"client-{name}", "bench.relay_client",
+                ["--url", f"http://127.0.0.1:{self.port}", "--plan", str(plan_file), "--rate", str(rate),
+                 "--out", str(out_file), "--secret", SANDBOX_WEBHOOK_SECRET], self.env,
+            )
+            while client.proc.poll() is None:
+                self.records.poll()
+                self.check_alive()
+                if time.monotonic() > self.deadline:
+                    raise RuntimeError(f"{name}: the client did not finish in time")
+                await asyncio.sleep(0.05)
+        finally:
+            relay_profile.stop(profilers)
         if client.proc.returncode != 0:
             raise RuntimeError(f"{name}: client failed:\n{client.log.read_text()[-3000:]}")
-        relay_profile.stop(profilers)
         sent = json.loads(out_file.read_text())
         acked = {(int(u), int(m)): float(t) for u, m, t, _, status in sent if status == 200}
         for user, _ in acked:

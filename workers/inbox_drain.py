@@ -3,9 +3,10 @@
 A batch of updates is handled in one transaction, the way one update used to
 be: one statement for the whole batch's processed markers, its inbox rows
 deleted and the settings read, then each update's effects in arrival order,
-one commit; then the batch's outbox rows are delivered together. An update that fails for good is found by
-handling the batch one update at a time, and is set aside in the inbox with
-its error (``/health`` counts it) instead of holding up its shard.
+one commit; then the batch's outbox rows are delivered together. An update
+that fails for good is found by handling the batch one update at a time, and
+is set aside in the inbox with its error (``/health`` counts it) instead of
+holding up its shard.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def _quiet(ring: asyncio.Event, waiting_since: float, bell: Bell | None) -> bool
 
 async def _take(c: Container, shard: int, listen: float) -> list[inbox.Pending]:
     async with connection(c.pool) as conn:
-        return await inbox.take(conn, shard, BATCH, listen=listen, ring_below=RING_BELOW if listen else 0)
+        # Without a listen, inbox_take_v4 leaves ring_below aside.
+        return await inbox.take(conn, shard, BATCH, listen=listen, ring_below=RING_BELOW)
 
 
 def _busy(shard: int) -> bool:
@@ -156,7 +158,7 @@ async def _handle(c: Container, batch: Sequence[inbox.Pending], apply: Apply, re
 
 async def _apply_batch(c: Container, batch: Sequence[inbox.Pending], apply: Apply) -> list[int]:
     async with retryable_failures(), connection(c.pool) as conn, conn.transaction():
-        settled = await inbox.settle(conn, Source.TELEGRAM.value, batch)
+        settled = await inbox.settle(conn, Source.TELEGRAM, batch)
         first, cfg = settled.first, BotSettings.from_rows(settled.settings)
         tx = Effects(conn, cause="", methods=c.methods, bus=c.bus)
         for pending in batch:

@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from core.jobs import queues, received
+from core.jobs.processed import Source
 from core.jobs.queues import JobRequest, Queue, Task
 from core.platform.sql import q
 
@@ -99,10 +100,10 @@ class Settled:
     settings: Mapping[str, Any]
 
 
-async def settle(conn: asyncpg.Connection, source: str, batch: Sequence[Pending]) -> Settled:
+async def settle(conn: asyncpg.Connection, source: Source, batch: Sequence[Pending]) -> Settled:
     """In the batch's transaction, before its effects: its processed markers written
     and its inbox rows deleted (both undone by a rollback), and the settings read."""
-    row = await conn.fetchrow(q("inbox_settle"), source, [str(p.update_id) for p in batch],
+    row = await conn.fetchrow(q("inbox_settle"), source.value, [str(p.update_id) for p in batch],
                               [p.id for p in batch])
     assert row is not None
     return Settled(set(row["first"]), row["settings"])
