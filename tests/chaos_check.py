@@ -43,6 +43,22 @@ def _postgres_outage(log: Log) -> dict[str, object]:
     }
 
 
+async def _why_not_relayed(pool: asyncpg.Pool, update_ids: list[int]) -> str:
+    """Where the messages stopped: their rows, their users' relay rows that were not
+    sent, and what those rows' last tries said (a rare failure must explain itself)."""
+    messages = await pool.fetch(
+        "SELECT m.id, m.update_id, m.status, m.credits_charged, u.telegram_id, u.credits"
+        " FROM messages m JOIN users u ON u.id = m.user_id"
+        " WHERE m.direction = 'in' AND m.update_id = ANY($1::bigint[]) ORDER BY m.id", update_ids)
+    relays = await pool.fetch(
+        "SELECT id, status, attempts, last_error, claimed_by, params -> 'message_row_ids' AS rows"
+        " FROM outbox WHERE method = 'relayToTopic' AND status <> 'sent'"
+        " AND (params ->> 'user_chat_id')::bigint = ANY($1::bigint[]) ORDER BY id",
+        sorted({r["telegram_id"] for r in messages}))
+    return (f"\n  messages: {[tuple(r) for r in messages[:20]]}"
+            f"\n  their users' relays not sent: {[tuple(r) for r in relays[:20]]}")
+
+
 async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
     v = Verdict()
     v.check(not log.unoffered, f"purchases never offered: {log.unoffered}")
@@ -58,7 +74,8 @@ async def verdict(pool: asyncpg.Pool, log: Log) -> Verdict:
     not_relayed = [u for u, r in stored.items() if r["status"] != "relayed"]
     v.check(not lost, f"{len(lost)} acknowledged messages lost, e.g. {lost[:5]}")
     v.check(not twice, f"{len(twice)} messages stored twice, e.g. {twice[:5]}")
-    v.check(not not_relayed, f"{len(not_relayed)} messages not relayed, e.g. {not_relayed[:5]}")
+    v.check(not not_relayed, f"{len(not_relayed)} messages not relayed, e.g. {not_relayed[:5]}"
+                             + (await _why_not_relayed(pool, not_relayed) if not_relayed else ""))
 
     # Charged once each: one ledger row per message, no more.
     charges = await pool.fetchrow(
