@@ -148,6 +148,18 @@ def topic_texts(stack: Stack) -> dict[str, int | None]:
     return {str(m.get("text")): m.get("thread_id") for m in stack.messages(ADMIN_GROUP) if m.get("from_bot")}
 
 
+def topics_of(stack: Stack, texts: Sequence[str]) -> dict[str, int | None] | None:
+    """Where each of ``texts`` was copied in the admin group, once all of them were."""
+    found = topic_texts(stack)
+    return {t: found[t] for t in texts} if all(t in found for t in texts) else None
+
+
+def restart_count(container: str) -> int:
+    inspected = subprocess.run(["docker", "inspect", "-f", "{{.RestartCount}}", container],
+                               capture_output=True, check=True)
+    return int(inspected.stdout)
+
+
 def walk(stack: Stack, workdir: Path) -> None:
     t0 = time.monotonic()
     stack.compose("build", timeout=1200)
@@ -174,12 +186,12 @@ def walk(stack: Stack, workdir: Path) -> None:
     chat_id = int(user["chat_id"])
     stack.send(chat_id, "/start")
     until("the welcome", lambda: any(m.get("from_bot") for m in stack.messages(chat_id)))
-    for text in ("first from the trial", "second from the trial"):
+    written = ("first from the trial", "second from the trial")
+    for text in written:
         stack.send(chat_id, text)
-    texts = until("both messages in the topic", lambda: (lambda t: t if {"first from the trial",
-                  "second from the trial"} <= t.keys() else None)(topic_texts(stack)))
-    topic = texts["first from the trial"]
-    check(topic is not None and texts["second from the trial"] == topic, f"not in one topic: {texts}")
+    texts = until("both messages in the topic", lambda: topics_of(stack, written))
+    topic = texts[written[0]]
+    check(topic is not None and texts[written[1]] == topic, f"not in one topic: {texts}")
     assert topic is not None
     charged = stack.sql("SELECT count(*) FROM credit_ledger l JOIN users u ON u.id = l.user_id"
                         " WHERE u.telegram_id = :tg AND l.reason = 'message'", tg=chat_id)
@@ -222,8 +234,7 @@ def walk(stack: Stack, workdir: Path) -> None:
 
     # A worker crashes (its process dies, not a `docker kill`, which compose counts as a stop).
     container = stack.out("ps", "-q", "messaging")
-    restarts = int(subprocess.run(["docker", "inspect", "-f", "{{.RestartCount}}", container],
-                                  capture_output=True, check=True).stdout)
+    restarts = restart_count(container)
     stack.compose("exec", "-T", "messaging", "python", "-c", (
         "import os, signal\n"
         "for p in os.listdir('/proc'):\n"
@@ -231,9 +242,7 @@ def walk(stack: Stack, workdir: Path) -> None:
         "open(f'/proc/{p}/cmdline', 'rb').read():\n"
         "        os.kill(int(p), signal.SIGKILL)\n"), check=False)
     stack.send(chat_id, "written while the worker was down")
-    until("compose starting the crashed worker again", lambda: int(subprocess.run(
-        ["docker", "inspect", "-f", "{{.RestartCount}}", container], capture_output=True,
-        check=True).stdout) > restarts)
+    until("compose starting the crashed worker again", lambda: restart_count(container) > restarts)
     until("the message written meanwhile in the topic",
           lambda: "written while the worker was down" in topic_texts(stack), timeout=90)
     say("a crashed worker was started again and relayed what was written meanwhile")
